@@ -1,0 +1,99 @@
+"""The `ingest` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from ingest.errors import IngestError
+from ingest.settings import Settings
+
+
+def _up(settings: Settings, args: argparse.Namespace) -> int:
+    from ingest import stack
+
+    started = time.perf_counter()
+    stack.up(settings, sandbox=args.sandbox, flower=args.flower)
+    print(f"the stack is up ({time.perf_counter() - started:.1f} s); data in {settings.data_dir}")
+    return 0
+
+
+def _down(settings: Settings, args: argparse.Namespace) -> int:
+    from ingest import stack
+
+    stack.down(settings)
+    return 0
+
+
+def _status(settings: Settings, args: argparse.Namespace) -> int:
+    from ingest import stack
+
+    parts = stack.status(settings)
+    healthy = all(part.healthy for part in parts.values())
+    if args.json:
+        print(json.dumps({"healthy": healthy, "parts": {n: p.as_dict() for n, p in parts.items()}}, indent=2))
+    else:
+        for part in parts.values():
+            mark = "ok " if part.healthy else "-- "
+            pid = part.pid if part.pid else "-"
+            print(f"{mark}{part.name:<16} {part.state.value:<9} pid {pid!s:<8} {part.url}  {part.detail}")
+    return 0 if healthy else 1
+
+
+def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
+    command = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(args.port or settings.port("sandbox"))]
+    if args.scenario:
+        command += ["--scenario", args.scenario]
+    os.execv(sys.executable, command)
+    return 0
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from ingest.demo import run
+
+    return run(settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ingest", description="Pull social and REST API data into MongoDB.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = commands.add_parser("up", help="start the local stack and wait until every part answers")
+    up.add_argument("--sandbox", action="store_true", help="also run the local API sandbox")
+    up.add_argument("--flower", action="store_true", help="also run Flower, the Celery monitor, on loopback")
+    up.set_defaults(handler=_up)
+
+    down = commands.add_parser("down", help="stop the local stack (data/ is kept)")
+    down.set_defaults(handler=_down)
+
+    status = commands.add_parser("status", help="what runs and whether it answers")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(handler=_status)
+
+    sandbox = commands.add_parser("sandbox", help="run the API sandbox in the foreground")
+    sandbox.add_argument("--port", type=int, help="port on 127.0.0.1 (default: INGEST_PORT_BASE+3)")
+    sandbox.add_argument("--scenario", help="a scenario file (YAML or JSON): limits and faults")
+    sandbox.set_defaults(handler=_sandbox)
+
+    demo = commands.add_parser("demo", help="run one task end to end and say what ran where")
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        return args.handler(settings, args)
+    except IngestError as error:
+        print(f"ingest {args.command}: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

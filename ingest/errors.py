@@ -1,0 +1,93 @@
+"""Every exception the workbench raises, split by what the caller can do about it.
+
+    IngestError
+    ├── UsageError              give up and fix the input; nothing was sent
+    │   ├── UnknownSourceError      no connector by that name
+    │   ├── ParameterError          unknown, missing or mistyped parameter
+    │   ├── UnknownJobError         no job with that id
+    │   └── ConfigError             a setting, credential or credentials file is wrong
+    ├── StackError              fix the local services, then try again
+    │   ├── PortInUseError          a port the stack needs is taken
+    │   ├── MissingBinaryError      a server program is not installed
+    │   └── ServiceUnavailableError a server does not answer its health check
+    └── FetchError              raised for one node while fetching one page
+        ├── TransientError          retry with backoff (5xx, timeouts, dropped connections)
+        ├── RateLimitedError        wait `retry_after` seconds, then retry; not a failed attempt
+        ├── PermanentError          give up on the node (400, 401, 403, 404, ...)
+        └── MalformedResponseError  give up on the node (bad JSON, HTML with status 200, ...)
+
+Messages name the problem and the fix. They never contain a credential: URLs are shown with
+their password masked (see `ingest.settings.mask_url`).
+"""
+
+from __future__ import annotations
+
+
+class IngestError(Exception):
+    """Base of every error the workbench raises."""
+
+
+class UsageError(IngestError, ValueError):
+    """The input is wrong; nothing was sent. Fix the call and try again."""
+
+
+class UnknownSourceError(UsageError, LookupError):
+    """No connector is registered under that name."""
+
+
+class ParameterError(UsageError):
+    """A parameter is unknown, missing, or of the wrong type."""
+
+
+class UnknownJobError(UsageError, LookupError):
+    """No job has that id."""
+
+
+class ConfigError(UsageError):
+    """A setting, credential or credentials file is invalid."""
+
+
+class StackError(IngestError, RuntimeError):
+    """A local service is missing, misconfigured or not answering."""
+
+
+class PortInUseError(StackError):
+    """A port the stack needs is already taken by another process."""
+
+
+class MissingBinaryError(StackError):
+    """A server program the stack needs is not installed."""
+
+
+class ServiceUnavailableError(StackError):
+    """A service did not answer its health check in time."""
+
+
+class FetchError(IngestError):
+    """Fetching one page failed. `status` is the HTTP status when there was an answer."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class TransientError(FetchError):
+    """A failure that is likely to pass: retry with jittered exponential backoff."""
+
+
+class RateLimitedError(FetchError):
+    """The API said to slow down. Wait `retry_after` seconds (None: unknown), then retry."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class PermanentError(FetchError):
+    """A failure that retrying cannot fix (bad request, unauthorised, not found)."""
+
+
+class MalformedResponseError(FetchError):
+    """The API answered, but not with what it documents (undecodable or wrong shape)."""

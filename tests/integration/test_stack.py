@@ -1,0 +1,133 @@
+"""The real services: RabbitMQ carries a task to a real worker, Redis brings the result back,
+the document store keeps documents and enforces unique indexes, supervisord restarts a
+killed worker, and a pickled message is refused."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import pymongo
+import pytest
+import redis
+from amqp.exceptions import PreconditionFailed
+from kombu import Connection, Exchange, Producer
+
+from ingest import store
+from ingest.broker import DEFAULT_QUEUE, SOURCE_QUEUES, TASK_EXCHANGE
+from ingest.stack.supervisor import SupervisorPaths
+
+pytestmark = pytest.mark.stack
+
+
+def _probe(celery_app, note: str, queue: str = DEFAULT_QUEUE, timeout: float = 60.0) -> dict:
+    return celery_app.send_task("ingest.probe", kwargs={"note": note}, queue=queue).get(timeout=timeout)
+
+
+def test_a_task_runs_on_a_worker_and_its_result_comes_back_through_redis(settings, celery_app):
+    result = celery_app.send_task("ingest.probe", kwargs={"note": "round trip"}, queue=DEFAULT_QUEUE)
+    outcome = result.get(timeout=60)
+    assert outcome["worker"].startswith("ingest-worker1@")
+    assert outcome["pid"] != os.getpid()
+    assert outcome["queue"] == DEFAULT_QUEUE
+    stored_result = redis.Redis.from_url(settings.redis_url).get(f"celery-task-meta-{result.id}")
+    assert stored_result is not None and b'"status": "SUCCESS"' in stored_result
+    document = store.database(settings)[store.PROBES].find_one({"_id": result.id})
+    assert document["note"] == "round trip"
+
+
+@pytest.mark.parametrize("queue", SOURCE_QUEUES)
+def test_every_source_queue_is_consumed(celery_app, queue):
+    assert _probe(celery_app, f"queue {queue}", queue=queue)["queue"] == queue
+
+
+def test_queues_are_durable(settings):
+    with Connection(settings.broker_url) as connection:
+        for name in (DEFAULT_QUEUE, *SOURCE_QUEUES):
+            connection.channel().queue_declare(name, passive=True)
+            # RabbitMQ refuses a redeclaration whose flags differ from the queue's own.
+            with pytest.raises(PreconditionFailed, match="durable"):
+                connection.channel().queue_declare(name, durable=False)
+
+
+def test_a_document_round_trips_and_a_unique_index_refuses_a_duplicate(settings):
+    collection = store.database(settings)[f"roundtrip_{uuid.uuid4().hex[:8]}"]
+    try:
+        collection.create_index([("natural_key", pymongo.ASCENDING)], unique=True)
+        document = {"natural_key": "mastodon.social:1", "text": "héllo", "nested": {"n": [1, 2.5, None]}}
+        inserted = collection.insert_one(dict(document)).inserted_id
+        assert collection.find_one({"_id": inserted}, {"_id": 0}) == document
+        with pytest.raises(pymongo.errors.DuplicateKeyError):
+            collection.insert_one({"natural_key": "mastodon.social:1", "text": "again"})
+        assert collection.count_documents({}) == 1
+    finally:
+        collection.drop()
+
+
+def test_a_killed_worker_is_restarted_and_a_task_published_meanwhile_completes(celery_app, supervisor):
+    before = supervisor.getProcessInfo("ingest-worker1")["pid"]
+    os.kill(before, signal.SIGKILL)
+    result = celery_app.send_task("ingest.probe", kwargs={"note": "while dead"}, queue=DEFAULT_QUEUE)
+    outcome = result.get(timeout=120)
+    deadline = time.monotonic() + 30
+    while (after := supervisor.getProcessInfo("ingest-worker1"))["statename"] != "RUNNING":
+        assert time.monotonic() < deadline, f"worker is {after['statename']} 30 s after the kill"
+        time.sleep(0.2)
+    assert after["pid"] != before
+    assert outcome["pid"] == after["pid"]
+
+
+def test_a_pickled_message_is_refused(settings, celery_app):
+    marker = f"pickled-{uuid.uuid4().hex}"
+    task_id = str(uuid.uuid4())
+    log = SupervisorPaths.of(settings).log_of("ingest-worker1")
+    log_size_before = log.stat().st_size
+    with Connection(settings.broker_url) as connection:
+        Producer(connection).publish(
+            [[], {"note": marker}, {}],
+            exchange=Exchange(TASK_EXCHANGE.name, type="direct"),
+            routing_key=DEFAULT_QUEUE,
+            serializer="pickle",
+            headers={"task": "ingest.probe", "id": task_id, "lang": "py"},
+        )
+    deadline = time.monotonic() + 60
+    refused = False
+    while time.monotonic() < deadline and not refused:
+        with log.open("rb") as handle:
+            handle.seek(log_size_before)
+            refused = b"Refusing to deserialize untrusted content of type pickle" in handle.read()
+        time.sleep(0.2)
+    assert refused, "the worker log shows no refusal of the pickled message"
+    # The worker is still fine and the pickled task never ran.
+    assert _probe(celery_app, "after pickle")["note"] == "after pickle"
+    assert store.database(settings)[store.PROBES].count_documents({"note": marker}) == 0
+
+
+def test_up_on_a_running_stack_changes_nothing(settings, supervisor):
+    before = {info["name"]: info["pid"] for info in supervisor.getAllProcessInfo()}
+    completed = subprocess.run(
+        [sys.executable, "-m", "ingest", "up", "--sandbox"], capture_output=True, text=True, timeout=60
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "nothing changed" in completed.stdout
+    after = {info["name"]: info["pid"] for info in supervisor.getAllProcessInfo()}
+    assert after == before
+
+
+def test_status_json_reports_every_part_healthy(settings):
+    import json
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "ingest", "status", "--json"], capture_output=True, text=True, timeout=60
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    report = json.loads(completed.stdout)
+    assert report["healthy"] is True
+    for name in ("rabbitmq", "redis", "docstore", "ingest-worker1", "sandbox"):
+        part = report["parts"][name]
+        assert part["state"] == "running" and part["healthy"] is True and part["pid"] > 0
+    assert report["parts"]["redis"]["url"] == settings.redis_url
