@@ -1,0 +1,77 @@
+"""What an HTTP answer means for the worker: usable, or which kind of FetchError.
+
+    429                          RateLimitedError (retry_after from Retry-After, else None)
+    503 with Retry-After         RateLimitedError: the server said when to come back
+    408, 425, 5xx                TransientError
+    403 with Retry-After or a
+      remaining count of 0       RateLimitedError (GitHub's primary and secondary limits)
+    other 4xx, 3xx, 1xx          PermanentError
+    2xx that is not JSON         MalformedResponseError (HTML, wrong content type, bad bytes)
+
+Sources with an unpublished limit pass `unknown_limit=True`: then 503 without Retry-After is
+RateLimitedError(retry_after=None) too, the signal the adaptive limiter ratchets down on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ingest.errors import (
+    FetchError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
+)
+from ingest.sources.headers import parse_float, parse_retry_after
+
+HeaderLookup = Callable[[str], "str | None"]
+
+TRANSIENT_STATUSES = frozenset({408, 425})
+REMAINING_HEADERS = ("x-ratelimit-remaining", "ratelimit-remaining")
+
+
+def classify_status(status: int, header: HeaderLookup, url: str, body: bytes, now: float,
+                    *, unknown_limit: bool = False,
+                    remaining_headers: tuple[str, ...] = REMAINING_HEADERS) -> FetchError | None:
+    retry_after = parse_retry_after(header("Retry-After"), now)
+    if status == 429:
+        return RateLimitedError(_text(status, url, "rate limited", retry_after),
+                                status=status, retry_after=retry_after)
+    if status == 503 and (retry_after is not None or unknown_limit):
+        return RateLimitedError(_text(status, url, "unavailable, treated as a rate limit", retry_after),
+                                status=status, retry_after=retry_after)
+    if status in TRANSIENT_STATUSES or 500 <= status <= 599:
+        return TransientError(_text(status, url, "temporary failure, retry later"), status=status)
+    if status == 403 and (retry_after is not None or _limit_exhausted(header, remaining_headers)):
+        return RateLimitedError(_text(status, url, "rate limited (403)", retry_after),
+                                status=status, retry_after=retry_after)
+    if not 200 <= status <= 299:
+        return PermanentError(_text(status, url, "refused; fix the request, retrying will not help"),
+                              status=status)
+    return check_json_body(status, header("Content-Type"), url, body)
+
+
+def check_json_body(status: int, content_type: str | None, url: str,
+                    body: bytes) -> MalformedResponseError | None:
+    """A 2xx body must look like JSON: a JSON content type (when one is sent) and a JSON start."""
+    if content_type is not None and "json" not in content_type.lower():
+        kind = content_type.split(";")[0].strip() or "empty"
+        return MalformedResponseError(
+            f"HTTP {status} from {url}: expected JSON, got content type {kind}", status=status)
+    start = body.lstrip()[:1]
+    if start and start not in b'[{"-0123456789tfn':
+        return MalformedResponseError(
+            f"HTTP {status} from {url}: body is not JSON (starts with {start!r})", status=status)
+    if not start:
+        return MalformedResponseError(f"HTTP {status} from {url}: empty body", status=status)
+    return None
+
+
+def _limit_exhausted(header: HeaderLookup, names: tuple[str, ...]) -> bool:
+    for name in names:
+        remaining = parse_float(header(name))
+        if remaining is not None and remaining <= 0:
+            return True
+    return False
+
+
+def _text(status: int, url: str, meaning: str, retry_after: float | None = None) -> str:
+    wait = f"; retry after {retry_after:g} s" if retry_after is not None else ""
+    return f"HTTP {status} from {url}: {meaning}{wait}"

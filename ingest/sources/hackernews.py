@@ -1,0 +1,110 @@
+"""Hacker News: story lists and items, optionally comments through `kids` to a given depth.
+
+There is no paging: a list answers up to 500 ids and each item is one call, so every item is
+a child request that names its target record (the worker skips fresh ones). Ids are global
+and grow with time. Watermark: ``{"max_id": <int>}``; an incremental pull fetches only ids
+above it, lowest first, so a pull cut short by ``limit`` leaves no gap behind it.
+
+The API publishes no limit and sends no rate-limit headers. A 503 (or 429) is read as the
+sign of its unpublished limit: RateLimitedError(retry_after=None), so the adaptive limiter
+slows every worker down instead of each task retrying on its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from ingest.errors import FetchError, MalformedResponseError, ParameterError
+from ingest.sources.base import Connector, Page, Record, Request, Response
+from ingest.sources.classify import classify_status
+from ingest.sources.listing import TimeBounds, common_params
+from ingest.sources.times import parse_time
+from ingest.sources.validation import Param
+
+ITEMS = "hn_items"
+USERS = "hn_users"
+GROUP = "firebase"
+LISTS = ("top", "new", "best", "ask", "show", "job")
+
+
+class HackerNewsConnector(Connector):
+    name = "hackernews"
+    queue = "ingest.hackernews"
+    default_base_url = "https://hacker-news.firebaseio.com"
+    collections = (ITEMS, USERS)
+    params = common_params(default_base_url) + (
+        Param("list", str, "top", "which story list to read", choices=LISTS),
+        Param("items", list, None, "explicit item ids to fetch instead of a list"),
+        Param("comment_depth", int, 0, "comment levels to follow through kids (0: none)",
+              minimum=0, maximum=100),
+        Param("with_users", bool, False, "also fetch the author of every stored item"),
+    )
+
+    def check(self, spec: dict) -> None:
+        items = spec["items"]
+        if items is not None and not all(isinstance(i, int) and not isinstance(i, bool) for i in items):
+            raise ParameterError("hackernews: items must be a list of integer ids, e.g. items=[8863].")
+
+    def query_key(self, spec: dict) -> str:
+        host = urlsplit(spec["base_url"]).netloc
+        if spec["items"] is not None:
+            return f"items:{','.join(map(str, sorted(spec['items'])))}@{host}"
+        return f"{spec['list']}stories@{host}"
+
+    def watermark_order(self, watermark: dict) -> Any:
+        return int(watermark["max_id"])
+
+    def start(self, spec: dict, watermark: dict | None = None) -> list[Request]:
+        if spec["items"] is not None:
+            ids = self._choose(spec, list(spec["items"]), watermark)
+            return [self._item(spec, item_id, depth=0, level=0) for item_id in ids]
+        url = f"{spec['base_url']}/v0/{spec['list']}stories.json"
+        context = {"watermark": watermark} if spec["incremental"] and watermark else {}
+        return [Request("list", url, {}, group=GROUP, context=context)]
+
+    def _choose(self, spec: dict, ids: list[int], watermark: dict | None) -> list[int]:
+        if spec["incremental"] and watermark:
+            ids = sorted(i for i in ids if i > int(watermark["max_id"]))
+        return ids if spec["limit"] is None else ids[:spec["limit"]]
+
+    def _item(self, spec: dict, item_id: int, depth: int, level: int) -> Request:
+        return Request("item", f"{spec['base_url']}/v0/item/{item_id}.json", {}, group=GROUP,
+                       depth=depth, target=(ITEMS, str(item_id)), context={"level": level})
+
+    def parse(self, request: Request, response: Response, spec: dict) -> Page:
+        body = response.json()
+        if request.kind == "list":
+            if not isinstance(body, list) or not all(isinstance(i, int) for i in body):
+                raise MalformedResponseError(f"{response.safe_url}: expected a JSON list of item ids")
+            ids = self._choose(spec, body, request.context.get("watermark"))
+            return Page(children=[self._item(spec, i, request.depth + 1, 0) for i in ids],
+                        watermark={"max_id": max(ids)} if ids else None)
+        if body is None:
+            return Page()
+        if not isinstance(body, dict) or "id" not in body:
+            raise MalformedResponseError(f"{response.safe_url}: expected an object with an id")
+        if request.kind == "user":
+            return Page(records=[Record(USERS, str(body["id"]), body, parse_time(body.get("created")))])
+        if request.kind == "item":
+            return self._parse_item(request, body, spec)
+        raise MalformedResponseError(f"hackernews cannot parse a {request.kind!r} request")
+
+    def _parse_item(self, request: Request, item: dict, spec: dict) -> Page:
+        level = int(request.context.get("level", 0))
+        created = parse_time(item.get("time"))
+        if level == 0 and not TimeBounds.of(spec).keeps(created):
+            return Page()
+        children = []
+        if level < spec["comment_depth"]:
+            children = [self._item(spec, kid, request.depth + 1, level + 1)
+                        for kid in item.get("kids") or [] if isinstance(kid, int)]
+        if spec["with_users"] and item.get("by"):
+            children.append(Request("user", f"{spec['base_url']}/v0/user/{quote(str(item['by']))}.json",
+                                    {}, group=GROUP, depth=request.depth + 1,
+                                    target=(USERS, str(item["by"]))))
+        return Page(records=[Record(ITEMS, str(item["id"]), item, created)], children=children)
+
+    def classify(self, response: Response, now: float) -> FetchError | None:
+        return classify_status(response.status, response.header, response.safe_url, response.body,
+                               now, unknown_limit=True)

@@ -1,0 +1,70 @@
+"""What every listing shares: the common parameters, page sizes under `limit`, time bounds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ingest.sources.base import Request
+from ingest.sources.times import spec_time
+from ingest.sources.validation import Param
+
+
+def common_params(default_base_url: str, *, credential_help: str | None = None) -> tuple[Param, ...]:
+    """The parameters every connector declares, in the order the help shows them."""
+    params = [
+        Param("base_url", str, default_base_url,
+              "scheme and host (and path prefix) of the API; the real service by default"),
+        Param("limit", int, None, "stop after this many records (None: no limit)", minimum=1),
+        Param("since", datetime, None, "keep only items created at or after this time"),
+        Param("until", datetime, None, "keep only items created at or before this time"),
+        Param("max_pages", int, None, "stop each listing after this many pages", minimum=1),
+        Param("incremental", bool, False,
+              "resume from the newest item of earlier pulls of the same query"),
+        Param("contact", str, "", "a contact (e-mail or URL) sent in the User-Agent"),
+    ]
+    if credential_help is not None:
+        params.append(Param("credential", str, None, credential_help))
+    return tuple(params)
+
+
+def emitted(request: Request) -> int:
+    """Records this listing emitted on the pages before this one."""
+    return int(request.context.get("emitted", 0))
+
+
+def page_size(spec: dict, already: int, largest: int) -> int:
+    """The largest page the API allows, or fewer when fewer records are missing."""
+    limit = spec.get("limit")
+    if limit is None:
+        return largest
+    return max(1, min(largest, limit - already))
+
+
+def limit_reached(spec: dict, count: int) -> bool:
+    limit = spec.get("limit")
+    return limit is not None and count >= limit
+
+
+@dataclass(frozen=True)
+class TimeBounds:
+    """A pull's [since, until] window; `since` may be raised by a watermark."""
+
+    since: datetime | None
+    until: datetime | None
+
+    @classmethod
+    def of(cls, spec: dict) -> TimeBounds:
+        return cls(spec_time(spec, "since"), spec_time(spec, "until"))
+
+    def keeps(self, moment: datetime | None) -> bool:
+        """Whether an item at `moment` belongs to the pull; items without a time are kept."""
+        if moment is None:
+            return True
+        if self.since is not None and moment < self.since:
+            return False
+        return self.until is None or moment <= self.until
+
+    def passed(self, oldest: datetime | None) -> bool:
+        """For newest-first listings: the page reached back before `since`, so stop."""
+        return self.since is not None and oldest is not None and oldest < self.since

@@ -1,0 +1,172 @@
+"""Reddit: subreddit and user listings over OAuth, optionally with every post's comment tree.
+
+Keys are fullnames (``t3_<id>`` posts, ``t1_<id>`` comments). A first pull pages backwards
+with ``after``; an incremental pull reads forward from the watermark with ``before``.
+Watermark: ``{"before": "<fullname>", "created_utc": <float>}`` of the newest root record.
+Reddit drops a ``before`` anchor that was deleted: the pull then starts from the newest items.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from ingest.errors import MalformedResponseError, ParameterError
+from ingest.sources.base import Connector, KnownLimit, LimitReading, Page, Request, Response
+from ingest.sources.headers import parse_float, parse_retry_after
+from ingest.sources.listing import TimeBounds, common_params, emitted, limit_reached, page_size
+from ingest.sources.reddit_comments import (
+    CommentHarvest, batches, harvest, listing_children, morechildren_things, thing_record,
+)
+from ingest.sources.validation import Param
+
+LARGEST_PAGE = 100
+COMMENTS_PER_CALL = 500
+SUBREDDIT_LISTINGS = ("new", "hot", "top", "rising", "comments")
+USER_LISTINGS = ("submitted", "comments", "overview")
+NEWEST_FIRST = ("new", "comments", "submitted", "overview")
+
+
+class RedditConnector(Connector):
+    name = "reddit"
+    queue = "ingest.reddit"
+    default_base_url = "https://oauth.reddit.com"
+    collections = ("reddit_posts", "reddit_comments")
+    params = common_params(default_base_url, credential_help="name of the OAuth bearer token") + (
+        Param("subreddit", str, None, "subreddit name, without 'r/'"),
+        Param("user", str, None, "user name, without 'u/'"),
+        Param("listing", str, None, "new, hot, top, rising, comments (subreddit); "
+              "submitted, comments, overview (user); default new / submitted",
+              choices=tuple(dict.fromkeys(SUBREDDIT_LISTINGS + USER_LISTINGS))),
+        Param("period", str, "all", "time window of the top listing",
+              choices=("hour", "day", "week", "month", "year", "all")),
+        Param("with_comments", bool, False, "also fetch each post's full comment tree"),
+        Param("comment_depth", int, None, "deepest comment level to fetch (None: all)", minimum=1),
+        Param("comment_sort", str, None, "order of comment trees",
+              choices=("confidence", "top", "new", "controversial", "old", "qa")),
+    )
+
+    def check(self, spec: dict) -> None:
+        for name, prefix in (("subreddit", "r/"), ("user", "u/")):
+            if spec[name] is not None:
+                spec[name] = spec[name].strip("/").removeprefix(prefix)
+        if bool(spec["subreddit"]) == bool(spec["user"]):
+            raise ParameterError("reddit: pass exactly one of subreddit='python' or user='name'.")
+        allowed = SUBREDDIT_LISTINGS if spec["subreddit"] else USER_LISTINGS
+        spec["listing"] = spec["listing"] or allowed[0]
+        if spec["listing"] not in allowed:
+            raise ParameterError(f"reddit: listing={spec['listing']!r} does not exist for a "
+                                 f"{'subreddit' if spec['subreddit'] else 'user'}; "
+                                 f"use one of {', '.join(allowed)}.")
+
+    def query_key(self, spec: dict) -> str:
+        owner = f"r/{spec['subreddit'].lower()}" if spec["subreddit"] else f"u/{spec['user'].lower()}"
+        return f"{owner}/{spec['listing']}@{urlsplit(spec['base_url']).netloc}"
+
+    def watermark_order(self, watermark: dict) -> Any:
+        return (float(watermark.get("created_utc") or 0.0), int(watermark["before"].split("_")[-1], 36))
+
+    def start(self, spec: dict, watermark: dict | None = None) -> list[Request]:
+        owner = f"r/{quote(spec['subreddit'])}" if spec["subreddit"] else f"user/{quote(spec['user'])}"
+        params: dict[str, Any] = {"limit": page_size(spec, 0, LARGEST_PAGE), "raw_json": 1}
+        if spec["listing"] == "top":
+            params["t"] = spec["period"]
+        context: dict[str, Any] = {"emitted": 0}
+        if spec["incremental"] and watermark:
+            params["before"] = watermark["before"]
+            context["forward"] = True
+        return [Request("listing", f"{spec['base_url']}/{owner}/{spec['listing']}", params,
+                        group="listing", context=context)]
+
+    def parse(self, request: Request, response: Response, spec: dict) -> Page:
+        body = response.json()
+        if request.kind == "listing":
+            return self._parse_listing(request, body, spec)
+        if request.kind == "comments":
+            if not isinstance(body, list) or len(body) != 2:
+                raise MalformedResponseError(f"{response.safe_url}: expected [post, comments] listings")
+            posts = [r for r in map(thing_record, listing_children(body[0])) if r is not None]
+            found = harvest(listing_children(body[1]), spec["comment_depth"])
+            return Page(records=posts + found.records,
+                        children=self._stub_requests(request, spec, found))
+        if request.kind == "morechildren":
+            found = harvest(morechildren_things(body), spec["comment_depth"])
+            return Page(records=found.records, children=self._stub_requests(request, spec, found))
+        raise MalformedResponseError(f"reddit cannot parse a {request.kind!r} request")
+
+    def _parse_listing(self, request: Request, body: Any, spec: dict) -> Page:
+        things = listing_children(body)
+        records = [r for r in map(thing_record, things) if r is not None]
+        bounds = TimeBounds.of(spec)
+        before = emitted(request)
+        kept = [r for r in records if bounds.keeps(r.created_at)]
+        if spec["limit"] is not None:
+            kept = kept[:max(0, spec["limit"] - before)]
+        children = []
+        if spec["with_comments"]:
+            children = [self._comments_request(request, spec, r.key) for r in kept
+                        if r.collection == "reddit_posts" and r.payload.get("num_comments")]
+        newest = max(kept, key=lambda r: r.created_at.timestamp() if r.created_at else 0.0, default=None)
+        watermark = ({"before": newest.key, "created_utc": newest.payload.get("created_utc")}
+                     if newest else None)
+        page = Page(records=kept, children=children, watermark=watermark)
+        total = before + len(kept)
+        if not things or limit_reached(spec, total):
+            return page
+        forward = bool(request.context.get("forward"))
+        data = body["data"]
+        if forward:
+            cursor = data.get("before") or (
+                records[0].key if records and len(things) >= request.params.get("limit", 0) else None)
+        else:
+            oldest = min((r.created_at for r in records if r.created_at), default=None)
+            if spec["listing"] in NEWEST_FIRST and bounds.passed(oldest):
+                return page
+            cursor = data.get("after")
+        if cursor:
+            params = {key: value for key, value in request.params.items() if key not in ("after", "before")}
+            params.update({"before" if forward else "after": cursor,
+                           "limit": page_size(spec, total, LARGEST_PAGE)})
+            page.next = request.next_page(params, emitted=total)
+        return page
+
+    def _comments_request(self, request: Request, spec: dict, fullname: str,
+                          comment: str | None = None) -> Request:
+        post_id = fullname.removeprefix("t3_")
+        path = f"/comments/{post_id}" + (f"/_/{comment}" if comment else "")
+        params: dict[str, Any] = {"limit": COMMENTS_PER_CALL, "raw_json": 1}
+        if spec["comment_depth"] is not None:
+            params["depth"] = spec["comment_depth"]
+        if spec["comment_sort"]:
+            params["sort"] = spec["comment_sort"]
+        return Request("comments", f"{spec['base_url']}{path}", params, group="comments",
+                       depth=request.depth + 1, target=None if comment else ("reddit_posts", fullname),
+                       context={"link_id": fullname})
+
+    def _stub_requests(self, request: Request, spec: dict, found: CommentHarvest) -> list[Request]:
+        link_id = request.context["link_id"]
+        children = [self._comments_request(request, spec, link_id, parent.removeprefix("t1_"))
+                    for parent in dict.fromkeys(found.continue_parents) if parent.startswith("t1_")]
+        for batch in batches(found.more_ids):
+            params: dict[str, Any] = {"api_type": "json", "link_id": link_id,
+                                      "children": ",".join(batch), "raw_json": 1}
+            if spec["comment_sort"]:
+                params["sort"] = spec["comment_sort"]
+            children.append(Request("morechildren", f"{spec['base_url']}/api/morechildren", params,
+                                    group="morechildren", depth=request.depth + 1,
+                                    context={"link_id": link_id}))
+        return children
+
+    def read_limits(self, response: Response, now: float) -> LimitReading:
+        used = parse_float(response.header("X-Ratelimit-Used"))
+        remaining = parse_float(response.header("X-Ratelimit-Remaining"))
+        return LimitReading(
+            limit=used + remaining if used is not None and remaining is not None else None,
+            remaining=remaining,
+            reset_after=parse_float(response.header("X-Ratelimit-Reset")),
+            retry_after=parse_retry_after(response.header("Retry-After"), now),
+            window=600.0,
+        )
+
+    def known_limits(self, spec: dict) -> tuple[KnownLimit, ...]:
+        return (KnownLimit(600, 600.0, per=("host", "credential")),)

@@ -1,0 +1,145 @@
+"""Declared parameters and the generic check of a notebook's keyword arguments against them.
+
+Types are checked strictly, because a notebook passes Python values and a silent guess hides
+mistakes: "5" is not accepted for an int, 1 is not a bool, and a bool is not an int. The only
+conversions are lossless ones: an int where a float is declared, a tuple where a list is
+declared, and for datetimes an ISO-8601 string with an offset ("2024-05-01T00:00:00Z") or a
+plain date ("2024-05-01", midnight UTC). Naive datetimes are refused: their zone is a guess.
+Datetimes come out of validation as ISO strings in UTC, so a spec is plain JSON and
+validating a spec again returns it unchanged.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+from ingest.errors import ParameterError
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
+
+_TYPE_NAMES = {str: "str", int: "int", float: "float", bool: "bool", datetime: "datetime",
+               list: "list", dict: "dict"}
+
+
+@dataclass(frozen=True)
+class Param:
+    """A declared parameter. `default` None means optional and unset."""
+
+    name: str
+    type: type
+    default: Any = REQUIRED
+    help: str = ""
+    choices: tuple | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def describe(self) -> str:
+        type_name = _TYPE_NAMES.get(self.type, self.type.__name__)
+        default = "required" if self.required else f"default {self.default!r}"
+        extra = f"; one of {', '.join(map(str, self.choices))}" if self.choices else ""
+        if self.minimum is not None:
+            extra += f"; at least {self.minimum:g}"
+        if self.maximum is not None:
+            extra += f"; at most {self.maximum:g}"
+        return f"{self.name} ({type_name}, {default}{extra}): {self.help}"
+
+
+def validate_params(declared: tuple[Param, ...], given: Mapping[str, Any], *, source: str) -> dict:
+    """The full spec: every declared parameter, normalised, defaults filled in."""
+    by_name = {param.name: param for param in declared}
+    for name in given:
+        if name not in by_name:
+            raise ParameterError(unknown_name_message(source, name, list(by_name)))
+    spec: dict[str, Any] = {}
+    for param in declared:
+        if param.name in given:
+            spec[param.name] = normalise(param, given[param.name], source)
+        elif param.required:
+            raise ParameterError(
+                f"{source}: missing required parameter {param.name!r} ({param.help})")
+        else:
+            spec[param.name] = param.default
+    return spec
+
+
+def unknown_name_message(source: str, name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return (f"{source}: unknown parameter {name!r}.{hint} "
+            f"Known parameters: {', '.join(sorted(known))}.")
+
+
+def normalise(param: Param, value: Any, source: str) -> Any:
+    if value is None and param.default is None:
+        return None
+    converted = _convert(param, value, source)
+    if param.choices is not None and converted not in param.choices:
+        raise ParameterError(
+            f"{source}: {param.name}={value!r} is not allowed; "
+            f"use one of {', '.join(map(repr, param.choices))}.")
+    if param.type in (int, float):
+        _check_bounds(param, converted, source)
+    return converted
+
+
+def _convert(param: Param, value: Any, source: str) -> Any:
+    wanted = param.type
+    if wanted is datetime:
+        return _to_iso_utc(param, value, source)
+    if wanted is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if wanted is list and isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, wanted) and not (wanted is int and isinstance(value, bool)):
+        return value
+    type_name = _TYPE_NAMES.get(wanted, wanted.__name__)
+    hint = ""
+    if isinstance(value, str) and wanted in (int, float):
+        hint = f" Pass a number, e.g. {param.name}={value.strip()}, not a string."
+    raise ParameterError(
+        f"{source}: {param.name} must be {type_name}, got {type(value).__name__} {value!r}.{hint}")
+
+
+def _check_bounds(param: Param, value: float, source: str) -> None:
+    if param.minimum is not None and value < param.minimum:
+        raise ParameterError(f"{source}: {param.name}={value} is below the minimum {param.minimum}.")
+    if param.maximum is not None and value > param.maximum:
+        raise ParameterError(f"{source}: {param.name}={value} is above the maximum {param.maximum}.")
+
+
+def _to_iso_utc(param: Param, value: Any, source: str) -> str:
+    moment: datetime | None = None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is None and len(value.strip()) == 10:
+            moment = moment.replace(tzinfo=timezone.utc)
+    if moment is None:
+        raise ParameterError(
+            f"{source}: {param.name} must be a datetime or an ISO-8601 string such as "
+            f"'2024-05-01T00:00:00Z', got {value!r}.")
+    if moment.tzinfo is None:
+        raise ParameterError(
+            f"{source}: {param.name}={value!r} has no time zone; pass an aware datetime "
+            "(tzinfo=timezone.utc) or a string ending in 'Z' or '+00:00'.")
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,97 @@
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+import ingest.sources as sources
+from ingest.errors import ParameterError, UnknownSourceError
+from ingest.sources.base import Request
+
+
+def test_unknown_parameter_suggests_the_close_name():
+    with pytest.raises(ParameterError, match=r"unknown parameter 'tgs'\. Did you mean 'tag'\?"):
+        sources.get("mastodon").validate({"tgs": "python"})
+
+
+def test_string_is_not_silently_turned_into_an_int():
+    with pytest.raises(ParameterError, match=r"limit must be int, got str '5'\. Pass a number, e\.g\. limit=5"):
+        sources.get("mastodon").validate({"limit": "5"})
+
+
+def test_bool_is_not_an_int_and_int_is_not_a_bool():
+    connector = sources.get("mastodon")
+    with pytest.raises(ParameterError, match="limit must be int, got bool"):
+        connector.validate({"limit": True})
+    with pytest.raises(ParameterError, match="local must be bool, got int"):
+        connector.validate({"local": 1})
+
+
+def test_missing_required_parameter_names_it():
+    with pytest.raises(ParameterError, match="missing required parameter 'owner'"):
+        sources.get("rest").validate({"preset": "github_issues", "repo": "requests"})
+
+
+def test_choices_and_bounds():
+    with pytest.raises(ParameterError, match=r"listing='newest' is not allowed"):
+        sources.get("reddit").validate({"subreddit": "python", "listing": "newest"})
+    with pytest.raises(ParameterError, match="limit=0 is below the minimum 1"):
+        sources.get("reddit").validate({"subreddit": "python", "limit": 0})
+
+
+def test_cross_parameter_rules():
+    with pytest.raises(ParameterError, match="exactly one of subreddit"):
+        sources.get("reddit").validate({})
+    with pytest.raises(ParameterError, match="does not exist for a user"):
+        sources.get("reddit").validate({"user": "spez", "listing": "hot"})
+    with pytest.raises(ParameterError, match="exactly one of q="):
+        sources.get("bluesky").validate({"q": "x", "actor": "y"})
+
+
+def test_datetimes_become_utc_iso_strings_and_naive_ones_are_refused():
+    connector = sources.get("mastodon")
+    spec = connector.validate({"since": datetime(2024, 5, 1, 2, tzinfo=timezone.utc), "until": "2024-06-01"})
+    assert spec["since"] == "2024-05-01T02:00:00Z"
+    assert spec["until"] == "2024-06-01T00:00:00Z"
+    with pytest.raises(ParameterError, match="has no time zone"):
+        connector.validate({"since": datetime(2024, 5, 1)})
+    with pytest.raises(ParameterError, match="ISO-8601"):
+        connector.validate({"since": "last tuesday"})
+
+
+def test_spec_is_complete_normalised_and_validates_to_itself():
+    connector = sources.get("mastodon")
+    spec = connector.validate({"base_url": "http://127.0.0.1:8000/mastodon/", "tag": "#Python", "limit": 50})
+    assert spec["base_url"] == "http://127.0.0.1:8000/mastodon"
+    assert spec["tag"] == "Python"
+    assert spec["with_context"] is False and spec["incremental"] is False
+    assert connector.validate(spec) == spec
+
+
+def test_unknown_source_lists_the_available_ones_and_suggests():
+    with pytest.raises(UnknownSourceError) as caught:
+        sources.get("mastadon")
+    assert str(caught.value) == ("No source named 'mastadon'. Did you mean 'mastodon'? "
+                                 "Available: bluesky, hackernews, mastodon, reddit, rest.")
+
+
+def test_registry_names_queues_and_help():
+    assert sources.names() == ["bluesky", "hackernews", "mastodon", "reddit", "rest"]
+    assert [sources.get(n).queue for n in sources.names()] == [
+        "ingest.bluesky", "ingest.hackernews", "ingest.mastodon", "ingest.reddit", "ingest.rest"]
+    assert "tag (str, default None): hashtag timeline, without '#'" in sources.describe("mastodon")
+
+
+@pytest.mark.parametrize("name, arguments", [
+    ("mastodon", {"account": "@someone@example.social", "with_context": True}),
+    ("reddit", {"user": "u/spez", "listing": "comments", "limit": 250}),
+    ("hackernews", {"items": (8863, 121003), "comment_depth": 2}),
+    ("bluesky", {"q": "python", "since": datetime(2025, 1, 1, tzinfo=timezone.utc)}),
+    ("rest", {"preset": "github_issues", "owner": "psf", "repo": "requests"}),
+])
+def test_specs_and_start_requests_are_plain_json_that_round_trip(name, arguments):
+    connector = sources.get(name)
+    spec = connector.validate(arguments)
+    assert json.loads(json.dumps(spec)) == spec
+    assert connector.validate(spec) == spec
+    for request in connector.start(spec):
+        assert Request.from_dict(json.loads(json.dumps(request.to_dict()))) == request
