@@ -8,7 +8,7 @@ import yaml
 from tests.recordings import REPO_ROOT
 
 # conda-forge names that differ from the PyPI name of the same package
-CONDA_TO_PYPI = {"redis-py": "redis"}
+CONDA_TO_PYPI = {"redis-py": "redis", "uvicorn-standard": "uvicorn"}
 SERVERS_AND_TOOLS = {"python", "pip", "mongodb", "rabbitmq-server", "redis-server", "go"}
 
 

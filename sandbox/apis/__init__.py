@@ -1,0 +1,1 @@
+"""The HTTP face of each API: routes, parameters, pagination, error shapes, headers."""

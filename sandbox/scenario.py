@@ -1,0 +1,269 @@
+"""The scenario: rate limits, hidden limits and faults per API, set at start or at runtime.
+
+Format (YAML or JSON; every key optional):
+
+    time_scale: 1.0        # divides every window: 100 makes Mastodon's 300 s window 3 s
+    limit_scale: 1.0       # multiplies every limit (rounded, at least 1)
+    fault_seed: 0          # seed of the generator that decides which requests fail
+    apis:
+      "*": {...}           # defaults for every API, overridden key by key below
+      mastodon:
+        rate_limits:       # replaces the documented limits of this API
+          - {limit: 30, window: 3, scope: credential, anonymous_limit: 30}
+        hidden_limits:     # enforced with no header and no hint in the answer
+          - {limit: 10, window: 1, scope: global, status: [429, 503]}
+        retry_after: false # send Retry-After on 429
+        latency: {fixed: 0.0, jitter: 0.0}       # seconds; jitter is uniform in [0, jitter)
+        errors: {"500": 0.0, "502": 0.0, "503": 0.0}   # share of requests answered so
+        hang: {rate: 0.0, seconds: 30.0}          # hold the request, then close unanswered
+        drop: 0.0                                 # close the connection without an answer
+        outages: [{start: 5.0, end: 10.0, status: 503}]  # seconds after the scenario is set
+        malformed: {truncated: 0.0, html_200: 0.0, wrong_content_type: 0.0}
+        cursor_repeat: 0.0                        # share of pages whose next cursor is the one just used
+
+Scopes: `credential` counts per token (anonymous requests count per client address, against
+`anonymous_limit` when given), `ip` per client address, `global` across all clients.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+API_NAMES = ("mastodon", "reddit", "hn", "bsky", "github")
+SCOPES = ("credential", "ip", "global")
+ERROR_STATUSES = (500, 502, 503)
+MALFORMED_KINDS = ("truncated", "html_200", "wrong_content_type")
+API_KEYS = ("rate_limits", "hidden_limits", "retry_after", "latency", "errors", "hang", "drop",
+            "outages", "malformed", "cursor_repeat")
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be applied; the message says which key is wrong."""
+
+
+@dataclass(frozen=True)
+class RateRule:
+    limit: int
+    window: float
+    scope: str = "credential"
+    anonymous_limit: int | None = None
+
+
+@dataclass(frozen=True)
+class HiddenRule:
+    limit: int
+    window: float
+    scope: str = "global"
+    statuses: tuple[int, ...] = (429,)
+
+
+@dataclass(frozen=True)
+class Outage:
+    start: float
+    end: float
+    status: int = 503
+
+
+@dataclass(frozen=True)
+class ApiScenario:
+    rate_limits: tuple[RateRule, ...]
+    hidden_limits: tuple[HiddenRule, ...] = ()
+    retry_after: bool = False
+    latency_fixed: float = 0.0
+    latency_jitter: float = 0.0
+    errors: tuple[tuple[int, float], ...] = ()
+    hang_rate: float = 0.0
+    hang_seconds: float = 30.0
+    drop_rate: float = 0.0
+    outages: tuple[Outage, ...] = ()
+    malformed: tuple[tuple[str, float], ...] = ()
+    cursor_repeat: float = 0.0
+
+    @property
+    def has_random_faults(self) -> bool:
+        return bool(self.errors or self.hang_rate or self.drop_rate)
+
+
+DOCUMENTED_LIMITS: dict[str, dict[str, Any]] = {
+    "mastodon": {"rate_limits": [{"limit": 300, "window": 300.0, "scope": "credential"},
+                                 {"limit": 300, "window": 300.0, "scope": "ip"}]},
+    "reddit": {"rate_limits": [{"limit": 600, "window": 600.0, "scope": "credential"}]},
+    "hn": {"rate_limits": [],
+           "hidden_limits": [{"limit": 600, "window": 10.0, "scope": "global", "status": [503]}]},
+    "bsky": {"rate_limits": [{"limit": 3000, "window": 300.0, "scope": "ip"}], "retry_after": True},
+    "github": {"rate_limits": [{"limit": 5000, "window": 3600.0, "scope": "credential",
+                                "anonymous_limit": 60}]},
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    apis: dict[str, ApiScenario]
+    time_scale: float = 1.0
+    limit_scale: float = 1.0
+    fault_seed: int = 0
+    source: dict[str, Any] = field(default_factory=dict)
+
+    def api(self, name: str) -> ApiScenario:
+        return self.apis[name]
+
+    def window(self, seconds: float) -> float:
+        return seconds / self.time_scale
+
+    def limit(self, count: int) -> int:
+        return max(1, round(count * self.limit_scale))
+
+
+def _number(value: Any, where: str, minimum: float = 0.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ScenarioError(f"{where} must be a number, not {value!r}")
+    if value < minimum:
+        raise ScenarioError(f"{where} must be at least {minimum}, not {value!r}")
+    return float(value)
+
+
+def _rate(value: Any, where: str) -> float:
+    rate = _number(value, where)
+    if rate > 1.0:
+        raise ScenarioError(f"{where} is a share of requests between 0 and 1, not {value!r}")
+    return rate
+
+
+def _integer(value: Any, where: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ScenarioError(f"{where} must be an integer of at least {minimum}, not {value!r}")
+    return value
+
+
+def _mapping(value: Any, where: str, allowed: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ScenarioError(f"{where} must be a mapping, not {value!r}")
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        raise ScenarioError(f"{where} has unknown keys {unknown}; allowed: {list(allowed)}")
+    return value
+
+
+def _scope(value: Any, where: str) -> str:
+    if value not in SCOPES:
+        raise ScenarioError(f"{where} must be one of {list(SCOPES)}, not {value!r}")
+    return value
+
+
+def _rate_rules(value: Any, where: str) -> tuple[RateRule, ...]:
+    if not isinstance(value, list):
+        raise ScenarioError(f"{where} must be a list")
+    rules = []
+    for index, entry in enumerate(value):
+        here = f"{where}[{index}]"
+        entry = _mapping(entry, here, ("limit", "window", "scope", "anonymous_limit"))
+        anonymous = entry.get("anonymous_limit")
+        rules.append(RateRule(
+            limit=_integer(entry.get("limit"), f"{here}.limit"),
+            window=_number(entry.get("window"), f"{here}.window", minimum=0.001),
+            scope=_scope(entry.get("scope", "credential"), f"{here}.scope"),
+            anonymous_limit=None if anonymous is None else _integer(anonymous, f"{here}.anonymous_limit"),
+        ))
+    return tuple(rules)
+
+
+def _hidden_rules(value: Any, where: str) -> tuple[HiddenRule, ...]:
+    if not isinstance(value, list):
+        raise ScenarioError(f"{where} must be a list")
+    rules = []
+    for index, entry in enumerate(value):
+        here = f"{where}[{index}]"
+        entry = _mapping(entry, here, ("limit", "window", "scope", "status"))
+        statuses = entry.get("status", [429])
+        statuses = [statuses] if isinstance(statuses, int) else statuses
+        if not isinstance(statuses, list) or not statuses or any(s not in (429, 503) for s in statuses):
+            raise ScenarioError(f"{here}.status must be 429, 503 or a list of them")
+        rules.append(HiddenRule(
+            limit=_integer(entry.get("limit"), f"{here}.limit"),
+            window=_number(entry.get("window"), f"{here}.window", minimum=0.001),
+            scope=_scope(entry.get("scope", "global"), f"{here}.scope"),
+            statuses=tuple(statuses),
+        ))
+    return tuple(rules)
+
+
+def _outages(value: Any, where: str) -> tuple[Outage, ...]:
+    if not isinstance(value, list):
+        raise ScenarioError(f"{where} must be a list")
+    outages = []
+    for index, entry in enumerate(value):
+        here = f"{where}[{index}]"
+        entry = _mapping(entry, here, ("start", "end", "status"))
+        start = _number(entry.get("start"), f"{here}.start")
+        end = _number(entry.get("end"), f"{here}.end")
+        if end <= start:
+            raise ScenarioError(f"{here}.end must come after its start")
+        outages.append(Outage(start, end, _integer(entry.get("status", 503), f"{here}.status", 500)))
+    return tuple(outages)
+
+
+def _api(name: str, settings: dict[str, Any]) -> ApiScenario:
+    where = f"apis.{name}"
+    settings = _mapping(settings, where, API_KEYS)
+    latency = _mapping(settings.get("latency", {}), f"{where}.latency", ("fixed", "jitter"))
+    hang = _mapping(settings.get("hang", {}), f"{where}.hang", ("rate", "seconds"))
+    errors = _mapping({str(k): v for k, v in settings.get("errors", {}).items()}, f"{where}.errors",
+                      tuple(str(s) for s in ERROR_STATUSES))
+    malformed = _mapping(settings.get("malformed", {}), f"{where}.malformed", MALFORMED_KINDS)
+    retry_after = settings.get("retry_after", False)
+    if not isinstance(retry_after, bool):
+        raise ScenarioError(f"{where}.retry_after must be true or false")
+    error_rates = tuple((int(s), _rate(r, f"{where}.errors.{s}")) for s, r in errors.items() if r)
+    if sum(rate for _, rate in error_rates) > 1.0:
+        raise ScenarioError(f"{where}.errors add up to more than 1")
+    return ApiScenario(
+        rate_limits=_rate_rules(settings.get("rate_limits", []), f"{where}.rate_limits"),
+        hidden_limits=_hidden_rules(settings.get("hidden_limits", []), f"{where}.hidden_limits"),
+        retry_after=retry_after,
+        latency_fixed=_number(latency.get("fixed", 0.0), f"{where}.latency.fixed"),
+        latency_jitter=_number(latency.get("jitter", 0.0), f"{where}.latency.jitter"),
+        errors=error_rates,
+        hang_rate=_rate(hang.get("rate", 0.0), f"{where}.hang.rate"),
+        hang_seconds=_number(hang.get("seconds", 30.0), f"{where}.hang.seconds"),
+        drop_rate=_rate(settings.get("drop", 0.0), f"{where}.drop"),
+        outages=_outages(settings.get("outages", []), f"{where}.outages"),
+        malformed=tuple((k, _rate(v, f"{where}.malformed.{k}")) for k, v in malformed.items() if v),
+        cursor_repeat=_rate(settings.get("cursor_repeat", 0.0), f"{where}.cursor_repeat"),
+    )
+
+
+def parse_scenario(document: Any) -> Scenario:
+    """Validate a scenario document (already parsed from YAML or JSON) into a Scenario."""
+    document = {} if document is None else document
+    document = _mapping(document, "scenario", ("time_scale", "limit_scale", "fault_seed", "apis"))
+    apis_section = _mapping(document.get("apis", {}), "apis", API_NAMES + ("*",))
+    shared = apis_section.get("*", {})
+    _mapping(shared, "apis.*", API_KEYS)
+    apis = {}
+    for name in API_NAMES:
+        own = apis_section.get(name, {})
+        _mapping(own, f"apis.{name}", API_KEYS)
+        apis[name] = _api(name, {**DOCUMENTED_LIMITS[name], **shared, **own})
+    fault_seed = document.get("fault_seed", 0)
+    return Scenario(
+        apis=apis,
+        time_scale=_number(document.get("time_scale", 1.0), "time_scale", minimum=1e-6),
+        limit_scale=_number(document.get("limit_scale", 1.0), "limit_scale", minimum=1e-6),
+        fault_seed=_integer(fault_seed, "fault_seed", minimum=0),
+        source=json.loads(json.dumps(document)),
+    )
+
+
+def load_scenario_file(path: str | Path) -> Scenario:
+    """Read a scenario from a .json, .yaml or .yml file."""
+    text = Path(path).read_text(encoding="utf-8")
+    if str(path).endswith(".json"):
+        document = json.loads(text)
+    else:
+        import yaml
+
+        document = yaml.safe_load(text)
+    return parse_scenario(document)
