@@ -1,0 +1,59 @@
+"""Rate limits shared by every worker: published limits counted exactly, unknown ones learned.
+
+    from ingest.limits import Limiter, LimitScope, Permit, Outcome, known_limits_with_overrides
+
+    limiter = Limiter(redis.Redis(...), prefix="ingest:limits")
+    scope = LimitScope(source="mastodon", host="mastodon.social", credential="my-token-name",
+                       group="api", known=known_limits_with_overrides(
+                           connector.known_limits(spec), spec.get("rate_limit")))
+    permit = limiter.acquire(scope)           # returns at once, never sleeps
+    if not permit.granted:
+        reschedule the call permit.wait seconds later: throttling, not a failed attempt
+    ... make the call ...
+    limiter.observe(scope, connector.read_limits(response, now), outcome_for_status(status),
+                    permit=permit)
+    limiter.snapshot()                        # {source: {host: {rate, limit, remaining, ...}}}
+
+`acquire(scope, now=None) -> Permit(granted, wait, reason, granted_at)`: one atomic Lua call.
+With known limits, a permit is taken in every limit of the scope or in none; `reason` says
+which rule refused ("window", "spacing", "retry_after"). With no known limit (`scope.known`
+empty), the (source, host) gets an adaptive rate ("rate" when refused).
+
+`observe(scope, reading, outcome, now=None, permit=None)` after every response, errors
+included. `outcome` is an `Outcome` (OK, THROTTLED for 429, TIMEOUT, UNAVAILABLE for 503,
+ERROR for anything that is not a limit signal). Known limits are reconciled with the
+reading (the API's remaining wins when it is stricter; nothing ever loosens our count);
+`retry_after` blocks the scope's keys for every worker; THROTTLED with no remaining header
+counts as remaining 0 until the reset (or one window). Unknown limits move their curve.
+
+`snapshot(source=None) -> dict` per source and host: mode ("known" or "adaptive"), rate
+(calls per second), limit, remaining, reset (seconds until a call frees up), throttles,
+granted, denied, blocked_for; known hosts list each of their `limits`.
+
+`now`: None uses Redis's clock (TIME inside the scripts), the same for every worker; pass
+epoch seconds to drive time in tests and simulations. Credentials are names, and keys hold
+only a digest of them.
+
+Overrides (per pull or in settings), `known_limits_with_overrides(defaults, overrides)`:
+None keeps the connector's limits; a dict such as {"requests": 100, "window": 60.0} changes
+those fields of every default limit; a list of dicts (requests, window, per, group) replaces
+them; an empty list means "unknown": use the adaptive rate.
+
+Modules: `known` (sliding window log rule: why and how), `curves` (adaptive strategies:
+PowerLawCurve, AimdCurve, CubicCurve), `store` (Redis keys and Lua scripts), `limiter`,
+`scope`, `snapshot`.
+"""
+
+from ingest.limits.curves import AimdCurve, CubicCurve, CurveState, PowerLawCurve, RateCurve
+from ingest.limits.known import LimitTerms, SlidingLogRule
+from ingest.limits.limiter import Limiter
+from ingest.limits.scope import (
+    LimitScope, Outcome, Permit, Reason, known_limits_with_overrides, outcome_for_status,
+)
+from ingest.sources.base import KnownLimit, LimitReading
+
+__all__ = [
+    "Limiter", "LimitScope", "Permit", "Outcome", "Reason", "KnownLimit", "LimitReading",
+    "known_limits_with_overrides", "outcome_for_status", "SlidingLogRule", "LimitTerms",
+    "RateCurve", "CurveState", "PowerLawCurve", "AimdCurve", "CubicCurve",
+]

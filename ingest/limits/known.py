@@ -1,0 +1,105 @@
+"""The rule for published limits: a sliding window log with a guard band and a minimum spacing.
+
+Why this algorithm. The API may count in any window of length W it likes (fixed windows
+aligned at its own start, sliding windows, ...), so "never more than L" has to hold in
+EVERY interval of length W. A fixed window counter fails that (2L across a boundary), and a
+token bucket with burst L fails it too (L at once, then L more refilled within the same W).
+A sliding window log holds it exactly: a call is granted only while fewer than L grants lie
+in the last W seconds.
+
+A bare log is not enough for the other half of the requirement (at least 95% of L used in
+every window the API counts): a log replays its first window's pattern for ever, so an
+opening burst comes back as a burst every W, and the API's windows can split those bursts
+unevenly. Two additions fix both that and network jitter:
+
+- guard band: the log spans W' = W * (1 + guard) (guard 2% by default). Calls reach the API
+  a little later than they are granted and not all equally late; any L+1 grants span at
+  least W', so the API sees at most L in any W as long as that jitter stays under W' - W.
+- minimum spacing: consecutive grants under one limit are at least W / L apart. The
+  pattern of grants is then even, whatever the demand, and any stretch of the API's window
+  the guard band leaves idle holds at most guard*L + 1 grants. In steady state every window
+  of length W holds at least L - guard*L - 1 grants: 97% of L for L = 300, 96.7% for L = 30.
+
+Fail safe when Redis loses its keys (restart, flush, expiry): a limit whose state is absent
+starts from an assumed-full log, L entries spaced W / L apart ending now. Spacing makes that
+the densest pattern the real, lost grants can have had, so whatever they were, the union of
+the lost grants and the new ones still holds at most L in any W'. The price is one guard
+band plus one spacing (about 7 s for 300 per 5 minutes) at the first use of a limit.
+
+Reconciliation: after a response, the API's own count wins when it is stricter. The calls
+granted after the observed one are assumed still in flight (not yet counted by the API);
+when the API's remaining minus those is below our own remaining, placeholder entries are
+added to the log, expiring at the API's reset. Entries are only ever added, so reconciling
+can never loosen our own count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingest.limits.scope import LimitScope
+from ingest.sources.base import KnownLimit
+
+
+@dataclass(frozen=True)
+class LimitTerms:
+    """One known limit as the store enforces it: keys and numbers, no behaviour."""
+
+    key: str          # the limit's name in the store, without prefix or suffix
+    requests: float
+    window: float     # the API's window
+    span: float       # the log's window: window plus guard band
+    spacing: float    # least time between two grants
+    ttl: float        # seconds the state outlives the last call
+
+    @property
+    def capacity(self) -> int:
+        return max(1, int(self.requests))
+
+
+class SlidingLogRule:
+    """Turns a scope's known limits into the terms the store enforces."""
+
+    def __init__(self, guard: float = 0.02, keep_windows: float = 3.0) -> None:
+        if not 0.0 <= guard < 1.0:
+            raise ValueError(f"guard must be a fraction from 0 to 1, got {guard!r}")
+        if keep_windows < 2.0:
+            raise ValueError(f"keep_windows must be at least 2, got {keep_windows!r}")
+        self.guard = float(guard)
+        self.keep_windows = float(keep_windows)
+
+    def terms(self, scope: LimitScope) -> tuple[LimitTerms, ...]:
+        """The terms of every known limit that counts a call in this scope, in a stable order."""
+        seen: dict[str, LimitTerms] = {}
+        for limit in scope.applicable():
+            terms = self.terms_of(scope, limit)
+            kept = seen.get(terms.key)
+            if kept is None or terms.requests < kept.requests:
+                seen[terms.key] = terms
+        return tuple(seen[key] for key in sorted(seen))
+
+    def terms_of(self, scope: LimitScope, limit: KnownLimit) -> LimitTerms:
+        span = limit.window * (1.0 + self.guard)
+        capacity = max(1, int(limit.requests))
+        return LimitTerms(
+            key=limit_key(scope, limit),
+            requests=float(capacity),
+            window=float(limit.window),
+            span=span,
+            spacing=limit.window / capacity,
+            ttl=span * self.keep_windows,
+        )
+
+
+def limit_key(scope: LimitScope, limit: KnownLimit) -> str:
+    """`<source>:w<window>:<factor>=<value>...[:g=<group>]`, the credential as a digest.
+
+    The number of requests is not part of the key: overriding it changes how many calls the
+    same API counter allows, not which counter it is.
+    """
+    factors = sorted(set(limit.per))
+    parts = [scope.source, f"w{limit.window:g}"]
+    parts += [f"{factor}={scope.factor_value(factor)}" for factor in factors]
+    if limit.group is not None and "group" not in factors:
+        parts.append(f"g={limit.group}")
+    return ":".join(parts)

@@ -1,0 +1,62 @@
+-- Take one permit in every known limit of a scope, or in none of them.
+--
+-- KEYS: the index set, then for each limit its log (sorted set: one entry per grant, scored
+--       by grant time) and its state (hash: last grant, counters, API facts, blocked_until).
+-- ARGV: now ('' = the server's clock), host, then per limit: capacity, span, spacing, ttl.
+-- Reply: {granted 0|1, wait, now, reason, 1-based index of the limit that refused}.
+
+local now = clock(ARGV[1])
+local host = ARGV[2]
+local limits = (#KEYS - 1) / 2
+
+local function wait_for(log, state, capacity, span, spacing)
+  if redis.call('EXISTS', state) == 0 then boot(log, state, now, capacity, spacing) end
+  redis.call('ZREMRANGEBYSCORE', log, '-inf', num(now - span))
+  local fields = redis.call('HMGET', state, 'last', 'blocked_until', 'api_limit')
+  local allowed = capacity
+  if fields[3] then allowed = math.max(1, math.min(capacity, math.floor(tonumber(fields[3])))) end
+  local wait, reason = 0, 'granted'
+  local blocked = tonumber(fields[2])
+  if blocked and blocked - now > wait then wait, reason = blocked - now, 'retry_after' end
+  local used = redis.call('ZCARD', log)
+  if used >= allowed then
+    local freeing = redis.call('ZRANGE', log, used - allowed, used - allowed, 'WITHSCORES')
+    local free_at = tonumber(freeing[2]) + span
+    if free_at - now > wait then wait, reason = free_at - now, 'window' end
+  end
+  local last = tonumber(fields[1])
+  if last and last + spacing - now > wait then wait, reason = last + spacing - now, 'spacing' end
+  return wait, reason
+end
+
+local longest, why, which = 0, 'granted', 0
+for i = 1, limits do
+  local log, state = KEYS[2 * i], KEYS[2 * i + 1]
+  local base = 2 + (i - 1) * 4
+  local capacity, span, spacing = tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
+  local wait, reason = wait_for(log, state, capacity, span, spacing)
+  if wait > longest then longest, why, which = wait, reason, i end
+end
+
+local granted = longest <= EPSILON
+for i = 1, limits do
+  local log, state = KEYS[2 * i], KEYS[2 * i + 1]
+  local base = 2 + (i - 1) * 4
+  local ttl = math.ceil(tonumber(ARGV[base + 4]) * 1000)
+  redis.call('HSET', state, 'host', host, 'limit', ARGV[base + 1], 'span', ARGV[base + 2])
+  if granted then
+    local seq = redis.call('HINCRBY', state, 'seq', 1)
+    redis.call('ZADD', log, num(now), 'g' .. seq)
+    local last = tonumber(redis.call('HGET', state, 'last')) or now
+    redis.call('HSET', state, 'last', num(math.max(last, now)))
+    redis.call('HINCRBY', state, 'granted', 1)
+  else
+    redis.call('HINCRBY', state, 'denied', 1)
+  end
+  redis.call('PEXPIRE', log, ttl)
+  redis.call('PEXPIRE', state, ttl)
+  redis.call('SADD', KEYS[1], state)
+end
+
+if granted then return {1, '0', num(now), 'granted', 0} end
+return {0, num(longest), num(now), why, which}

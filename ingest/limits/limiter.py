@@ -1,0 +1,185 @@
+"""The limiter the workers call: rules and curves on one side, the Redis store on the other."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from ingest.limits.curves import CurveState, PowerLawCurve, RateCurve
+from ingest.limits.known import LimitTerms, SlidingLogRule
+from ingest.limits.scope import LimitScope, Outcome, Permit, Reason
+from ingest.limits.snapshot import build_snapshot
+from ingest.limits.store import AdaptiveReply, RedisLimitStore
+from ingest.sources.base import LimitReading
+
+CURVE_FIELDS = ("curve_rate", "curve_peak", "curve_since", "curve_strikes")
+NEVER_STORED = "-"          # a version no state has: asks the store for the whole state
+CONTENDED_WAIT = 0.05       # seconds to come back when the state kept changing under us
+ATTEMPTS = 4
+
+
+class Limiter:
+    """Permits for calls under known limits (sliding log) or unknown ones (adaptive rate).
+
+    Clock: with `now=None` the scripts read Redis's TIME, so every worker shares one clock;
+    the adaptive curve is evaluated in Python at the local time corrected by the offset to
+    Redis's clock seen in the last reply. Pass `now` (epoch seconds) to drive time yourself.
+    """
+
+    def __init__(self, client, prefix: str = "ingest:limits", *, rule: SlidingLogRule | None = None,
+                 curve: RateCurve | None = None, burst: float = 2.0,
+                 in_flight_horizon: float = 5.0, adaptive_ttl: float = 3600.0) -> None:
+        self.store = RedisLimitStore(client, prefix)
+        self.rule = rule or SlidingLogRule()
+        self.curve = curve or PowerLawCurve()
+        self.burst = float(burst)
+        self.in_flight_horizon = float(in_flight_horizon)
+        self.adaptive_ttl = float(adaptive_ttl)
+        self._curves: dict[str, tuple[str, CurveState]] = {}
+        self._clock_offset = 0.0
+
+    # the three calls of the interface
+
+    def acquire(self, scope: LimitScope, now: float | None = None) -> Permit:
+        """A permit now, or the seconds to wait before one could be granted. Never sleeps."""
+        terms = self.rule.terms(scope)
+        if terms:
+            reply = self.store.known_acquire(terms, scope.host, now)
+            self._learn_clock(reply.now, now)
+            return Permit(reply.granted, 0.0 if reply.granted else reply.wait, reply.reason,
+                          reply.now if reply.granted else None)
+        return self._acquire_adaptive(scope, now)
+
+    def observe(self, scope: LimitScope, reading: LimitReading, outcome: Outcome | str,
+                now: float | None = None, permit: Permit | None = None) -> None:
+        """Account for one response: its rate-limit headers, Retry-After and how it ended.
+
+        Pass the call's `permit`: reconciliation then counts exactly the grants made after it
+        as still in flight; without it, every grant of the last `in_flight_horizon` seconds.
+        """
+        outcome = Outcome(outcome)
+        sent_at = permit.granted_at if permit is not None else None
+        terms = self.rule.terms(scope)
+        if terms:
+            self.store.known_observe(
+                terms, reading_applies(terms, reading), scope.host, outcome.value, reading.limit,
+                reading.remaining, reading.reset_after, reading.retry_after, sent_at,
+                self.in_flight_horizon, now)
+            return
+        self._observe_adaptive(scope, reading, outcome, sent_at, now)
+
+    def snapshot(self, source: str | None = None, now: float | None = None) -> dict:
+        """{source: {host: {rate, limit, remaining, reset, throttles, granted, denied, ...}}}."""
+        now = self.store.server_time() if now is None else now
+        return build_snapshot(self.store, self._rate_of, self.rule.guard, now, source)
+
+    # adaptive
+
+    def _acquire_adaptive(self, scope: LimitScope, now: float | None) -> Permit:
+        key = self.store.adaptive_key(scope.source, scope.host)
+        for _ in range(ATTEMPTS):
+            version, state = self._curves.get(key, (NEVER_STORED, None))
+            rate = self.curve.rate_at(state, self._now(now)) if state else self.curve.initial_rate
+            reply = self.store.adaptive_acquire(key, scope.host, version, rate, self.burst,
+                                                self.adaptive_ttl, now)
+            self._learn_clock(reply.now, now)
+            if not reply.stale:
+                return Permit(reply.granted, 0.0 if reply.granted else reply.wait, reply.reason,
+                              reply.now if reply.granted else None)
+            self._adopt(key, scope.host, reply, now)
+        return Permit(False, CONTENDED_WAIT, Reason.RATE.value)
+
+    def _observe_adaptive(self, scope: LimitScope, reading: LimitReading, outcome: Outcome,
+                          sent_at: float | None, now: float | None) -> None:
+        key = self.store.adaptive_key(scope.source, scope.host)
+        first = True
+        for _ in range(ATTEMPTS):
+            version, state = self._curves.get(key, (NEVER_STORED, None))
+            changed = self._changed(state, outcome, sent_at, now) if state else None
+            wants_state = state is None and (outcome.is_limit_signal or outcome is Outcome.OK)
+            expected = version if changed else (NEVER_STORED if wants_state else None)
+            reply = self.store.adaptive_observe(
+                key, scope.host, outcome=outcome.value if first else "",
+                retry_after=reading.retry_after if first else None,
+                succeeded=first and outcome is Outcome.OK, ttl=self.adaptive_ttl,
+                idle_grace=self.curve.idle_grace, expected_version=expected,
+                fields=curve_fields(self.curve, changed) if changed else None, now=now)
+            self._learn_clock(reply.now, now)
+            first = False
+            if not reply.stale:
+                kept = changed or state
+                if kept is None or (not changed and reply.version != version):
+                    self._curves.pop(key, None)
+                    return
+                if outcome is Outcome.OK:
+                    kept = replace(kept, last_success=max(kept.last_success, self._now(now)))
+                self._curves[key] = (reply.version, kept)
+                return
+            self._adopt(key, scope.host, reply, now)
+
+    def _changed(self, state: CurveState, outcome: Outcome, sent_at: float | None,
+                 now: float | None) -> CurveState | None:
+        at = self._now(now)
+        if outcome.is_limit_signal:
+            new = self.curve.after_signal(state, at, sent_at)
+        elif outcome is Outcome.OK:
+            # the store moves `since` over idle time itself; only strikes are ours to reset
+            fresh = replace(state, last_success=max(state.last_success, at))
+            new = self.curve.after_success(fresh, at, sent_at)
+            new = replace(new, last_success=state.last_success)
+        else:
+            return None
+        return new if new != state else None
+
+    def _adopt(self, key: str, host: str, reply: AdaptiveReply, now: float | None) -> None:
+        """Take the stored state as ours; start (or restore) it when it is missing or foreign."""
+        fields = reply.fields or {}
+        state = self._curve_from(fields)
+        if state is not None:
+            self._curves[key] = (fields.get("version", "0"), state)
+            return
+        previous = self._curves.get(key)
+        start = previous[1] if previous else self.curve.start(self._now(now))
+        written = self.store.adaptive_observe(
+            key, host, outcome="", retry_after=None, succeeded=False, ttl=self.adaptive_ttl,
+            idle_grace=self.curve.idle_grace, expected_version=fields.get("version", "0"),
+            fields={**curve_fields(self.curve, start), "last_success": repr(start.last_success)},
+            now=now)
+        if written.stale:
+            self._curves.pop(key, None)
+        else:
+            self._curves[key] = (written.version, start)
+
+    def _rate_of(self, fields: dict[str, str], now: float) -> float | None:
+        state = self._curve_from(fields)
+        return self.curve.rate_at(state, now) if state else None
+
+    def _curve_from(self, fields: dict[str, str]) -> CurveState | None:
+        if fields.get("curve") != self.curve.name or not all(name in fields for name in CURVE_FIELDS):
+            return None
+        return CurveState(
+            rate=float(fields["curve_rate"]), peak=float(fields["curve_peak"]),
+            since=float(fields["curve_since"]), strikes=int(fields["curve_strikes"]),
+            last_success=float(fields.get("last_success") or fields["curve_since"]))
+
+    # clock
+
+    def _now(self, now: float | None) -> float:
+        return now if now is not None else time.time() + self._clock_offset
+
+    def _learn_clock(self, server_now: float, given: float | None) -> None:
+        if given is None:
+            self._clock_offset = server_now - time.time()
+
+
+def curve_fields(curve: RateCurve, state: CurveState) -> dict[str, str]:
+    return {"curve": curve.name, "curve_rate": repr(state.rate), "curve_peak": repr(state.peak),
+            "curve_since": repr(state.since), "curve_strikes": str(state.strikes)}
+
+
+def reading_applies(terms: tuple[LimitTerms, ...], reading: LimitReading) -> list[bool]:
+    """Which limits a reading's limit/remaining describe: those of its window, else all."""
+    if reading.window is None:
+        return [True] * len(terms)
+    matching = [abs(limit.window - reading.window) <= 0.01 * limit.window for limit in terms]
+    return matching if any(matching) else [True] * len(terms)

@@ -1,0 +1,168 @@
+"""What the limiter is asked about and what it answers: scopes, permits, outcomes, overrides."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from ingest.errors import ConfigError
+from ingest.sources.base import KnownLimit
+
+FACTORS = ("host", "credential", "ip", "group")
+ANONYMOUS = "anonymous"
+
+
+class Outcome(str, Enum):
+    """How one call ended, as far as rate limits are concerned."""
+
+    OK = "ok"
+    THROTTLED = "throttled"      # 429, or any answer that says "slow down"
+    TIMEOUT = "timeout"
+    UNAVAILABLE = "unavailable"  # 503
+    ERROR = "error"              # any other failure; not a sign of a limit
+
+    @property
+    def is_limit_signal(self) -> bool:
+        """True for the outcomes that suggest an unpublished limit was hit."""
+        return self in (Outcome.THROTTLED, Outcome.TIMEOUT, Outcome.UNAVAILABLE)
+
+
+def outcome_for_status(status: int | None, *, timed_out: bool = False) -> Outcome:
+    """The outcome of an HTTP answer (None and timed_out: no answer came in time)."""
+    if timed_out:
+        return Outcome.TIMEOUT
+    if status is None:
+        return Outcome.ERROR
+    if status == 429:
+        return Outcome.THROTTLED
+    if status == 503:
+        return Outcome.UNAVAILABLE
+    return Outcome.OK if status < 400 else Outcome.ERROR
+
+
+class Reason(str, Enum):
+    """Why a permit was granted or refused."""
+
+    GRANTED = "granted"
+    WINDOW = "window"            # a known limit's window is full
+    SPACING = "spacing"          # too soon after the previous call under a known limit
+    RETRY_AFTER = "retry_after"  # the API asked to wait (Retry-After), for everyone
+    RATE = "rate"                # the adaptive rate of an unknown limit
+
+
+@dataclass(frozen=True)
+class Permit:
+    """The answer of `Limiter.acquire`: a permit, or the seconds to wait before asking again.
+
+    A refused permit is throttling, not a failure: reschedule the call `wait` seconds later
+    and do not count it as an attempt. `granted_at` is the limiter's clock at the grant; pass
+    the permit back to `Limiter.observe` so that reconciliation knows which grants were
+    still in flight when the API counted.
+    """
+
+    granted: bool
+    wait: float
+    reason: str
+    granted_at: float | None = None
+
+    @property
+    def throttled(self) -> bool:
+        return not self.granted
+
+
+@dataclass(frozen=True)
+class LimitScope:
+    """One call's place under the limits: who calls which host, and the limits that apply.
+
+    `known` empty means the API publishes no limit: the adaptive rate per (source, host)
+    applies. `ip` names the address the calls leave from; every worker of one machine
+    shares it, so the default is one value for all.
+    """
+
+    source: str
+    host: str
+    credential: str | None = None
+    group: str = "default"
+    known: tuple[KnownLimit, ...] = ()
+    ip: str = "local"
+
+    def applicable(self) -> tuple[KnownLimit, ...]:
+        """The known limits that count this call: those for every group and those for ours."""
+        return tuple(limit for limit in self.known if limit.group in (None, self.group))
+
+    def factor_value(self, factor: str) -> str:
+        if factor == "host":
+            return self.host
+        if factor == "credential":
+            return credential_digest(self.credential)
+        if factor == "ip":
+            return self.ip
+        if factor == "group":
+            return self.group
+        raise ConfigError(f"unknown rate-limit factor {factor!r}; use one of {', '.join(FACTORS)}")
+
+
+def credential_digest(name: str | None) -> str:
+    """A short stable digest of a credential name, so that keys never show the name."""
+    if not name:
+        return ANONYMOUS
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
+
+
+def known_limits_with_overrides(
+    defaults: Sequence[KnownLimit], overrides: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+) -> tuple[KnownLimit, ...]:
+    """The connector's documented limits with a pull's (or the settings') overrides applied.
+
+    Formats of `overrides`:
+      None                                   the defaults unchanged
+      {"requests": 100, "window": 60.0}      change those fields of every default limit
+                                             (with no defaults: one limit, per host)
+      [{"requests": 100, "window": 60.0, "per": ["host", "credential"], "group": None}, ...]
+                                             replace the defaults by exactly these limits
+      []                                     no known limit: use the adaptive rate
+    Keys of one limit: requests (> 0), window (seconds, > 0), per (factors, default
+    ["host"]), group (an endpoint group, default None: all groups).
+    """
+    if overrides is None:
+        return tuple(defaults)
+    if isinstance(overrides, Mapping):
+        if not defaults:
+            return (_limit_from(overrides, None),)
+        return tuple(_limit_from(overrides, limit) for limit in defaults)
+    if isinstance(overrides, (str, bytes)) or not isinstance(overrides, Sequence):
+        raise ConfigError("rate-limit overrides must be a dict, a list of dicts, or None")
+    return tuple(_limit_from(entry, None) for entry in overrides)
+
+
+_OVERRIDE_KEYS = {"requests", "window", "per", "group"}
+
+
+def _limit_from(entry: Any, base: KnownLimit | None) -> KnownLimit:
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"a rate-limit override must be a dict, not {type(entry).__name__}")
+    unknown = set(entry) - _OVERRIDE_KEYS
+    if unknown:
+        raise ConfigError(f"unknown rate-limit override key(s) {sorted(unknown)}; "
+                          f"use {sorted(_OVERRIDE_KEYS)}")
+    requests = _positive(entry, "requests", base.requests if base else None)
+    window = _positive(entry, "window", base.window if base else None)
+    per = entry.get("per", base.per if base else ("host",))
+    if isinstance(per, str) or not all(factor in FACTORS for factor in per) or not per:
+        raise ConfigError(f"rate-limit 'per' must list factors from {FACTORS}, got {per!r}")
+    group = entry.get("group", base.group if base else None)
+    if group is not None and not isinstance(group, str):
+        raise ConfigError(f"rate-limit 'group' must be a string or None, got {group!r}")
+    return KnownLimit(requests, window, tuple(per), group)
+
+
+def _positive(entry: Mapping[str, Any], key: str, default: float | None) -> float:
+    value = entry.get(key, default)
+    if value is None:
+        raise ConfigError(f"rate-limit override needs {key!r} (a number above zero)")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigError(f"rate-limit {key!r} must be a number above zero, got {value!r}")
+    return float(value)

@@ -1,0 +1,96 @@
+"""The limiter's state as a plain dict, per source and host, for `ingest status` and notebooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ingest.limits.store import RedisLimitStore
+
+
+def build_snapshot(store: RedisLimitStore, adaptive_rate: Callable[[dict, float], float | None],
+                   guard: float, now: float, source: str | None = None) -> dict:
+    """{source: {host: entry}}; every entry has mode, rate (calls per second), limit,
+    remaining, reset (seconds until a call frees up), throttles, granted, denied,
+    blocked_for (seconds of Retry-After left); known entries also list their `limits`."""
+    known_prefix = f"{store.prefix}:known:"
+    adaptive_prefix = f"{store.prefix}:adaptive:"
+    known: list[tuple[str, str, dict]] = []
+    result: dict[str, dict[str, dict]] = {}
+    for key, fields in store.states().items():
+        if key.startswith(known_prefix):
+            name = key[len(known_prefix):].removesuffix(":state")
+            known.append((key, name, fields))
+        elif key.startswith(adaptive_prefix):
+            name = key[len(adaptive_prefix):]
+            entry = _adaptive_entry(fields, adaptive_rate, now)
+            result.setdefault(name.split(":", 1)[0], {})[fields.get("host", "")] = entry
+    counts = store.log_counts([key for key, _, _ in known],
+                              [float(fields.get("span", 0) or 0) for _, _, fields in known], now)
+    for (_, name, fields), (count, reset_at) in zip(known, counts):
+        hosts = result.setdefault(name.split(":", 1)[0], {})
+        entry = hosts.setdefault(fields.get("host", ""), _empty("known"))
+        entry["limits"].append(_known_limit(name, fields, count, reset_at, guard, now))
+    for hosts in result.values():
+        for entry in hosts.values():
+            if entry["mode"] == "known":
+                _summarise_known(entry)
+    if source is not None:
+        return {source: result.get(source, {})}
+    return result
+
+
+def _empty(mode: str) -> dict:
+    return {"mode": mode, "rate": None, "limit": None, "remaining": None, "reset": None,
+            "throttles": 0, "granted": 0, "denied": 0, "blocked_for": 0.0, "limits": []}
+
+
+def _int(fields: dict, name: str) -> int:
+    return int(fields.get(name) or 0)
+
+
+def _blocked_for(fields: dict, now: float) -> float:
+    return max(0.0, float(fields.get("blocked_until") or 0.0) - now)
+
+
+def _known_limit(name: str, fields: dict, count: int, reset_at: float | None, guard: float,
+                 now: float) -> dict:
+    capacity = int(float(fields.get("limit") or 0))
+    if fields.get("api_limit"):
+        capacity = max(1, min(capacity, int(float(fields["api_limit"]))))
+    window = float(fields.get("span") or 0.0) / (1.0 + guard)
+    return {
+        "key": name, "limit": capacity, "window": window,
+        "rate": capacity / window if window else None,
+        "remaining": max(0, capacity - count),
+        "reset": max(0.0, reset_at - now) if reset_at is not None else 0.0,
+        "throttles": _int(fields, "throttles"), "granted": _int(fields, "granted"),
+        "denied": _int(fields, "denied"), "reconciled": _int(fields, "reconciled"),
+        "blocked_for": _blocked_for(fields, now),
+    }
+
+
+def _summarise_known(entry: dict) -> None:
+    """The host's figures are those of its tightest limit; counters the largest of any."""
+    limits = sorted(entry["limits"], key=lambda limit: (limit["remaining"], -limit["reset"]))
+    entry["limits"] = sorted(entry["limits"], key=lambda limit: limit["key"])
+    tightest = limits[0]
+    for name in ("rate", "limit", "remaining", "reset"):
+        entry[name] = tightest[name]
+    for name in ("throttles", "granted", "denied"):
+        entry[name] = max(limit[name] for limit in limits)
+    entry["blocked_for"] = max(limit["blocked_for"] for limit in limits)
+
+
+def _adaptive_entry(fields: dict, adaptive_rate: Callable[[dict, float], float | None],
+                    now: float) -> dict:
+    entry = _empty("adaptive")
+    del entry["limits"]
+    entry.update(
+        rate=adaptive_rate(fields, now),
+        throttles=_int(fields, "throttles"), granted=_int(fields, "granted"),
+        denied=_int(fields, "denied"), blocked_for=_blocked_for(fields, now),
+        curve=fields.get("curve"), strikes=_int(fields, "curve_strikes"),
+        calls={name.removeprefix("calls_"): int(value)
+               for name, value in fields.items() if name.startswith("calls_")},
+    )
+    return entry

@@ -1,0 +1,181 @@
+"""The Redis store of limiter state: key layout, and the Lua scripts that do the atomic work.
+
+Keys, under a prefix (default ``ingest:limits``):
+
+    <prefix>:index                                  set of every state key below (for snapshots)
+    <prefix>:known:<limit key>:log                  sorted set: one entry per grant, scored by
+                                                    grant time ("g<n>" granted, "b<n>" assumed
+                                                    at boot, "p<n>" added by reconciliation)
+    <prefix>:known:<limit key>:state                hash: last grant, seq, host, limit, span,
+                                                    api_limit, blocked_until, granted, denied,
+                                                    throttles, reconciled, booted
+    <prefix>:adaptive:<source>:<host>               hash: curve (name, curve_rate, curve_peak,
+                                                    curve_since, curve_strikes, version),
+                                                    last_success, tat, rate, blocked_until,
+                                                    granted, denied, throttles, calls_<outcome>
+
+``<limit key>`` is ``<source>:w<window>:<factor>=<value>...``, the credential as a digest
+(see ``known.limit_key``). Every key expires a few windows after its last use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+from ingest.limits.known import LimitTerms
+
+SCRIPTS = ("known_acquire", "known_observe", "adaptive_acquire", "adaptive_observe")
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _pairs(items: Sequence) -> dict[str, str]:
+    return {_text(items[i]): _text(items[i + 1]) for i in range(0, len(items) - 1, 2)}
+
+
+def _arg(value: float | None) -> str:
+    return "" if value is None else repr(float(value))
+
+
+@dataclass(frozen=True)
+class KnownReply:
+    granted: bool
+    wait: float
+    now: float
+    reason: str
+    refused_by: int | None  # index into the terms that refused, None when granted
+
+
+@dataclass(frozen=True)
+class AdaptiveReply:
+    """A script's answer: `fields` is the whole stored state when `stale`, else empty."""
+
+    granted: bool
+    wait: float
+    now: float
+    reason: str
+    stale: bool = False
+    fields: dict | None = None
+    version: str | None = None
+
+
+class RedisLimitStore:
+    """Runs the limiter's Lua scripts against one Redis; knows keys, not rules."""
+
+    def __init__(self, client, prefix: str = "ingest:limits") -> None:
+        self.client = client
+        self.prefix = prefix.rstrip(":")
+        common = resources.files(__package__).joinpath("common.lua").read_text("utf-8")
+        self._scripts = {
+            name: client.register_script(
+                common + "\n" + resources.files(__package__).joinpath(f"{name}.lua").read_text("utf-8"))
+            for name in SCRIPTS
+        }
+
+    # keys
+
+    @property
+    def index_key(self) -> str:
+        return f"{self.prefix}:index"
+
+    def known_keys(self, terms: LimitTerms) -> tuple[str, str]:
+        base = f"{self.prefix}:known:{terms.key}"
+        return f"{base}:log", f"{base}:state"
+
+    def adaptive_key(self, source: str, host: str) -> str:
+        return f"{self.prefix}:adaptive:{source}:{host}"
+
+    # known limits
+
+    def known_acquire(self, terms: Sequence[LimitTerms], host: str, now: float | None) -> KnownReply:
+        keys, args = [self.index_key], [_arg(now), host]
+        for limit in terms:
+            keys.extend(self.known_keys(limit))
+            args.extend([str(limit.capacity), repr(limit.span), repr(limit.spacing), repr(limit.ttl)])
+        granted, wait, at, reason, which = self._scripts["known_acquire"](keys=keys, args=args)
+        which = int(which)
+        return KnownReply(bool(int(granted)), float(_text(wait)), float(_text(at)), _text(reason),
+                          which - 1 if which else None)
+
+    def known_observe(self, terms: Sequence[LimitTerms], applies: Sequence[bool], host: str,
+                      outcome: str, limit: float | None, remaining: float | None,
+                      reset_after: float | None, retry_after: float | None,
+                      sent_at: float | None, in_flight_horizon: float, now: float | None) -> int:
+        """Reconcile; returns how many placeholder entries were added in all."""
+        keys = [self.index_key]
+        args = [_arg(now), host, outcome, _arg(limit), _arg(remaining), _arg(reset_after),
+                _arg(retry_after), _arg(sent_at), repr(in_flight_horizon)]
+        for limit_terms, applied in zip(terms, applies):
+            keys.extend(self.known_keys(limit_terms))
+            args.extend([str(limit_terms.capacity), repr(limit_terms.span),
+                         repr(limit_terms.spacing), repr(limit_terms.window),
+                         repr(limit_terms.ttl), "1" if applied else "0"])
+        _, added = self._scripts["known_observe"](keys=keys, args=args)
+        return int(added)
+
+    # adaptive rates
+
+    def adaptive_acquire(self, key: str, host: str, version: str, rate: float, burst: float,
+                         ttl: float, now: float | None) -> AdaptiveReply:
+        reply = self._scripts["adaptive_acquire"](
+            keys=[self.index_key, key],
+            args=[_arg(now), version, repr(rate), repr(burst), repr(ttl), host])
+        if _text(reply[0]) == "stale":
+            return AdaptiveReply(False, 0.0, float(_text(reply[1])), "stale", True, _pairs(reply[2:]))
+        granted, wait, at, reason = reply
+        return AdaptiveReply(bool(int(granted)), float(_text(wait)), float(_text(at)), _text(reason))
+
+    def adaptive_observe(self, key: str, host: str, *, outcome: str, retry_after: float | None,
+                         succeeded: bool, ttl: float, idle_grace: float,
+                         expected_version: str | None, fields: dict[str, str] | None,
+                         now: float | None) -> AdaptiveReply:
+        args = [_arg(now), outcome, _arg(retry_after), "1" if succeeded else "0", repr(ttl),
+                host, repr(idle_grace), expected_version or ""]
+        for name, value in (fields or {}).items():
+            args.extend([name, value])
+        reply = self._scripts["adaptive_observe"](keys=[self.index_key, key], args=args)
+        written, at = bool(int(reply[0])), float(_text(reply[1]))
+        if written:
+            return AdaptiveReply(True, 0.0, at, "written", version=_text(reply[2]))
+        return AdaptiveReply(False, 0.0, at, "stale", True, _pairs(reply[2:]))
+
+    # reading, for snapshots
+
+    def server_time(self) -> float:
+        seconds, micros = self.client.time()
+        return float(seconds) + float(micros) / 1e6
+
+    def states(self) -> dict[str, dict[str, str]]:
+        """Every state hash in the index, by key; keys that expired leave the index."""
+        keys = sorted(_text(key) for key in self.client.smembers(self.index_key))
+        pipe = self.client.pipeline(transaction=False)
+        for key in keys:
+            pipe.hgetall(key)
+        found: dict[str, dict[str, str]] = {}
+        gone = []
+        for key, raw in zip(keys, pipe.execute()):
+            if raw:
+                found[key] = {_text(name): _text(value) for name, value in raw.items()}
+            else:
+                gone.append(key)
+        if gone:
+            self.client.srem(self.index_key, *gone)
+        return found
+
+    def log_counts(self, state_keys: Sequence[str], spans: Sequence[float], now: float) -> list[tuple[int, float | None]]:
+        """For each known limit: entries in its log's span, and when the oldest one leaves."""
+        pipe = self.client.pipeline(transaction=False)
+        for state_key, span in zip(state_keys, spans):
+            log_key = state_key.removesuffix(":state") + ":log"
+            pipe.zcount(log_key, f"({now - span!r}", "+inf")
+            pipe.zrangebyscore(log_key, f"({now - span!r}", "+inf", start=0, num=1, withscores=True)
+        replies = pipe.execute()
+        result = []
+        for i, span in enumerate(spans):
+            count, oldest = replies[2 * i], replies[2 * i + 1]
+            result.append((int(count), float(oldest[0][1]) + span if oldest else None))
+        return result

@@ -1,0 +1,52 @@
+"""Driving a limiter on a simulated clock: demand that comes back exactly when told to."""
+
+from __future__ import annotations
+
+import heapq
+
+from ingest.limits import Limiter, LimitScope
+
+
+def saturate(limiter: Limiter, scope: LimitScope, start: float, end: float, fetchers: int = 16,
+             on_time=None) -> list[float]:
+    """Grant times of `fetchers` callers that always want a permit, from `start` to `end`.
+
+    A refused caller comes back after the wait it was given; a granted one asks again at
+    once. `on_time(now)` runs before each attempt (to flush keys mid-run, for example).
+    """
+    queue = [(start, caller) for caller in range(fetchers)]
+    heapq.heapify(queue)
+    granted: list[float] = []
+    while queue:
+        now, caller = heapq.heappop(queue)
+        if now >= end:
+            continue
+        if on_time is not None:
+            on_time(now)
+        permit = limiter.acquire(scope, now=now)
+        if permit.granted:
+            granted.append(now)
+            heapq.heappush(queue, (now + 1e-3, caller))
+        else:
+            heapq.heappush(queue, (now + permit.wait, caller))
+    return sorted(granted)
+
+
+def most_in_any_window(times: list[float], window: float) -> int:
+    """The largest number of times inside one half-open interval of length `window`."""
+    ordered = sorted(times)
+    most, first = 0, 0
+    for last, at in enumerate(ordered):
+        while at - ordered[first] >= window:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+def counts_in_fixed_windows(times: list[float], window: float, origin: float, start: float,
+                            end: float) -> list[int]:
+    """Calls in each whole window [origin + k*window, ...) lying within [start, end)."""
+    first = int((start - origin) // window) + 1
+    last = int((end - origin) // window)
+    return [sum(1 for t in times if origin + k * window <= t < origin + (k + 1) * window)
+            for k in range(first, last)]

@@ -1,0 +1,38 @@
+"""The plain-dict view of the limiter: per source and host."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.limits import KnownLimit, LimitReading, LimitScope, Outcome
+
+T0 = 4_000_000.0
+
+
+def test_snapshot_shows_rate_limit_remaining_reset_and_counts_per_source_and_host(limiter, client):
+    known = (KnownLimit(10, 10.0, ("host",)), KnownLimit(5, 10.0, ("host", "credential")))
+    mastodon = LimitScope(source="mastodon", host="m.example", credential="my-token-name", known=known)
+    hn = LimitScope(source="hn", host="hn.example")
+    limiter.acquire(mastodon, now=T0)
+    permit = limiter.acquire(mastodon, now=T0 + 11.0)
+    limiter.observe(mastodon, LimitReading(), Outcome.THROTTLED, now=T0 + 11.0, permit=permit)
+    limiter.acquire(hn, now=T0)
+
+    view = limiter.snapshot(now=T0 + 12.0)
+    assert set(view) == {"mastodon", "hn"}
+    entry = view["mastodon"]["m.example"]
+    assert entry["mode"] == "known"
+    assert (entry["limit"], entry["rate"]) == (5, 0.5)  # the tightest limit of the host
+    assert entry["remaining"] == 0 and entry["reset"] == pytest.approx(9.0)
+    assert (entry["granted"], entry["denied"], entry["throttles"]) == (1, 1, 1)
+    assert [limit["limit"] for limit in entry["limits"]] == [5, 10]
+    adaptive = view["hn"]["hn.example"]
+    assert adaptive["mode"] == "adaptive" and adaptive["granted"] == 1
+    assert adaptive["rate"] == pytest.approx(limiter.curve.rate_at(limiter.curve.start(T0), T0 + 12.0))
+    assert adaptive["limit"] is None and adaptive["remaining"] is None
+    assert limiter.snapshot("hn", now=T0 + 12.0) == {"hn": view["hn"]}
+    assert not any(b"my-token-name" in key for key in client.keys("*"))
+
+
+def test_snapshot_of_an_unknown_source_is_empty(limiter):
+    assert limiter.snapshot("reddit") == {"reddit": {}}
