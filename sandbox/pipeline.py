@@ -124,12 +124,13 @@ class Pipeline:
         spec = self.spec
         settings = state.scenario.api(spec.name)
         decider = state.faults
+        faults_hit = settings.faults_hit(route.path)
         if settings.latency_fixed or settings.latency_jitter:
             await asyncio.sleep(decider.latency(settings))
         if spec.requires_token and token is None:
             return ApiResponse.json(spec.error_body(401, "Unauthorized", None), 401)
         now = state.clock.monotonic()
-        if settings.outages:
+        if settings.outages and faults_hit:
             status = outage_status(settings, now - state.scenario_set_at)
             if status is not None:
                 state.counters.fault(spec.name, "outage")
@@ -147,7 +148,7 @@ class Pipeline:
                 response.headers["retry-after"] = str(max(1, math.ceil(verdict.published.reset_in)))
             response.headers.update(spec.rate_headers(verdict.published))
             return response
-        if settings.has_random_faults:
+        if settings.has_random_faults and faults_hit:
             kind, status = decider.failure(settings)
             if kind:
                 state.counters.fault(spec.name, kind if kind != "error" else str(status))
@@ -173,7 +174,7 @@ class Pipeline:
                                         error.status)
         except RawAnswer as raw:
             response = raw.response
-        if response.status == 200 and settings.malformed:
+        if response.status == 200 and settings.malformed and faults_hit:
             kind = decider.malformed(settings)
             if kind:
                 state.counters.fault(spec.name, kind)

@@ -20,6 +20,7 @@ Format (YAML or JSON; every key optional):
         outages: [{start: 5.0, end: 10.0, status: 503}]  # seconds after the scenario is set
         malformed: {truncated: 0.0, html_200: 0.0, wrong_content_type: 0.0}
         cursor_repeat: 0.0                        # share of pages whose next cursor is the one just used
+        fault_routes: ["/v0/item/"]               # faults above hit only paths starting so (default: all)
 
 Scopes: `credential` counts per token (anonymous requests count per client address, against
 `anonymous_limit` when given), `ip` per client address, `global` across all clients.
@@ -37,7 +38,7 @@ SCOPES = ("credential", "ip", "global")
 ERROR_STATUSES = (500, 502, 503)
 MALFORMED_KINDS = ("truncated", "html_200", "wrong_content_type")
 API_KEYS = ("rate_limits", "hidden_limits", "retry_after", "latency", "errors", "hang", "drop",
-            "outages", "malformed", "cursor_repeat")
+            "outages", "malformed", "cursor_repeat", "fault_routes")
 
 
 class ScenarioError(ValueError):
@@ -81,10 +82,15 @@ class ApiScenario:
     outages: tuple[Outage, ...] = ()
     malformed: tuple[tuple[str, float], ...] = ()
     cursor_repeat: float = 0.0
+    fault_routes: tuple[str, ...] = ()
 
     @property
     def has_random_faults(self) -> bool:
         return bool(self.errors or self.hang_rate or self.drop_rate)
+
+    def faults_hit(self, route_path: str) -> bool:
+        """Whether outages, random faults and malformed bodies apply to this route."""
+        return not self.fault_routes or route_path.startswith(self.fault_routes)
 
 
 DOCUMENTED_LIMITS: dict[str, dict[str, Any]] = {
@@ -232,7 +238,14 @@ def _api(name: str, settings: dict[str, Any]) -> ApiScenario:
         outages=_outages(settings.get("outages", []), f"{where}.outages"),
         malformed=tuple((k, _rate(v, f"{where}.malformed.{k}")) for k, v in malformed.items() if v),
         cursor_repeat=_rate(settings.get("cursor_repeat", 0.0), f"{where}.cursor_repeat"),
+        fault_routes=_route_labels(settings.get("fault_routes", []), f"{where}.fault_routes"),
     )
+
+
+def _route_labels(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(label, str) for label in value):
+        raise ScenarioError(f"{where} must be a list of path prefixes within the API, e.g. [\"/v0/item/\"]")
+    return tuple(value)
 
 
 def parse_scenario(document: Any) -> Scenario:

@@ -103,3 +103,15 @@ def test_repeating_cursor(sandbox):
     page = sandbox.get("/bsky/xrpc/app.bsky.feed.searchPosts?q=python&limit=5").json()
     repeated = sandbox.get(f"/bsky/xrpc/app.bsky.feed.searchPosts?q=python&limit=5&cursor={page['cursor']}").json()
     assert repeated["cursor"] == page["cursor"]
+
+
+def test_fault_routes_limit_faults_to_the_named_paths(sandbox):
+    sandbox.scenario(_only("hn", errors={"500": 1.0}, malformed={"truncated": 1.0}, fault_routes=["/v0/item/"]))
+    assert sandbox.get("/hn/v0/topstories.json").status_code == 200
+    assert sandbox.get("/hn/v0/item/40065126.json").status_code == 500
+
+
+def test_fault_routes_must_be_path_prefixes(sandbox):
+    answer = requests.put(f"{sandbox.url}/_admin/scenario", json=_only("hn", fault_routes="item"), timeout=10)
+    assert answer.status_code == 400
+    assert "apis.hn.fault_routes must be a list of path prefixes" in answer.text
