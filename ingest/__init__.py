@@ -1,0 +1,32 @@
+"""Ingest Workbench: pull social and REST API data into MongoDB from a notebook.
+
+    import ingest
+    job = ingest.pull("mastodon", base_url="https://mastodon.social", tag="python", limit=5000)
+    job.wait()
+"""
+
+from ingest.errors import (
+    ConfigError,
+    FetchError,
+    IngestError,
+    ParameterError,
+    StackError,
+    UnknownJobError,
+    UnknownSourceError,
+    UsageError,
+)
+from ingest.jobs import Job, job, pull
+
+__all__ = [
+    "ConfigError",
+    "FetchError",
+    "IngestError",
+    "Job",
+    "ParameterError",
+    "StackError",
+    "UnknownJobError",
+    "UnknownSourceError",
+    "UsageError",
+    "job",
+    "pull",
+]

@@ -12,6 +12,7 @@
     │   └── ServiceUnavailableError a server does not answer its health check
     └── FetchError              raised for one node while fetching one page
         ├── TransientError          retry with backoff (5xx, timeouts, dropped connections)
+        │   └── TimedOutError           no answer within the connect or read timeout
         ├── RateLimitedError        wait `retry_after` seconds, then retry; not a failed attempt
         ├── PermanentError          give up on the node (400, 401, 403, 404, ...)
         └── MalformedResponseError  give up on the node (bad JSON, HTML with status 200, ...)
@@ -73,6 +74,10 @@ class FetchError(IngestError):
 
 class TransientError(FetchError):
     """A failure that is likely to pass: retry with jittered exponential backoff."""
+
+
+class TimedOutError(TransientError):
+    """No answer came within the connect or read timeout: also a sign of an unpublished limit."""
 
 
 class RateLimitedError(FetchError):

@@ -5,6 +5,7 @@ the environment win over `.env`. Ports of the local stack are laid out from one 
 
     base+0 RabbitMQ AMQP   base+1 Redis     base+2 document store   base+3 sandbox
     base+4 Flower          base+5 Erlang distribution               base+6 epmd
+    base+7 FerretDB's debug handler (metrics, profiles)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ PORT_OFFSETS = {
     "flower": 4,
     "erlang_dist": 5,
     "epmd": 6,
+    "docstore_debug": 7,
 }
 
 
@@ -102,6 +104,8 @@ class Settings:
     worker_concurrency: int = 8
     worker_processes: int = 1
     up_timeout: float = 120.0
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
     contact: str = ""
     binaries: dict[str, str] = field(default_factory=dict)
 
@@ -129,6 +133,8 @@ class Settings:
             worker_concurrency=_int(merged, "INGEST_WORKER_CONCURRENCY", 8, 1, 512),
             worker_processes=_int(merged, "INGEST_WORKER_PROCESSES", 1, 1, 64),
             up_timeout=_float(merged, "INGEST_UP_TIMEOUT", 120.0),
+            connect_timeout=_float(merged, "INGEST_CONNECT_TIMEOUT", 5.0),
+            read_timeout=_float(merged, "INGEST_READ_TIMEOUT", 30.0),
             contact=merged.get("INGEST_CONTACT", ""),
             binaries=binaries,
         )
@@ -166,6 +172,8 @@ class Settings:
             "INGEST_MONGO_URL": self.mongo_url,
             "INGEST_MONGO_DB": self.mongo_db,
             "INGEST_CONTACT": self.contact,
+            "INGEST_CONNECT_TIMEOUT": str(self.connect_timeout),
+            "INGEST_READ_TIMEOUT": str(self.read_timeout),
         }
 
 

@@ -5,11 +5,41 @@ from __future__ import annotations
 import os
 import socket
 from datetime import datetime, timezone
+from functools import lru_cache
 
-from celery import shared_task
+import redis
+from celery import current_app, shared_task
+from celery.signals import worker_ready
 
 from ingest import store
+from ingest.fetching import Driver
+from ingest.limits import Limiter
+from ingest.scheduling import Publisher
 from ingest.settings import get_settings
+
+# The thread pool does not enforce these; the HTTP timeouts are the real ceiling there.
+SOFT_TIME_LIMIT = 120.0
+HARD_TIME_LIMIT = 150.0
+
+
+@lru_cache(maxsize=1)
+def _driver() -> Driver:
+    settings = get_settings()
+    return Driver(
+        settings=settings, db=store.database(settings), publish=Publisher(current_app).publish,
+        limiter=Limiter(redis.Redis.from_url(settings.redis_url, socket_timeout=5.0, socket_connect_timeout=5.0)),
+    )
+
+
+@worker_ready.connect
+def _create_indexes(**_kwargs) -> None:
+    store.ensure_indexes(store.database(get_settings()))
+
+
+@shared_task(name="ingest.fetch", soft_time_limit=SOFT_TIME_LIMIT, time_limit=HARD_TIME_LIMIT)
+def fetch(job_id: str, node_id: str) -> str:
+    """Fetch one page for one node of a job; returns the node's state afterwards."""
+    return _driver().run(job_id, node_id).value
 
 
 @shared_task(name="ingest.probe", bind=True)

@@ -74,7 +74,7 @@ def _preflight(services: list[Service], settings: Settings) -> None:
                 raise PortInUseError(
                     f"port {port} ({service.name}) is already in use by another process. Stop that "
                     f"process, or move the whole stack with INGEST_PORT_BASE=<n> (it uses ports "
-                    f"n to n+6; now n={settings.port_base})."
+                    f"n to n+7; now n={settings.port_base})."
                 )
 
 

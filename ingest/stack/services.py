@@ -156,12 +156,13 @@ def _document_store(settings: Settings, binary: _Binaries) -> Service:
             f"--sqlite-url=file:{directory}/",
             f"--state-dir={directory}",
             f"--listen-addr=127.0.0.1:{port}",
-            "--debug-addr=-",
+            f"--debug-addr=127.0.0.1:{settings.port('docstore_debug')}",
             "--telemetry=disable",
             "--log-level=warn",
         )
     return Service(
-        name="docstore", check=Check.MONGO, url=settings.mongo_url, ports=(port,), command=command,
+        name="docstore", check=Check.MONGO, url=settings.mongo_url,
+        ports=(port,) if mongod else (port, settings.port("docstore_debug")), command=command,
         directory=directory, priority=20, missing=binary.take_problem(),
     )
 

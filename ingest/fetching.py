@@ -1,0 +1,205 @@
+"""Running one node: the driver loop that owns all I/O around a pure connector.
+
+In order: claim the node; skip it if its one record is stored and fresh; take a permit from
+the shared limiter (or wait for one in a delay queue); make the call with connect and read
+timeouts; tell the limiter what the API said; classify the answer; store the page's records;
+register the children and next page in the tree; publish them; mark the node done. A failure
+is retried with jittered backoff when it may pass, and fails the node (not the job) when not.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+from urllib.parse import urlsplit
+
+from pymongo.database import Database
+
+from redis.exceptions import RedisError
+
+from ingest import credentials, http, limiting, sources, store, tree
+from ingest.errors import (
+    ConfigError, FetchError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
+)
+from ingest.retry import ExponentialJitterBackoff, StopAfterAttempt
+from ingest.settings import Settings
+from ingest.limits import Limiter, LimitScope, Permit, Reason
+from ingest.sources.base import Connector, LimitReading, Page, Request
+from ingest.tree import JobState, NodeState
+
+log = logging.getLogger(__name__)
+
+MAX_THROTTLES = 200
+DEFAULT_THROTTLE_WAIT = 5.0
+LIMITER_DOWN_WAIT = 2.0
+
+
+class Publish(Protocol):
+    def __call__(self, job_id: str, node_id: str, queue: str, delay: float = 0.0) -> None: ...
+
+
+@dataclass
+class Driver:
+    settings: Settings
+    db: Database
+    publish: Publish
+    limiter: Limiter | None = None
+    backoff: ExponentialJitterBackoff = field(default_factory=ExponentialJitterBackoff)
+    stop: StopAfterAttempt = field(default_factory=StopAfterAttempt)
+    random: Callable[[], float] = random.random
+    clock: Callable[[], float] = time.time
+
+    def run(self, job_id: str, node_id: str) -> NodeState:
+        node = tree.claim(self.db, node_id)
+        if node is None:
+            return NodeState.DONE
+        job = self.db[store.JOBS].find_one({"_id": job_id})
+        if job is None or job.get("state") == JobState.CANCELLED.value:
+            tree.set_state(self.db, node_id, NodeState.CANCELLED)
+            return self._finish(job_id, NodeState.CANCELLED)
+        spec = job["spec"]
+        connector = sources.get(job["source"]).for_spec(spec)
+        request = Request.from_dict(node["request"])
+
+        if request.target and self._fresh(request.target, job.get("options", {})):
+            tree.set_state(self.db, node_id, NodeState.SKIPPED)
+            return self._finish(job_id, NodeState.SKIPPED)
+
+        scope = limiting.scope_for(connector, spec, request, job.get("options", {}).get("limits"))
+        permit = None
+        if self.limiter is not None:
+            try:
+                permit = self.limiter.acquire(scope)
+            except RedisError as error:
+                log.warning("limiter unavailable (%s); node %s waits", type(error).__name__, node_id)
+                permit = Permit(granted=False, wait=LIMITER_DOWN_WAIT, reason=Reason.RATE)
+            if not permit.granted:
+                tree.throttled(self.db, node_id)
+                self.publish(job_id, node_id, connector.queue, delay=permit.wait)
+                return NodeState.WAITING
+        try:
+            page = self._call(connector, spec, request, scope, permit)
+        except FetchError as error:
+            return self._failed(job_id, node, connector, error)
+        except ConfigError as error:
+            return self._failed(job_id, node, connector, PermanentError(str(error)), calls=0)
+        self._complete(job_id, node, connector, spec, request, page)
+        return NodeState.DONE
+
+    def _call(self, connector: Connector, spec: dict, request: Request, scope: LimitScope,
+              permit: Permit | None) -> Page:
+        secret = credentials.resolve(spec["credential"], self.settings) if spec.get("credential") else None
+        response = None
+        error: FetchError | None = None
+        try:
+            response = http.fetch(
+                request, connector.headers(spec, secret),
+                self.settings.connect_timeout, self.settings.read_timeout,
+            )
+            error = connector.classify(response, self.clock())
+        except TransientError as failure:
+            error = failure
+        if self.limiter is not None:
+            reading = connector.read_limits(response, self.clock()) if response is not None else LimitReading()
+            try:
+                self.limiter.observe(scope, reading, limiting.outcome_of(response, error), permit=permit)
+            except RedisError as failure:
+                log.warning("limiter unavailable (%s); answer not recorded", type(failure).__name__)
+        if error is not None:
+            raise error
+        return connector.parse(request, response, spec)
+
+    def _fresh(self, target: tuple[str, str], options: dict) -> bool:
+        window = options.get("fresh_for")
+        if not window:
+            return False
+        collection, key = target
+        newest_allowed = tree.now_utc().timestamp() - float(window)
+        document = self.db[collection].find_one({"_id": key}, {"_ingest.last_fetched": 1})
+        fetched = (document or {}).get("_ingest", {}).get("last_fetched")
+        return fetched is not None and fetched.timestamp() >= newest_allowed
+
+    def _complete(self, job_id: str, node: dict, connector: Connector, spec: dict,
+                  request: Request, page: Page) -> None:
+        stored = store.upsert_records(
+            self.db, page.records, source=connector.name, host=urlsplit(request.url).netloc,
+            endpoint=request.kind, job_id=job_id, fetched=tree.now_utc(),
+        )
+        follow = list(page.children)
+        max_pages = spec.get("max_pages")
+        if page.next is not None and (max_pages is None or page.next.page <= max_pages):
+            follow.append(page.next)
+        if self._cancelled(job_id):
+            follow = []
+        for child_id in tree.add_nodes(self.db, job_id, follow, parent=node["_id"]):
+            self.publish(job_id, child_id, connector.queue)
+        tree.set_state(
+            self.db, node["_id"], NodeState.DONE, increments={"calls": 1},
+            records=len(page.records), new_records=stored, watermark=page.watermark, error=None,
+        )
+        self._finish(job_id, NodeState.DONE)
+
+    def _failed(self, job_id: str, node: dict, connector: Connector, error: FetchError,
+                calls: int = 1) -> NodeState:
+        node_id = node["_id"]
+        if isinstance(error, RateLimitedError):
+            if node.get("throttles", 0) < MAX_THROTTLES:
+                tree.throttled(self.db, node_id, calls=calls)
+                wait = error.retry_after if error.retry_after is not None else DEFAULT_THROTTLE_WAIT
+                self.publish(job_id, node_id, connector.queue, delay=wait)
+                return NodeState.WAITING
+            error = PermanentError(f"{error} (still rate limited after {MAX_THROTTLES} waits)", status=error.status)
+        attempt = node["attempts"]
+        if isinstance(error, TransientError) and not self.stop(attempt):
+            delay = self.backoff(attempt, self.random)
+            tree.set_state(self.db, node_id, NodeState.RETRYING, increments={"calls": calls, "retries": 1},
+                           error=_describe(error, attempt))
+            self.publish(job_id, node_id, connector.queue, delay=delay)
+            return NodeState.RETRYING
+        log.warning("node %s of job %s failed: %s", node_id, job_id, error)
+        tree.set_state(self.db, node_id, NodeState.FAILED, increments={"calls": calls},
+                       error=_describe(error, attempt))
+        return self._finish(job_id, NodeState.FAILED)
+
+    def _cancelled(self, job_id: str) -> bool:
+        job = self.db[store.JOBS].find_one({"_id": job_id}, {"state": 1})
+        return job is None or job.get("state") == JobState.CANCELLED.value
+
+    def _commit_watermark(self, job: dict) -> None:
+        """Fold the watermarks of the job's pages into the one stored for its query. Runs when
+        the job completes, so only complete pulls move it; running it twice changes nothing."""
+        connector = sources.get(job["source"]).for_spec(job["spec"])
+        merged = None
+        for node in self.db[store.NODES].find({"job": job["_id"], "watermark": {"$ne": None}}, {"watermark": 1}):
+            merged = connector.merge_watermarks(merged, node["watermark"])
+        if merged is None:
+            return
+        key = f"{connector.name}:{connector.query_key(job['spec'])}"
+        stored = self.db[store.WATERMARKS].find_one({"_id": key})
+        merged = connector.merge_watermarks(stored["value"] if stored else None, merged)
+        self.db[store.WATERMARKS].update_one(
+            {"_id": key}, {"$set": {"value": merged, "updated": tree.now_utc(), "job": job["_id"]}}, upsert=True,
+        )
+
+    def _finish(self, job_id: str, outcome: NodeState) -> NodeState:
+        if tree.is_finished(self.db, job_id):
+            failed = self.db[store.NODES].count_documents({"job": job_id, "state": NodeState.FAILED.value}, limit=1)
+            final = JobState.COMPLETED_WITH_ERRORS if failed else JobState.COMPLETED
+            job = self.db[store.JOBS].find_one_and_update(
+                {"_id": job_id, "state": JobState.RUNNING.value},
+                {"$set": {"state": final.value, "finished": tree.now_utc()}},
+            )
+            if job is not None and final is JobState.COMPLETED:
+                self._commit_watermark(job)
+        return outcome
+
+
+def _describe(error: FetchError, attempt: int) -> dict:
+    kind = {
+        TransientError: "transient", RateLimitedError: "rate_limited",
+        PermanentError: "permanent", MalformedResponseError: "malformed",
+    }.get(type(error), type(error).__name__)
+    return {"kind": kind, "status": error.status, "message": str(error), "attempt": attempt}

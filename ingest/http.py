@@ -1,0 +1,39 @@
+"""The one HTTP call a node makes, with connect and read timeouts, as a connector Response."""
+
+from __future__ import annotations
+
+import threading
+
+import requests
+
+from ingest.errors import TimedOutError, TransientError
+from ingest.sources.base import Request, Response
+
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = _local.session = requests.Session()
+    return session
+
+
+def fetch(request: Request, headers: dict[str, str], connect_timeout: float, read_timeout: float) -> Response:
+    """GET the request. Timeouts and dropped connections raise TransientError; any HTTP
+    status comes back as a Response for the connector to classify."""
+    url = request.url
+    try:
+        answer = _session().get(
+            url, params=request.params, headers=headers, timeout=(connect_timeout, read_timeout),
+            allow_redirects=False,
+        )
+        body = answer.content
+    except requests.Timeout as error:
+        kind = "connecting" if isinstance(error, requests.ConnectTimeout) else "reading the answer"
+        raise TimedOutError(f"{url}: timed out {kind} (connect {connect_timeout:g} s, read {read_timeout:g} s)") from None
+    except requests.ConnectionError as error:
+        reason = type(getattr(error, "__context__", None) or error).__name__
+        raise TransientError(f"{url}: could not connect or the connection dropped ({reason}); "
+                             "if this persists, check base_url") from None
+    return Response(status=answer.status_code, headers=dict(answer.headers), body=body, url=answer.url)

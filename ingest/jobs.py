@@ -1,0 +1,199 @@
+"""Jobs as the notebook sees them: `pull()` starts one, `Job` follows it.
+
+`pull` validates the parameters against the connector before anything is sent, writes the job
+(spec, options, code version, created time) and its root nodes to MongoDB, publishes the root
+tasks, and returns at once.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from ingest import sources, store, tree
+from ingest.broker import make_celery
+from ingest.errors import ParameterError, UnknownJobError
+from ingest.limits import known_limits_with_overrides
+from ingest.scheduling import Publisher
+from ingest.settings import PROJECT_ROOT, Settings, get_settings
+from ingest.tree import JobState, NodeState
+
+VERSION = "0.1.0"
+JOB_OPTIONS = {
+    "fresh_for": "seconds: a record stored more recently than this is not fetched again",
+    "limits": "rate limits instead of the source's published ones: {'requests': 100, 'window': 60.0}, "
+              "a list of such, or [] for an unknown limit (learned adaptively)",
+}
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True, text=True, timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return f"{VERSION}+{commit}" if commit else VERSION
+
+
+_contexts: dict[tuple[str, ...], tuple] = {}
+
+
+def _context(settings: Settings):
+    """The database and a publisher for these settings, made once per process."""
+    key = (settings.mongo_url, settings.mongo_db, settings.broker_url, settings.redis_url)
+    if key not in _contexts:
+        database = store.database(settings)
+        store.ensure_indexes(database)
+        _contexts[key] = (database, Publisher(make_celery(settings)))
+    return _contexts[key]
+
+
+def _split_options(params: dict[str, Any]) -> tuple[dict, dict]:
+    options = {name: params.pop(name) for name in list(params) if name in JOB_OPTIONS}
+    if "limits" in options:
+        known_limits_with_overrides((), options["limits"])
+    fresh_for = options.get("fresh_for")
+    if fresh_for is not None and (isinstance(fresh_for, bool) or not isinstance(fresh_for, (int, float)) or fresh_for < 0):
+        raise ParameterError(f"fresh_for={fresh_for!r} must be a number of seconds (e.g. fresh_for=3600.0)")
+    return params, options
+
+
+def _check_reachable(base_url: str, timeout: float = 3.0) -> None:
+    """A TCP connect to the API's host: an address that does not answer fails here, before any task."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ParameterError(f"base_url={base_url!r} is not an http(s) URL; e.g. base_url='https://mastodon.social'")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname, port), timeout=timeout).close()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ParameterError(
+            f"base_url {parts.scheme}://{parts.netloc} does not answer ({reason}); check the address, "
+            "or start the service (the local sandbox: `ingest up --sandbox`)"
+        ) from None
+
+
+def pull(source: str, *, settings: Settings | None = None, **params: Any) -> Job:
+    """Start pulling from `source`; returns a Job at once. Bad parameters raise before anything is sent."""
+    settings = settings or get_settings()
+    connector = sources.get(source)
+    params, options = _split_options(dict(params))
+    spec = connector.validate(params)
+    _check_reachable(spec["base_url"])
+    database, publisher = _context(settings)
+    watermark = None
+    if spec.get("incremental"):
+        found = database[store.WATERMARKS].find_one({"_id": f"{connector.name}:{connector.query_key(spec)}"})
+        watermark = found["value"] if found else None
+    roots = connector.for_spec(spec).start(spec, watermark)
+    job_id = f"{connector.name}-{uuid.uuid4().hex[:12]}"
+    database[store.JOBS].insert_one({
+        "_id": job_id, "source": connector.name, "spec": spec, "options": options,
+        "state": JobState.RUNNING.value, "created": tree.now_utc(), "finished": None,
+        "code_version": code_version(), "watermark_at_start": watermark,
+    })
+    for node_id in tree.add_nodes(database, job_id, roots, parent=None):
+        publisher.publish(job_id, node_id, connector.queue)
+    return Job(job_id, settings)
+
+
+@dataclass
+class Job:
+    id: str
+    settings: Settings
+
+    @property
+    def _db(self):
+        return _context(self.settings)[0]
+
+    def _document(self) -> dict:
+        document = self._db[store.JOBS].find_one({"_id": self.id})
+        if document is None:
+            raise UnknownJobError(f"no job with id {self.id!r}; `ingest.jobs()` lists the jobs there are")
+        return document
+
+    @property
+    def spec(self) -> dict:
+        return self._document()["spec"]
+
+    @property
+    def source(self) -> str:
+        return self._document()["source"]
+
+    def status(self) -> dict:
+        """A snapshot: the job's state, its nodes by state, and its counters."""
+        document = self._document()
+        by_state, counts = tree.job_counts(self._db, self.id)
+        return {
+            "id": self.id, "source": document["source"], "state": document["state"],
+            "nodes": by_state, "total_nodes": sum(by_state.values()),
+            "counts": counts, "created": document["created"],
+            "finished": document.get("finished"),
+        }
+
+    def wait(self, timeout: float | None = None, poll: float = 0.25) -> dict:
+        """Block until the job is finished; TimeoutError after `timeout` seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            snapshot = self.status()
+            if snapshot["state"] != JobState.RUNNING.value:
+                return snapshot
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"job {self.id} still running after {timeout:g} s: {snapshot['nodes']}")
+            time.sleep(poll)
+
+    def cancel(self) -> None:
+        """Stop the job: nodes not yet running are not fetched."""
+        self._db[store.JOBS].update_one({"_id": self.id}, {"$set": {"state": JobState.CANCELLED.value,
+                                                                     "finished": tree.now_utc()}})
+        self._db[store.NODES].update_many(
+            {"job": self.id, "state": {"$in": [NodeState.QUEUED.value, NodeState.WAITING.value,
+                                               NodeState.RETRYING.value]}},
+            {"$set": {"state": NodeState.CANCELLED.value, "finished": tree.now_utc()}},
+        )
+
+    def rerun(self, failed_only: bool = True) -> int:
+        """Run the failed nodes again (or, with failed_only=False, every node not done). Returns how many."""
+        states = [NodeState.FAILED.value] if failed_only else [
+            s.value for s in NodeState if s not in (NodeState.DONE, NodeState.SKIPPED)]
+        nodes = list(self._db[store.NODES].find({"job": self.id, "state": {"$in": states}}, {"_id": 1}))
+        if not nodes:
+            return 0
+        ids = [node["_id"] for node in nodes]
+        self._db[store.NODES].update_many(
+            {"_id": {"$in": ids}},
+            {"$set": {"state": NodeState.QUEUED.value, "attempts": 0, "error": None, "finished": None}},
+        )
+        self._db[store.JOBS].update_one({"_id": self.id}, {"$set": {"state": JobState.RUNNING.value, "finished": None}})
+        publisher = _context(self.settings)[1]
+        queue = sources.get(self.source).queue
+        for node_id in ids:
+            publisher.publish(self.id, node_id, queue)
+        return len(ids)
+
+    def replay(self) -> Job:
+        """A new job with the same spec."""
+        document = self._document()
+        return pull(document["source"], settings=self.settings, **document["spec"], **document.get("options", {}))
+
+    def record_ids(self, collection: str) -> list[str]:
+        return [d["_id"] for d in self._db[collection].find({"_ingest.jobs": self.id}, {"_id": 1})]
+
+    def __repr__(self) -> str:
+        return f"Job({self.id!r})"
+
+
+def job(job_id: str, settings: Settings | None = None) -> Job:
+    found = Job(job_id, settings or get_settings())
+    found._document()
+    return found

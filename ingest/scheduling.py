@@ -1,0 +1,74 @@
+"""Publishing node tasks, now or later.
+
+A node that must wait (a rate limit, a backoff) is not held in a worker's memory: it is
+published to a delay queue that no one consumes, whose messages expire after a fixed time and
+are dead-lettered back to the node's own queue. Waits are rounded down to a bucket; a node that
+arrives early asks the limiter again and waits the rest. Waits shorter than the smallest bucket
+use Celery's countdown, which holds the message briefly in the worker.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from celery import Celery
+from kombu import Exchange, Queue
+
+from ingest.broker import SOURCE_QUEUES, TASK_EXCHANGE
+
+FETCH_TASK = "ingest.fetch"
+DELAY_EXCHANGE = Exchange("ingest.delay", type="direct", durable=True)
+DELAY_BUCKETS = (1.0, 5.0, 15.0, 60.0, 300.0, 1800.0)
+
+_declared: set[tuple[str, str]] = set()
+_declare_lock = threading.Lock()
+
+
+def delay_queue(target: str, bucket: float) -> Queue:
+    name = f"{target}.delay.{int(bucket)}s"
+    return Queue(
+        name, DELAY_EXCHANGE, routing_key=name, durable=True,
+        queue_arguments={
+            "x-message-ttl": int(bucket * 1000),
+            "x-dead-letter-exchange": TASK_EXCHANGE.name,
+            "x-dead-letter-routing-key": target,
+        },
+    )
+
+
+def bucket_for(delay: float) -> float | None:
+    """The longest bucket not longer than the delay; None when the delay is below them all."""
+    fitting = [bucket for bucket in DELAY_BUCKETS if bucket <= delay]
+    return fitting[-1] if fitting else None
+
+
+def _ensure_declared(app: Celery, queue: Queue) -> None:
+    key = (app.conf.broker_url, queue.name)
+    if key in _declared:
+        return
+    with _declare_lock, app.connection_for_write() as connection:
+        queue(connection.default_channel).declare()
+        _declared.add(key)
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """Sends `ingest.fetch(job_id, node_id)` to a source family's queue."""
+
+    app: Celery
+
+    def publish(self, job_id: str, node_id: str, queue: str, delay: float = 0.0) -> None:
+        if queue not in SOURCE_QUEUES:
+            raise ValueError(f"unknown queue {queue!r}")
+        bucket = bucket_for(delay)
+        if bucket is None:
+            self.app.send_task(
+                FETCH_TASK, args=[job_id, node_id], queue=queue, countdown=delay if delay > 0 else None,
+            )
+            return
+        waiting = delay_queue(queue, bucket)
+        _ensure_declared(self.app, waiting)
+        self.app.send_task(
+            FETCH_TASK, args=[job_id, node_id], exchange=DELAY_EXCHANGE.name, routing_key=waiting.name,
+        )

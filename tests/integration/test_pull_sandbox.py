@@ -1,0 +1,157 @@
+"""Pulls end to end through the real stack (RabbitMQ, workers, Redis, the document store)
+against the sandbox over HTTP: the stored records are exactly the sandbox's ground truth for
+the query, with no duplicates, and the sandbox counted one call per page needed and no more."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+import ingest
+from ingest import credentials, store
+
+pytestmark = pytest.mark.stack
+
+REDDIT_CREDENTIAL = "sandbox-reddit"
+# These tests check storage and call counts, not pacing: a generous limit keeps the limiter in
+# the path without spacing calls out to the published limits (GitHub's 60 an hour, say).
+FAST = {"limits": {"requests": 1000, "window": 10.0}}
+
+
+class Sandbox:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def reset(self) -> None:
+        requests.post(f"{self.url}/_admin/reset", timeout=10).raise_for_status()
+
+    def scenario(self, document: dict) -> None:
+        requests.put(f"{self.url}/_admin/scenario", json=document, timeout=10).raise_for_status()
+
+    def truth(self, path: str) -> list[str]:
+        return requests.get(f"{self.url}/_admin/truth", params={"path": path}, timeout=30).json()["ids"]
+
+    def calls(self, api: str) -> int:
+        return requests.get(f"{self.url}/_admin/counters", timeout=10).json()["by_api"].get(api, 0)
+
+    def add_items(self, **body) -> list:
+        answer = requests.post(f"{self.url}/_admin/items", json=body, timeout=10)
+        answer.raise_for_status()
+        return answer.json()["ids"]
+
+
+@pytest.fixture()
+def sandbox(settings):
+    client = Sandbox(settings.sandbox_url)
+    client.reset()
+    credentials.save(REDDIT_CREDENTIAL, "sandbox-token-0001", settings)
+    yield client
+    client.reset()
+
+
+@dataclass(frozen=True)
+class Case:
+    source: str
+    api: str
+    prefix: str
+    params: dict
+    truth_path: str
+    collection: str
+    page_size: int
+    extra_calls: int = 0
+    host_keyed: bool = False
+    ids: dict = field(default_factory=dict)
+
+
+CASES = [
+    Case("mastodon", "mastodon", "/mastodon", {"tag": "python", "limit": 200},
+         "/mastodon/api/v1/timelines/tag/python", "mastodon_statuses", 40, host_keyed=True),
+    Case("reddit", "reddit", "/reddit", {"subreddit": "python", "limit": 250, "credential": REDDIT_CREDENTIAL},
+         "/reddit/r/python/new", "reddit_posts", 100),
+    Case("hackernews", "hn", "/hn", {"list": "top", "limit": 40},
+         "/hn/v0/topstories.json", "hn_items", 1, extra_calls=1),
+    Case("bluesky", "bsky", "/bsky", {"q": "python", "limit": 250},
+         "/bsky/xrpc/app.bsky.feed.searchPosts?q=python", "bsky_posts", 100),
+    Case("rest", "github", "/github", {"preset": "github_issues", "owner": "psf", "repo": "requests", "limit": 250},
+         "/github/repos/psf/requests/issues", "rest_github_issues", 100, host_keyed=True),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.source for case in CASES])
+def test_a_pull_stores_exactly_the_ground_truth_with_one_call_per_page(settings, sandbox, case):
+    base_url = settings.sandbox_url + case.prefix
+    job = ingest.pull(case.source, base_url=base_url, **case.params, **FAST)
+    status = job.wait(timeout=120)
+    assert status["state"] == "completed", status
+
+    limit = case.params["limit"]
+    expected = sandbox.truth(case.truth_path)[:limit]
+    if case.host_keyed:
+        host = urlsplit(base_url).netloc
+        expected = [f"{host}:{item}" for item in expected]
+    stored = job.record_ids(case.collection)
+    assert sorted(stored) == sorted(expected)
+    assert len(set(stored)) == len(stored) == limit
+    assert status["counts"]["records"] == limit, "a page was stored twice"
+    assert sandbox.calls(case.api) == math.ceil(limit / case.page_size) + case.extra_calls
+
+
+def test_an_incremental_pull_fetches_only_new_items(settings, sandbox):
+    base_url = settings.sandbox_url + "/mastodon"
+    tag = "rust"
+    first = ingest.pull("mastodon", base_url=base_url, tag=tag, limit=80, **FAST)
+    assert first.wait(timeout=60)["state"] == "completed"
+    added = sandbox.add_items(api="mastodon", count=50, tag=tag)
+    sandbox.reset_calls = sandbox.calls("mastodon")
+    second = ingest.pull("mastodon", base_url=base_url, tag=tag, incremental=True, **FAST)
+    status = second.wait(timeout=60)
+    assert status["state"] == "completed"
+    host = urlsplit(base_url).netloc
+    assert sorted(second.record_ids("mastodon_statuses")) == sorted(f"{host}:{item}" for item in added)
+    calls = sandbox.calls("mastodon") - sandbox.reset_calls
+    assert calls <= math.ceil(50 / 40) + 1, f"{calls} calls for 50 new statuses"
+
+
+def test_a_malformed_page_fails_its_own_node_and_the_job_completes_with_errors(settings, sandbox):
+    sandbox.scenario({"fault_seed": 3, "apis": {"hn": {"malformed": {"truncated": 0.3},
+                                                        "fault_routes": ["/v0/item/"]}}})
+    job = ingest.pull("hackernews", base_url=settings.sandbox_url + "/hn", list="new", limit=20, **FAST)
+    status = job.wait(timeout=120)
+    assert status["state"] == "completed_with_errors", status
+    assert status["nodes"]["failed"] >= 1 and status["nodes"]["done"] >= 2
+    assert status["nodes"]["done"] + status["nodes"]["failed"] == 21
+    failed = store.database(settings)[store.NODES].find_one({"job": job.id, "state": "failed"})
+    assert failed["error"]["kind"] == "malformed"
+    assert "/v0/item/" in failed["error"]["message"] and "JSON" in failed["error"]["message"]
+    assert failed["attempts"] == 1, "a malformed answer is not retried"
+    assert len(job.record_ids("hn_items")) == status["nodes"]["done"] - 1, "the list node stores no record"
+
+
+def test_a_missing_credential_is_a_clear_node_error_and_no_secret_leaks(settings, sandbox):
+    job = ingest.pull("reddit", base_url=settings.sandbox_url + "/reddit", subreddit="python",
+                      limit=10, credential="no-such-credential", **FAST)
+    status = job.wait(timeout=60)
+    assert status["state"] == "completed_with_errors"
+    failed = store.database(settings)[store.NODES].find_one({"job": job.id, "state": "failed"})
+    assert "no credential named 'no-such-credential'" in failed["error"]["message"]
+    assert "INGEST_CREDENTIAL_NO_SUCH_CREDENTIAL" in failed["error"]["message"]
+    assert sandbox.calls("reddit") == 0
+
+
+def test_bad_input_is_refused_before_anything_is_sent(settings, sandbox):
+    jobs_before = store.database(settings)[store.JOBS].count_documents({})
+    base_url = settings.sandbox_url + "/mastodon"
+    with pytest.raises(ingest.UnknownSourceError, match="Did you mean 'mastodon'"):
+        ingest.pull("mastodont", base_url=base_url)
+    with pytest.raises(ingest.ParameterError, match="Did you mean 'limit'"):
+        ingest.pull("mastodon", base_url=base_url, limt=10)
+    with pytest.raises(ingest.ParameterError, match="limit"):
+        ingest.pull("mastodon", base_url=base_url, limit="ten")
+    with pytest.raises(ingest.ParameterError, match="does not answer"):
+        ingest.pull("mastodon", base_url="http://127.0.0.1:9")
+    assert store.database(settings)[store.JOBS].count_documents({}) == jobs_before
+    assert sandbox.calls("mastodon") == 0
