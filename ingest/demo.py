@@ -1,25 +1,71 @@
-"""`ingest demo`: one task end to end through the running stack, saying what ran where."""
+"""`ingest demo`: the main job on the local stack, end to end, saying what ran where.
+
+One probe task shows the path (RabbitMQ, a worker, Redis, the document store); then one pull
+per source against the sandbox, all at once, under the sources' published rate limits.
+"""
 
 from __future__ import annotations
 
 import time
 
-from ingest import store
-from ingest.broker import make_celery
+import requests
+
+from ingest import credentials, store
+from ingest.broker import DEFAULT_QUEUE, make_celery
+from ingest.errors import StackError
+from ingest.jobs import Job, pull
 from ingest.settings import Settings, mask_url
 
+DEMO_TOKEN_NAME = "sandbox-demo"
 
-def run(settings: Settings, timeout: float = 60.0) -> int:
+
+def demo_pulls(sandbox_url: str) -> dict[str, dict]:
+    return {
+        "mastodon": {"base_url": f"{sandbox_url}/mastodon", "tag": "python", "limit": 200},
+        "reddit": {"base_url": f"{sandbox_url}/reddit", "subreddit": "python", "limit": 300,
+                   "credential": DEMO_TOKEN_NAME},
+        "hackernews": {"base_url": f"{sandbox_url}/hn", "list": "top", "limit": 30},
+        "bluesky": {"base_url": f"{sandbox_url}/bsky", "q": "python", "limit": 300},
+        "rest": {"preset": "github_issues", "base_url": f"{sandbox_url}/github", "owner": "psf",
+                 "repo": "requests", "limit": 300, "credential": DEMO_TOKEN_NAME},
+    }
+
+
+def _probe(settings: Settings, timeout: float) -> None:
     app = make_celery(settings)
     started = time.perf_counter()
-    result = app.send_task("ingest.probe", kwargs={"note": "demo"}, queue="ingest.default")
-    print(f"published task {result.id} to queue ingest.default via {mask_url(settings.broker_url)}")
+    result = app.send_task("ingest.probe", kwargs={"note": "demo"}, queue=DEFAULT_QUEUE)
     outcome = result.get(timeout=timeout)
-    elapsed = time.perf_counter() - started
-    print(f"ran on worker {outcome['worker']} (pid {outcome['pid']}, host {outcome['host']})")
-    print(f"result came back through {mask_url(settings.redis_url)} in {elapsed * 1000:.0f} ms")
-    document = store.database(settings)[outcome["collection"]].find_one({"_id": result.id})
-    print(f"document stored in {mask_url(settings.mongo_url)} {outcome['database']}.{outcome['collection']}: "
-          f"{'found' if document else 'MISSING'}")
+    print(f"probe: published to {DEFAULT_QUEUE} via {mask_url(settings.broker_url)}, ran on "
+          f"{outcome['worker']} (pid {outcome['pid']}), result back through "
+          f"{mask_url(settings.redis_url)} in {(time.perf_counter() - started) * 1000:.0f} ms, document in "
+          f"{outcome['database']}.{outcome['collection']} at {mask_url(settings.mongo_url)}")
     app.close()
-    return 0 if document else 1
+
+
+def run(settings: Settings, timeout: float = 300.0) -> int:
+    try:
+        requests.get(f"{settings.sandbox_url}/_admin/health", timeout=3).raise_for_status()
+    except requests.RequestException:
+        raise StackError("the sandbox does not answer; start the stack with `ingest up --sandbox`") from None
+    _probe(settings, timeout=60.0)
+    credentials.save(DEMO_TOKEN_NAME, "sandbox-demo-token", settings)
+    started = time.perf_counter()
+    jobs: dict[str, Job] = {source: pull(source, settings=settings, **params)
+                            for source, params in demo_pulls(settings.sandbox_url).items()}
+    print(f"started {len(jobs)} pulls in {(time.perf_counter() - started) * 1000:.0f} ms; waiting for them")
+    print(f"{'source':<12} {'state':<22} {'records':>8} {'calls':>6} {'waits':>6} {'errors':>6} {'seconds':>8}")
+    failures = 0
+    for source, job in jobs.items():
+        status = job.wait(timeout=timeout)
+        counts = status["counts"]
+        seconds = (status["finished"] - status["created"]).total_seconds()
+        failures += status["state"] != "completed"
+        print(f"{source:<12} {status['state']:<22} {counts['records']:>8} {counts['calls']:>6} "
+              f"{counts['throttles']:>6} {counts['errors']:>6} {seconds:>8.1f}")
+    database = store.database(settings)
+    print(f"records are in {database.name} at {mask_url(settings.mongo_url)}: "
+          + ", ".join(f"{name} {database[name].estimated_document_count()}"
+                      for name in ("mastodon_statuses", "reddit_posts", "hn_items", "bsky_posts", "rest_github_issues")))
+    print(f"all done in {time.perf_counter() - started:.1f} s; the stack keeps running (`ingest down` stops it)")
+    return 1 if failures else 0

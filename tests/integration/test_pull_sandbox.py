@@ -35,8 +35,11 @@ class Sandbox:
     def truth(self, path: str) -> list[str]:
         return requests.get(f"{self.url}/_admin/truth", params={"path": path}, timeout=30).json()["ids"]
 
+    def counters(self) -> dict:
+        return requests.get(f"{self.url}/_admin/counters", timeout=10).json()
+
     def calls(self, api: str) -> int:
-        return requests.get(f"{self.url}/_admin/counters", timeout=10).json()["by_api"].get(api, 0)
+        return self.counters()["by_api"].get(api, 0)
 
     def add_items(self, **body) -> list:
         answer = requests.post(f"{self.url}/_admin/items", json=body, timeout=10)
@@ -155,3 +158,52 @@ def test_bad_input_is_refused_before_anything_is_sent(settings, sandbox):
         ingest.pull("mastodon", base_url="http://127.0.0.1:9")
     assert store.database(settings)[store.JOBS].count_documents({}) == jobs_before
     assert sandbox.calls("mastodon") == 0
+
+
+def test_items_stored_within_the_freshness_window_are_not_fetched_again(settings, sandbox):
+    base_url = settings.sandbox_url + "/hn"
+    first = ingest.pull("hackernews", base_url=base_url, list="best", limit=8, **FAST)
+    assert first.wait(timeout=60)["state"] == "completed"
+    calls_before = sandbox.calls("hn")
+    second = ingest.pull("hackernews", base_url=base_url, list="best", limit=8, fresh_for=3600.0, **FAST)
+    status = second.wait(timeout=60)
+    assert status["state"] == "completed"
+    assert status["nodes"]["skipped"] == 8
+    assert sandbox.calls("hn") - calls_before == 1, "only the story list is fetched again"
+
+
+def test_rerun_of_failed_nodes_completes_the_job(settings, sandbox):
+    sandbox.scenario({"apis": {"hn": {"errors": {"500": 1.0}, "fault_routes": ["/v0/item/"]}}})
+    job = ingest.pull("hackernews", base_url=settings.sandbox_url + "/hn", list="ask", limit=4, **FAST)
+    status = job.wait(timeout=120)
+    assert status["state"] == "completed_with_errors"
+    assert status["nodes"]["failed"] == 4
+    sandbox.scenario({})
+    assert job.rerun() == 4
+    status = job.wait(timeout=60)
+    assert status["state"] == "completed" and status["nodes"]["done"] == 5
+    assert len(job.record_ids("hn_items")) == 4
+
+
+def test_a_published_limit_is_respected_from_the_apis_own_headers(settings, sandbox):
+    # The sandbox allows 4 calls per 2 s and says so in X-RateLimit-*; the pull claims a far
+    # larger limit, so only reconciling with those headers keeps it from being refused.
+    sandbox.scenario({"apis": {"mastodon": {"rate_limits": [{"limit": 4, "window": 2.0, "scope": "ip"}]}}})
+    job = ingest.pull("mastodon", base_url=settings.sandbox_url + "/mastodon", tag="python", limit=400, **FAST)
+    status = job.wait(timeout=180)
+    assert status["state"] == "completed", status
+    assert status["nodes"]["failed"] == 0
+    assert status["counts"]["records"] == 400
+    assert status["counts"]["throttles"] >= 1, "the limiter should have made nodes wait"
+    assert sandbox.counters()["throttled"].get("mastodon", 0) == 0, "the API had to refuse a call"
+
+
+def test_a_hidden_limit_is_waited_out_in_rabbitmq_without_failed_attempts(settings, sandbox):
+    sandbox.scenario({"apis": {"hn": {"hidden_limits": [{"limit": 5, "window": 1.0, "status": [429]}]}}})
+    job = ingest.pull("hackernews", base_url=settings.sandbox_url + "/hn", list="top", limit=30)
+    status = job.wait(timeout=180)
+    assert status["state"] == "completed", status
+    refused = sandbox.counters()["hidden_refusals"].get("hn", 0)
+    assert refused >= 1 and status["counts"]["throttles"] >= refused
+    nodes = store.database(settings)[store.NODES].find({"job": job.id}, {"attempts": 1})
+    assert all(node["attempts"] == 1 for node in nodes), "a throttled call counted as a failed attempt"
