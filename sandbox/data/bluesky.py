@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from typing import Any
 
-from sandbox.data.cache import EncodedCache, Memo
+from sandbox.data.cache import EncodedCache, Memo, children_by_parent
 from sandbox.det import base32_chars, mix, rng, skewed_index, tid, unit
 from sandbox.responses import encode_json
 from sandbox.text import ADJECTIVES, NOUNS, TOPICS, person_name, sentence
@@ -109,14 +109,7 @@ class BlueskyData:
         return self._indexes.get("by_author", build).get(actor, [])
 
     def children(self) -> dict[int, list[int]]:
-        def build():
-            found: dict[int, list[int]] = {}
-            for index, parent in enumerate(self.parents):
-                if parent >= 0:
-                    found.setdefault(parent, []).append(index)
-            return found
-
-        return self._indexes.get("children", build)
+        return self._indexes.get("children", lambda: children_by_parent(self.parents))
 
     def root(self, index: int) -> int:
         while self.parents[index] >= 0:

@@ -36,3 +36,12 @@ class Memo:
 
     def clear(self) -> None:
         self._entries.clear()
+
+
+def children_by_parent(parents: list[int]) -> dict[int, list[int]]:
+    """Positions of each item's children, from each item's parent position (-1: no parent)."""
+    found: dict[int, list[int]] = {}
+    for index, parent in enumerate(parents):
+        if parent >= 0:
+            found.setdefault(parent, []).append(index)
+    return found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.data.cache import EncodedCache, Memo
+from sandbox.data.cache import EncodedCache, Memo, children_by_parent
 from sandbox.det import mix, rng, skewed_index, unit
 from sandbox.responses import encode_json
 from sandbox.text import FILLER, paragraph, person_name
@@ -113,14 +113,7 @@ class MastodonData:
         return not (local and not is_local) and not (remote and is_local)
 
     def children(self) -> dict[int, list[int]]:
-        def build():
-            found: dict[int, list[int]] = {}
-            for index, parent in enumerate(self.parents):
-                if parent >= 0:
-                    found.setdefault(parent, []).append(index)
-            return found
-
-        return self._indexes.get("children", build)
+        return self._indexes.get("children", lambda: children_by_parent(self.parents))
 
     def position_of(self, status_id: str) -> int | None:
         positions = self._indexes.get("positions", lambda: {str(v): i for i, v in enumerate(self.ids)})
