@@ -1,4 +1,5 @@
 # The two commands a user needs: `make demo` and `make test`. Both run `make setup` first.
+# `make bench` runs every benchmark; `make bench BENCH=stack_up` runs one.
 .PHONY: setup test demo up down status bench
 
 VENV := .venv
@@ -24,4 +25,4 @@ status:
 	@$(INGEST) status
 
 bench: setup
-	@$(VENV)/bin/python -m bench
+	@$(VENV)/bin/python -m bench $(BENCH)
