@@ -207,3 +207,29 @@ def test_a_hidden_limit_is_waited_out_in_rabbitmq_without_failed_attempts(settin
     assert refused >= 1 and status["counts"]["throttles"] >= refused
     nodes = store.database(settings)[store.NODES].find({"job": job.id}, {"attempts": 1})
     assert all(node["attempts"] == 1 for node in nodes), "a throttled call counted as a failed attempt"
+
+
+def test_a_reddit_pull_with_comments_stores_every_comment_of_every_post(settings, sandbox):
+    job = ingest.pull("reddit", base_url=settings.sandbox_url + "/reddit", subreddit="python", limit=5,
+                      with_comments=True, credential=REDDIT_CREDENTIAL, **FAST)
+    assert job.wait(timeout=120)["state"] == "completed"
+    db = store.database(settings)
+    posts = list(db["reddit_posts"].find({"_ingest.jobs": job.id}, {"name": 1, "num_comments": 1}))
+    assert len(posts) == 5
+    for post in posts:
+        assert db["reddit_comments"].count_documents({"link_id": post["name"]}) == post["num_comments"]
+
+
+def test_hacker_news_comments_are_followed_to_the_given_depth(settings, sandbox):
+    job = ingest.pull("hackernews", base_url=settings.sandbox_url + "/hn", list="top", limit=5,
+                      comment_depth=2, **FAST)
+    assert job.wait(timeout=120)["state"] == "completed"
+    items = {item["id"]: item for item in store.database(settings)["hn_items"].find({"_ingest.jobs": job.id})}
+    stories = [item for item in items.values() if item.get("type") == "story"]
+    comments = [item for item in items.values() if item.get("type") == "comment"]
+    assert len(stories) == 5 and comments
+    for comment in comments:
+        parent = items[comment["parent"]]
+        assert parent.get("type") == "story" or items[parent["parent"]].get("type") == "story", "deeper than 2"
+    for story in stories:
+        assert all(kid in items for kid in story.get("kids", [])), "a first-level comment is missing"
