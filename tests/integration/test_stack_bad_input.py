@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-PORT_BASE = int(os.environ.get("INGEST_PORT_BASE", "18600")) + 1000
+PORT_BASE = int(os.environ.get("INGEST_PORT_BASE", "18600")) + 100
 
 
 def _up(data_dir: Path, **env: str) -> subprocess.CompletedProcess:
