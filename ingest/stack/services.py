@@ -5,11 +5,13 @@ A part named by an `INGEST_*_URL` setting is external: it is checked, never star
 
 from __future__ import annotations
 
+import socket
 import sys
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from ingest.broker import ALL_QUEUES
 from ingest.errors import MissingBinaryError
 from ingest.settings import PROJECT_ROOT, Settings, mask_url
 from ingest.stack.binaries import find_binary, require_binary
@@ -168,13 +170,11 @@ def _document_store(settings: Settings, binary: _Binaries) -> Service:
 
 
 def _workers(settings: Settings) -> list[Service]:
-    from ingest.broker import ALL_QUEUES
-
     return [
         Service(
             name=worker_name(number),
             check=Check.CELERY,
-            url=f"celery://{worker_name(number)}@%h",
+            url=f"celery://{worker_name(number)}@{socket.gethostname()}",
             command=(
                 sys.executable, "-m", "celery", "-A", "workers.app", "worker",
                 "--loglevel=INFO",
