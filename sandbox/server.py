@@ -21,28 +21,8 @@ from sandbox.state import DEFAULT_SEED, DEFAULT_SIZE
 def _protocol_with_transport(counters: Counters) -> type[asyncio.Protocol]:
     """uvicorn's fastest HTTP protocol, extended to hand the connection to the app (so that the
     `drop` and `hang` faults can close it without an answer) and to count open connections."""
-    try:
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-    except ImportError:
-        from uvicorn.protocols.http.h11_impl import H11Protocol
 
-        class H11WithTransport(H11Protocol):
-            def connection_made(self, transport) -> None:
-                counters.connection_opened()
-                super().connection_made(transport)
-
-            def connection_lost(self, exc) -> None:
-                counters.connection_closed()
-                super().connection_lost(exc)
-
-            def handle_events(self) -> None:
-                super().handle_events()
-                if self.cycle is not None:
-                    self.cycle.scope.setdefault("extensions", {})[TRANSPORT_KEY] = self.transport
-
-        return H11WithTransport
-
-    class HttpToolsWithTransport(HttpToolsProtocol):
+    class CountingConnections:
         def connection_made(self, transport) -> None:
             counters.connection_opened()
             super().connection_made(transport)
@@ -51,6 +31,20 @@ def _protocol_with_transport(counters: Counters) -> type[asyncio.Protocol]:
             counters.connection_closed()
             super().connection_lost(exc)
 
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    except ImportError:
+        from uvicorn.protocols.http.h11_impl import H11Protocol
+
+        class H11WithTransport(CountingConnections, H11Protocol):
+            def handle_events(self) -> None:
+                super().handle_events()
+                if self.cycle is not None:
+                    self.cycle.scope.setdefault("extensions", {})[TRANSPORT_KEY] = self.transport
+
+        return H11WithTransport
+
+    class HttpToolsWithTransport(CountingConnections, HttpToolsProtocol):
         def on_message_begin(self) -> None:
             super().on_message_begin()
             self.scope["extensions"] = {TRANSPORT_KEY: self.transport}
