@@ -12,6 +12,7 @@ from typing import Iterable
 
 import bson
 from pymongo import ASCENDING, MongoClient
+from pymongo.errors import OperationFailure
 from pymongo.database import Database
 
 from ingest.escaping import escape
@@ -41,12 +42,20 @@ def database(settings: Settings) -> Database:
 
 
 def ensure_indexes(db: Database) -> None:
-    """Create the indexes every query here relies on; cheap when they exist."""
-    db[NODES].create_index([("job", ASCENDING), ("state", ASCENDING)])
-    db[NODES].create_index([("job", ASCENDING), ("parent", ASCENDING)])
-    db[JOBS].create_index([("created", ASCENDING)])
-    for name in RECORD_COLLECTIONS:
-        db[name].create_index([("_ingest.jobs", ASCENDING)])
+    """Create the indexes every query here relies on; cheap when they exist. Another process
+    creating the same index at the same moment is not an error (FerretDB reports one)."""
+    wanted = [
+        (NODES, [("job", ASCENDING), ("state", ASCENDING)]),
+        (NODES, [("job", ASCENDING), ("parent", ASCENDING)]),
+        (JOBS, [("created", ASCENDING)]),
+        *((name, [("_ingest.jobs", ASCENDING)]) for name in RECORD_COLLECTIONS),
+    ]
+    for collection, keys in wanted:
+        try:
+            db[collection].create_index(keys)
+        except OperationFailure as error:
+            if "already exists" not in str(error):
+                raise
 
 
 DUPLICATE_KEY = 11000

@@ -10,6 +10,7 @@ from functools import lru_cache
 import redis
 from celery import current_app, shared_task
 from celery.signals import worker_ready
+from pymongo.errors import PyMongoError
 
 from ingest import store
 from ingest.fetching import Driver
@@ -36,7 +37,13 @@ def _create_indexes(**_kwargs) -> None:
     store.ensure_indexes(store.database(get_settings()))
 
 
-@shared_task(name="ingest.fetch", soft_time_limit=SOFT_TIME_LIMIT, time_limit=HARD_TIME_LIMIT)
+# A document store that refuses or drops a write (restarting, or SQLite busy under FerretDB)
+# must not strand the node in `running`: the task runs again later and claims the node anew.
+@shared_task(
+    name="ingest.fetch", soft_time_limit=SOFT_TIME_LIMIT, time_limit=HARD_TIME_LIMIT,
+    autoretry_for=(PyMongoError,), retry_backoff=1.0, retry_backoff_max=60, retry_jitter=True,
+    max_retries=20,
+)
 def fetch(job_id: str, node_id: str) -> str:
     """Fetch one page for one node of a job; returns the node's state afterwards."""
     return _driver().run(job_id, node_id).value
