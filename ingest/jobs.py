@@ -8,6 +8,7 @@ tasks, and returns at once.
 from __future__ import annotations
 
 import socket
+from importlib import metadata
 import subprocess
 import time
 import uuid
@@ -24,7 +25,6 @@ from ingest.scheduling import Publisher
 from ingest.settings import PROJECT_ROOT, Settings, get_settings
 from ingest.tree import JobState, NodeState
 
-VERSION = "0.1.0"
 JOB_OPTIONS = {
     "fresh_for": "seconds: a record stored more recently than this is not fetched again",
     "limits": "rate limits instead of the source's published ones: {'requests': 100, 'window': 60.0}, "
@@ -41,7 +41,8 @@ def code_version() -> str:
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = ""
-    return f"{VERSION}+{commit}" if commit else VERSION
+    version = metadata.version("ingest-workbench")
+    return f"{version}+{commit}" if commit else version
 
 
 _contexts: dict[tuple[str, ...], tuple] = {}
@@ -59,8 +60,6 @@ def _context(settings: Settings):
 
 def _split_options(params: dict[str, Any]) -> tuple[dict, dict]:
     options = {name: params.pop(name) for name in list(params) if name in JOB_OPTIONS}
-    if "limits" in options:
-        known_limits_with_overrides((), options["limits"])
     fresh_for = options.get("fresh_for")
     if fresh_for is not None and (isinstance(fresh_for, bool) or not isinstance(fresh_for, (int, float)) or fresh_for < 0):
         raise ParameterError(f"fresh_for={fresh_for!r} must be a number of seconds (e.g. fresh_for=3600.0)")
@@ -89,6 +88,8 @@ def pull(source: str, *, settings: Settings | None = None, **params: Any) -> Job
     connector = sources.get(source)
     params, options = _split_options(dict(params))
     spec = connector.validate(params)
+    if "limits" in options:
+        known_limits_with_overrides(connector.for_spec(spec).known_limits(spec), options["limits"])
     _check_reachable(spec["base_url"])
     database, publisher = _context(settings)
     watermark = None

@@ -109,13 +109,13 @@ def test_an_incremental_pull_fetches_only_new_items(settings, sandbox):
     first = ingest.pull("mastodon", base_url=base_url, tag=tag, limit=80, **FAST)
     assert first.wait(timeout=60)["state"] == "completed"
     added = sandbox.add_items(api="mastodon", count=50, tag=tag)
-    sandbox.reset_calls = sandbox.calls("mastodon")
+    calls_before = sandbox.calls("mastodon")
     second = ingest.pull("mastodon", base_url=base_url, tag=tag, incremental=True, **FAST)
     status = second.wait(timeout=60)
     assert status["state"] == "completed"
     host = urlsplit(base_url).netloc
     assert sorted(second.record_ids("mastodon_statuses")) == sorted(f"{host}:{item}" for item in added)
-    calls = sandbox.calls("mastodon") - sandbox.reset_calls
+    calls = sandbox.calls("mastodon") - calls_before
     assert calls <= math.ceil(50 / 40) + 1, f"{calls} calls for 50 new statuses"
 
 
@@ -154,6 +154,8 @@ def test_bad_input_is_refused_before_anything_is_sent(settings, sandbox):
         ingest.pull("mastodon", base_url=base_url, limt=10)
     with pytest.raises(ingest.ParameterError, match="limit"):
         ingest.pull("mastodon", base_url=base_url, limit="ten")
+    with pytest.raises(ingest.ConfigError, match="rate-limit 'requests' must be a number above zero"):
+        ingest.pull("mastodon", base_url=base_url, limits={"requests": "lots"})
     with pytest.raises(ingest.ParameterError, match="does not answer"):
         ingest.pull("mastodon", base_url="http://127.0.0.1:9")
     assert store.database(settings)[store.JOBS].count_documents({}) == jobs_before
