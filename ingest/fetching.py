@@ -20,7 +20,7 @@ from pymongo.database import Database
 
 from redis.exceptions import RedisError
 
-from ingest import credentials, http, limiting, sources, store, tree
+from ingest import credentials, http, limiting, sources, store
 from ingest.errors import (
     ConfigError, FetchError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
 )
@@ -28,7 +28,7 @@ from ingest.retry import ExponentialJitterBackoff, StopAfterAttempt
 from ingest.settings import Settings
 from ingest.limits import Limiter, LimitScope, Permit, Reason
 from ingest.sources.base import Connector, LimitReading, Page, Request
-from ingest.tree import JobState, NodeState
+from ingest.tree import JobState, NodeState, Tree, now_utc
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ class Publish(Protocol):
 class Driver:
     settings: Settings
     db: Database
+    tree: Tree
     publish: Publish
     limiter: Limiter | None = None
     backoff: ExponentialJitterBackoff = field(default_factory=ExponentialJitterBackoff)
@@ -52,21 +53,21 @@ class Driver:
     random: Callable[[], float] = random.random
     clock: Callable[[], float] = time.time
 
-    def run(self, job_id: str, node_id: str) -> NodeState:
-        node = tree.claim(self.db, node_id)
+    def run(self, job_id: str, node_id: str, recovering: bool = False) -> NodeState | None:
+        """Run one node; answers its state afterwards, or None when the node was not to run
+        (finished already, or running under another task; see `Tree.claim`)."""
+        node = self.tree.claim(job_id, node_id, recovering)
         if node is None:
-            return NodeState.DONE
+            return None
         job = self.db[store.JOBS].find_one({"_id": job_id})
         if job is None or job.get("state") == JobState.CANCELLED.value:
-            tree.set_state(self.db, node_id, NodeState.CANCELLED)
-            return self._finish(job_id, NodeState.CANCELLED)
+            return self._end(job_id, node, NodeState.CANCELLED)
         spec = job["spec"]
         connector = sources.get(job["source"]).for_spec(spec)
         request = Request.from_dict(node["request"])
 
         if request.target and self._fresh(request.target, job.get("options", {})):
-            tree.set_state(self.db, node_id, NodeState.SKIPPED)
-            return self._finish(job_id, NodeState.SKIPPED)
+            return self._end(job_id, node, NodeState.SKIPPED)
 
         scope = limiting.scope_for(connector, spec, request, job.get("options", {}).get("limits"))
         permit = None
@@ -77,7 +78,7 @@ class Driver:
                 log.warning("limiter unavailable (%s); node %s waits", type(error).__name__, node_id)
                 permit = Permit(granted=False, wait=LIMITER_DOWN_WAIT, reason=Reason.RATE)
             if not permit.granted:
-                tree.throttled(self.db, node_id)
+                self.tree.throttled(job_id, node_id)
                 self.publish(job_id, node_id, connector.queue, delay=permit.wait)
                 return NodeState.WAITING
         try:
@@ -117,7 +118,7 @@ class Driver:
         if not window:
             return False
         collection, key = target
-        newest_allowed = tree.now_utc().timestamp() - float(window)
+        newest_allowed = now_utc().timestamp() - float(window)
         document = self.db[collection].find_one({"_id": key}, {"_ingest.last_fetched": 1})
         fetched = (document or {}).get("_ingest", {}).get("last_fetched")
         return fetched is not None and fetched.timestamp() >= newest_allowed
@@ -126,7 +127,7 @@ class Driver:
                   request: Request, page: Page) -> None:
         stored = store.upsert_records(
             self.db, page.records, source=connector.name, host=urlsplit(request.url).netloc,
-            endpoint=request.kind, job_id=job_id, fetched=tree.now_utc(),
+            endpoint=request.kind, job_id=job_id, fetched=now_utc(),
         )
         follow = list(page.children)
         max_pages = spec.get("max_pages")
@@ -134,20 +135,17 @@ class Driver:
             follow.append(page.next)
         if self._cancelled(job_id):
             follow = []
-        for child_id in tree.add_nodes(self.db, job_id, follow, parent=node["_id"]):
+        for child_id in self.tree.add(job_id, follow, parent=node["_id"]):
             self.publish(job_id, child_id, connector.queue)
-        tree.set_state(
-            self.db, node["_id"], NodeState.DONE, increments={"calls": 1},
-            records=len(page.records), new_records=stored, watermark=page.watermark, error=None,
-        )
-        self._finish(job_id, NodeState.DONE)
+        self._end(job_id, node, NodeState.DONE, calls=1, records=len(page.records), new_records=stored,
+                  watermark=page.watermark)
 
     def _failed(self, job_id: str, node: dict, connector: Connector, error: FetchError,
                 calls: int = 1) -> NodeState:
         node_id = node["_id"]
         if isinstance(error, RateLimitedError):
             if node.get("throttles", 0) < MAX_THROTTLES:
-                tree.throttled(self.db, node_id, calls=calls)
+                self.tree.throttled(job_id, node_id, calls=calls)
                 wait = error.retry_after if error.retry_after is not None else DEFAULT_THROTTLE_WAIT
                 self.publish(job_id, node_id, connector.queue, delay=wait)
                 return NodeState.WAITING
@@ -155,14 +153,11 @@ class Driver:
         attempt = node["attempts"]
         if isinstance(error, TransientError) and not self.stop(attempt):
             delay = self.backoff(attempt, self.random)
-            tree.set_state(self.db, node_id, NodeState.RETRYING, increments={"calls": calls, "retries": 1},
-                           error=_describe(error, attempt))
+            self.tree.retrying(job_id, node, _describe(error, attempt), calls=calls)
             self.publish(job_id, node_id, connector.queue, delay=delay)
             return NodeState.RETRYING
         log.warning("node %s of job %s failed: %s", node_id, job_id, error)
-        tree.set_state(self.db, node_id, NodeState.FAILED, increments={"calls": calls},
-                       error=_describe(error, attempt))
-        return self._finish(job_id, NodeState.FAILED)
+        return self._end(job_id, node, NodeState.FAILED, calls=calls, error=_describe(error, attempt))
 
     def _cancelled(self, job_id: str) -> bool:
         job = self.db[store.JOBS].find_one({"_id": job_id}, {"state": 1})
@@ -181,16 +176,16 @@ class Driver:
         stored = self.db[store.WATERMARKS].find_one({"_id": key})
         merged = connector.merge_watermarks(stored["value"] if stored else None, merged)
         self.db[store.WATERMARKS].update_one(
-            {"_id": key}, {"$set": {"value": merged, "updated": tree.now_utc(), "job": job["_id"]}}, upsert=True,
+            {"_id": key}, {"$set": {"value": merged, "updated": now_utc(), "job": job["_id"]}}, upsert=True,
         )
 
-    def _finish(self, job_id: str, outcome: NodeState) -> NodeState:
-        if tree.is_finished(self.db, job_id):
-            failed = self.db[store.NODES].count_documents({"job": job_id, "state": NodeState.FAILED.value}, limit=1)
-            final = JobState.COMPLETED_WITH_ERRORS if failed else JobState.COMPLETED
+    def _end(self, job_id: str, node: dict, outcome: NodeState, **result) -> NodeState:
+        """Record the node's outcome; the step that leaves no node live ends the job too."""
+        if self.tree.finish(job_id, node, outcome, **result):
+            final = JobState.COMPLETED_WITH_ERRORS if self.tree.has_failures(job_id) else JobState.COMPLETED
             job = self.db[store.JOBS].find_one_and_update(
                 {"_id": job_id, "state": JobState.RUNNING.value},
-                {"$set": {"state": final.value, "finished": tree.now_utc()}},
+                {"$set": {"state": final.value, "finished": now_utc()}},
             )
             if job is not None and final is JobState.COMPLETED:
                 self._commit_watermark(job)

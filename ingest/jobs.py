@@ -17,13 +17,16 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from ingest import sources, store, tree
+import redis
+
+from ingest import sources, store
 from ingest.broker import make_celery
 from ingest.errors import ParameterError, UnknownJobError
 from ingest.limits import known_limits_with_overrides
 from ingest.scheduling import Publisher
 from ingest.settings import PROJECT_ROOT, Settings, get_settings
-from ingest.tree import JobState, NodeState
+from ingest.tally import RedisTally
+from ingest.tree import JobState, NodeState, Tree, now_utc
 
 JOB_OPTIONS = {
     "fresh_for": "seconds: a record stored more recently than this is not fetched again",
@@ -48,13 +51,14 @@ def code_version() -> str:
 _contexts: dict[tuple[str, ...], tuple] = {}
 
 
-def _context(settings: Settings):
-    """The database and a publisher for these settings, made once per process."""
+def _context(settings: Settings) -> tuple[Any, Publisher, Tree]:
+    """The database, a publisher and the job trees for these settings, made once per process."""
     key = (settings.mongo_url, settings.mongo_db, settings.broker_url, settings.redis_url)
     if key not in _contexts:
         database = store.database(settings)
         store.ensure_indexes(database)
-        _contexts[key] = (database, Publisher(make_celery(settings)))
+        client = redis.Redis.from_url(settings.redis_url, socket_timeout=5.0, socket_connect_timeout=5.0)
+        _contexts[key] = (database, Publisher(make_celery(settings)), Tree(database, RedisTally(client)))
     return _contexts[key]
 
 
@@ -91,7 +95,7 @@ def pull(source: str, *, settings: Settings | None = None, **params: Any) -> Job
     if "limits" in options:
         known_limits_with_overrides(connector.for_spec(spec).known_limits(spec), options["limits"])
     _check_reachable(spec["base_url"])
-    database, publisher = _context(settings)
+    database, publisher, job_tree = _context(settings)
     watermark = None
     if spec.get("incremental"):
         found = database[store.WATERMARKS].find_one({"_id": f"{connector.name}:{connector.query_key(spec)}"})
@@ -100,10 +104,10 @@ def pull(source: str, *, settings: Settings | None = None, **params: Any) -> Job
     job_id = f"{connector.name}-{uuid.uuid4().hex[:12]}"
     database[store.JOBS].insert_one({
         "_id": job_id, "source": connector.name, "spec": spec, "options": options,
-        "state": JobState.RUNNING.value, "created": tree.now_utc(), "finished": None,
+        "state": JobState.RUNNING.value, "created": now_utc(), "finished": None,
         "code_version": code_version(), "watermark_at_start": watermark,
     })
-    for node_id in tree.add_nodes(database, job_id, roots, parent=None):
+    for node_id in job_tree.add(job_id, roots, parent=None):
         publisher.publish(job_id, node_id, connector.queue)
     return Job(job_id, settings)
 
@@ -116,6 +120,10 @@ class Job:
     @property
     def _db(self):
         return _context(self.settings)[0]
+
+    @property
+    def _tree(self) -> Tree:
+        return _context(self.settings)[2]
 
     def _document(self) -> dict:
         document = self._db[store.JOBS].find_one({"_id": self.id})
@@ -134,11 +142,11 @@ class Job:
     def status(self) -> dict:
         """A snapshot: the job's state, its nodes by state, and its counters."""
         document = self._document()
-        by_state, counts = tree.job_counts(self._db, self.id)
+        counts = self._tree.counts(self.id)
         return {
             "id": self.id, "source": document["source"], "state": document["state"],
-            "nodes": by_state, "total_nodes": sum(by_state.values()),
-            "counts": counts, "created": document["created"],
+            "nodes": counts.by_state, "total_nodes": sum(counts.by_state.values()),
+            "counts": counts.totals, "created": document["created"],
             "finished": document.get("finished"),
         }
 
@@ -156,25 +164,16 @@ class Job:
     def cancel(self) -> None:
         """Stop the job: nodes not yet running are not fetched."""
         self._db[store.JOBS].update_one({"_id": self.id}, {"$set": {"state": JobState.CANCELLED.value,
-                                                                     "finished": tree.now_utc()}})
-        self._db[store.NODES].update_many(
-            {"job": self.id, "state": {"$in": [NodeState.QUEUED.value, NodeState.WAITING.value,
-                                               NodeState.RETRYING.value]}},
-            {"$set": {"state": NodeState.CANCELLED.value, "finished": tree.now_utc()}},
-        )
+                                                                     "finished": now_utc()}})
+        self._tree.cancel_waiting(self.id)
 
     def rerun(self, failed_only: bool = True) -> int:
         """Run the failed nodes again (or, with failed_only=False, every node not done). Returns how many."""
-        states = [NodeState.FAILED.value] if failed_only else [
-            s.value for s in NodeState if s not in (NodeState.DONE, NodeState.SKIPPED)]
-        nodes = list(self._db[store.NODES].find({"job": self.id, "state": {"$in": states}}, {"_id": 1}))
-        if not nodes:
+        states = [NodeState.FAILED] if failed_only else [NodeState.FAILED, NodeState.CANCELLED]
+        nodes = self._db[store.NODES].find({"job": self.id, "state": {"$in": [s.value for s in states]}}, {"_id": 1})
+        ids = self._tree.requeue(self.id, [node["_id"] for node in nodes], states)
+        if not ids:
             return 0
-        ids = [node["_id"] for node in nodes]
-        self._db[store.NODES].update_many(
-            {"_id": {"$in": ids}},
-            {"$set": {"state": NodeState.QUEUED.value, "attempts": 0, "error": None, "finished": None}},
-        )
         self._db[store.JOBS].update_one({"_id": self.id}, {"$set": {"state": JobState.RUNNING.value, "finished": None}})
         publisher = _context(self.settings)[1]
         queue = sources.get(self.source).queue

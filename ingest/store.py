@@ -85,37 +85,52 @@ class StoreWriteError(RuntimeError):
     """The document store refused a write for a reason other than a concurrent insert."""
 
 
-def _batches(updates: list[dict], statements: int) -> list[list[dict]]:
+def _batches(items: list[dict], statements: int) -> list[list[dict]]:
     """Split so that each command stays well under MongoDB's 16 MiB document limit and carries
     at most `statements` statements."""
     batches: list[list[dict]] = [[]]
     size = 0
-    for update in updates:
-        length = len(bson.encode(update))
+    for item in items:
+        length = len(bson.encode(item))
         if batches[-1] and (size + length > BATCH_BYTES or len(batches[-1]) >= statements):
             batches.append([])
             size = 0
-        batches[-1].append(update)
+        batches[-1].append(item)
         size += length
     return batches
 
 
-def _upsert(db: Database, collection: str, updates: list[dict]) -> int:
-    """Send the updates unordered; upserts that lost a race to insert the same `_id` (E11000,
-    on MongoDB as on FerretDB) are sent again and now update. Returns how many were inserted."""
+def _insert_new(db: Database, collection: str, documents: list[dict]) -> tuple[int, list[int]]:
+    """Insert unordered; answers how many went in and the positions of those whose `_id` is
+    stored already."""
     inserted = 0
+    present: list[int] = []
+    offset = 0
+    for batch in _batches(documents, MONGODB_BATCH_STATEMENTS):
+        reply = db.command("insert", collection, documents=batch, ordered=False)
+        inserted += reply.get("n", 0)
+        for error in reply.get("writeErrors", []):
+            if error.get("code") != DUPLICATE_KEY:
+                raise StoreWriteError(f"{db.name}.{collection}: {error.get('errmsg', error)}")
+            present.append(offset + error["index"])
+        offset += len(batch)
+    return inserted, present
+
+
+def _update_present(db: Database, collection: str, updates: list[dict]) -> None:
+    """Refresh records stored before. An upsert here is only a fallback for a record removed in
+    between; one that then collides with a concurrent insert (E11000) is sent again and updates."""
     pending = updates
     for _ in range(UPSERT_ATTEMPTS):
         retry: list[dict] = []
         for batch in _batches(pending, statements_per_update(db)):
             reply = db.command("update", collection, updates=batch, ordered=False)
-            inserted += len(reply.get("upserted", []))
             for error in reply.get("writeErrors", []):
                 if error.get("code") != DUPLICATE_KEY:
                     raise StoreWriteError(f"{db.name}.{collection}: {error.get('errmsg', error)}")
                 retry.append(batch[error["index"]])
         if not retry:
-            return inserted
+            return
         pending = retry
     raise StoreWriteError(f"{db.name}.{collection}: {len(pending)} upserts kept colliding with concurrent inserts")
 
@@ -124,20 +139,42 @@ def upsert_records(
     db: Database, records: Iterable[Record], *, source: str, host: str, endpoint: str,
     job_id: str, fetched: datetime,
 ) -> int:
-    """Idempotent: a page stored twice stores nothing twice. Returns how many records were new."""
-    by_collection: dict[str, list[dict]] = {}
+    """Idempotent: a page stored twice stores nothing twice. Returns how many records were new.
+
+    New records are inserted, and only those whose `_id` is stored already are updated: an
+    insert costs one index probe on every server, while an update by `_id` scans the whole
+    collection on FerretDB v1 with SQLite (its `_id` index is not used by its own queries)."""
+    by_collection: dict[str, list[Record]] = {}
     for record in records:
-        document = escape(record.payload)
-        document.update({
-            "_ingest.source": source, "_ingest.host": host, "_ingest.endpoint": endpoint,
-            "_ingest.last_fetched": fetched,
-        })
-        if record.created_at is not None:
-            document["_ingest.created_at"] = record.created_at
-        by_collection.setdefault(record.collection, []).append({
-            "q": {"_id": record.key},
-            "u": {"$set": document, "$setOnInsert": {"_ingest.first_fetched": fetched},
-                  "$addToSet": {"_ingest.jobs": job_id}},
-            "upsert": True,
-        })
-    return sum(_upsert(db, collection, updates) for collection, updates in by_collection.items())
+        by_collection.setdefault(record.collection, []).append(record)
+    new = 0
+    for collection, batch in by_collection.items():
+        provenance = {"source": source, "host": host, "endpoint": endpoint, "last_fetched": fetched}
+        documents = []
+        for record in batch:
+            document = escape(record.payload)
+            document["_id"] = record.key
+            document["_ingest"] = {**provenance, "first_fetched": fetched, "jobs": [job_id]}
+            if record.created_at is not None:
+                document["_ingest"]["created_at"] = record.created_at
+            documents.append(document)
+        inserted, present = _insert_new(db, collection, documents)
+        new += inserted
+        if present:
+            _update_present(db, collection, [_refresh(documents[index], job_id, fetched) for index in present])
+    return new
+
+
+def _refresh(document: dict, job_id: str, fetched: datetime) -> dict:
+    """The update statement that brings a stored record up to this fetch of it."""
+    ingest = document["_ingest"]
+    fields = {key: value for key, value in document.items() if key not in ("_id", "_ingest")}
+    fields.update({f"_ingest.{name}": ingest[name] for name in ("source", "host", "endpoint", "last_fetched")})
+    if "created_at" in ingest:
+        fields["_ingest.created_at"] = ingest["created_at"]
+    return {
+        "q": {"_id": document["_id"]},
+        "u": {"$set": fields, "$setOnInsert": {"_ingest.first_fetched": fetched},
+              "$addToSet": {"_ingest.jobs": job_id}},
+        "upsert": True,
+    }

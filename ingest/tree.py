@@ -1,21 +1,26 @@
-"""The job's dependency tree in MongoDB: one document per node (one request), in `tasks`.
+"""The job's dependency tree: one MongoDB document per node (one request) in `tasks`, and the
+live tally of the nodes' states and counters in Redis (`ingest.tally`).
 
-A node registers its children before it marks itself done, so the tree never looks finished
-while children are in flight: a job is finished exactly when no node is in a live state.
+A node's document is written when the node is registered and again when it reaches an outcome
+(retrying with an error, or a terminal state); the steps in between (claimed, waiting on a
+limit) live in the tally only. A node registers its children before it finishes, so the tree
+never looks finished while children are in flight: the job is finished exactly when the step
+that ends a node leaves no node live.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.database import Database
 
 from ingest.sources.base import Request
 from ingest.store import NODES
+from ingest.tally import Counts, RedisTally, TallyNode
 
 
 class NodeState(str, Enum):
@@ -42,6 +47,9 @@ class JobState(str, Enum):
     COMPLETED = "completed"
     COMPLETED_WITH_ERRORS = "completed_with_errors"
     CANCELLED = "cancelled"
+
+
+COUNTED_FIELDS = ("calls", "records", "new_records", "throttles", "retries")
 
 
 def now_utc() -> datetime:
@@ -72,59 +80,164 @@ def new_node(job_id: str, request: Request, parent: str | None) -> dict[str, Any
     }
 
 
-def add_nodes(db: Database, job_id: str, requests: list[Request], parent: str | None) -> list[str]:
-    if not requests:
-        return []
-    nodes = [new_node(job_id, request, parent) for request in requests]
-    db[NODES].insert_many(nodes, ordered=True)
-    return [node["_id"] for node in nodes]
+@dataclass(frozen=True)
+class JobCounts:
+    """A job's nodes by state, by (kind, depth, state), and its counters."""
+
+    by_state: dict[str, int]
+    by_group: dict[tuple[str, int, str], int]
+    totals: dict[str, int]
+    changed: float | None
+
+    @property
+    def live(self) -> int:
+        return sum(self.by_state[state] for state in LIVE_STATES)
 
 
-def claim(db: Database, node_id: str) -> dict | None:
-    """Mark a live node running and count the attempt; None if it is terminal already
-    (a redelivered message of a node that finished)."""
-    return db[NODES].find_one_and_update(
-        {"_id": node_id, "state": {"$in": list(LIVE_STATES)}},
-        {"$set": {"state": NodeState.RUNNING.value, "started": now_utc()}, "$inc": {"attempts": 1}},
-        return_document=ReturnDocument.AFTER,
-    )
+class Tree:
+    """The trees of every job, in one database and one tally."""
+
+    def __init__(self, db: Database, tally: RedisTally) -> None:
+        self.db = db
+        self.tally = tally
+
+    def add(self, job_id: str, requests: list[Request], parent: str | None) -> list[str]:
+        if not requests:
+            return []
+        nodes = [new_node(job_id, request, parent) for request in requests]
+        self.db[NODES].insert_many(nodes, ordered=True)
+        if parent is not None:
+            self._ensure_tally(job_id)
+        self.tally.add(job_id, [_tally_node(node) for node in nodes])
+        return [node["_id"] for node in nodes]
+
+    def claim(self, job_id: str, node_id: str, recovering: bool = False) -> dict | None:
+        """Mark a node running and count the attempt; answers its document (with the tally's
+        attempts and throttles), or None when it is not to run: terminal already (a redelivered
+        message of a node that finished), unknown, or running under another task. A node found
+        running is taken over only when `recovering`: its message was redelivered (the task
+        that ran it was lost) or is a retry of the task itself."""
+        allowed = None if recovering else [NodeState.QUEUED, NodeState.WAITING, NodeState.RETRYING]
+        move = self._move(job_id, node_id, NodeState.RUNNING, allowed, attempts=1)
+        if not move.moved:
+            return None
+        node = self.db[NODES].find_one({"_id": node_id})
+        if node is None:
+            return None
+        node.update(attempts=move.attempts, throttles=move.throttles, calls=move.calls, started=now_utc())
+        return node
+
+    def throttled(self, job_id: str, node_id: str, calls: int = 0) -> None:
+        """Back to waiting on a limit; the attempt it was claimed with does not count."""
+        self._move(job_id, node_id, NodeState.WAITING, [NodeState.RUNNING], attempts=-1, throttles=1, calls=calls)
+
+    def retrying(self, job_id: str, node: dict, error: dict, calls: int) -> None:
+        self.db[NODES].update_one({"_id": node["_id"]}, {"$set": {
+            "state": NodeState.RETRYING.value, "error": error, "attempts": node["attempts"],
+            "calls": node.get("calls", 0) + calls, "throttles": node.get("throttles", 0),
+        }, "$inc": {"retries": 1}})
+        self._move(job_id, node["_id"], NodeState.RETRYING, [NodeState.RUNNING], calls=calls,
+                   totals={"retries": 1})
+        self.tally.note_error(job_id, {"node": node["_id"], "kind": node.get("kind"), "at": now_utc(), **error})
+
+    def finish(self, job_id: str, node: dict, state: NodeState, *, calls: int = 0, records: int = 0,
+               new_records: int = 0, watermark: Any = None, error: dict | None = None) -> bool:
+        """Record a node's outcome; answers whether it was the job's last live node."""
+        self.db[NODES].update_one({"_id": node["_id"]}, {"$set": {
+            "state": state.value, "attempts": node.get("attempts", 0), "throttles": node.get("throttles", 0),
+            "calls": node.get("calls", 0) + calls, "records": records, "new_records": new_records,
+            "watermark": watermark, "error": error, "started": node.get("started"), "finished": now_utc(),
+        }})
+        move = self._move(job_id, node["_id"], state, None, calls=calls,
+                          totals={"records": records, "new_records": new_records})
+        if error is not None:
+            self.tally.note_error(job_id, {"node": node["_id"], "kind": node.get("kind"), "at": now_utc(), **error})
+        return move.moved and move.live == 0
+
+    def requeue(self, job_id: str, node_ids: list[str], allowed: list[NodeState]) -> list[str]:
+        """Nodes in one of the `allowed` states, queued again with their attempts reset; answers
+        those that moved."""
+        self._ensure_tally(job_id)
+        moved = [node_id for node_id in node_ids
+                 if self.tally.move(job_id, node_id, NodeState.QUEUED.value, [s.value for s in allowed],
+                                    reset_attempts=True).moved]
+        if moved:
+            self.db[NODES].update_many({"_id": {"$in": moved}}, {"$set": {
+                "state": NodeState.QUEUED.value, "attempts": 0, "error": None, "finished": None}})
+        return moved
+
+    def cancel_waiting(self, job_id: str) -> int:
+        """Every node not running yet is cancelled; answers how many."""
+        self._ensure_tally(job_id)
+        nodes_key = self.tally.keys(job_id)[0]
+        waiting = [NodeState.QUEUED.value, NodeState.WAITING.value, NodeState.RETRYING.value]
+        cancelled = []
+        for node_id, value in self.tally.client.hscan_iter(nodes_key, count=1000):
+            node_id, value = _text(node_id), _text(value)
+            if value.split("|", 1)[0] in waiting and self.tally.move(
+                    job_id, node_id, NodeState.CANCELLED.value, waiting).moved:
+                cancelled.append(node_id)
+        if cancelled:
+            self.db[NODES].update_many({"job": job_id, "state": {"$in": waiting}},
+                                       {"$set": {"state": NodeState.CANCELLED.value, "finished": now_utc()}})
+        return len(cancelled)
+
+    def counts(self, job_id: str) -> JobCounts:
+        counts = self.tally.counts(job_id)
+        if counts is None:
+            self.load_tally(job_id)
+            counts = self.tally.counts(job_id) or Counts()
+        by_state = {state.value: counts.by_state.get(state.value, 0) for state in NodeState}
+        totals = {name: counts.totals.get(name, 0) for name in COUNTED_FIELDS}
+        totals["errors"] = by_state[NodeState.FAILED.value]
+        by_group = {key: value for key, value in counts.by_group.items() if value}
+        return JobCounts(by_state, by_group, totals, counts.changed)
+
+    def has_failures(self, job_id: str) -> bool:
+        return self.counts(job_id).by_state[NodeState.FAILED.value] > 0
+
+    def recent_errors(self, job_id: str, count: int = 20) -> list[dict]:
+        return self.tally.recent_errors(job_id, count)
+
+    def finished_in_store(self, job_id: str) -> bool:
+        """The slow, authoritative answer from MongoDB alone: no node document in a live state."""
+        return self.db[NODES].count_documents({"job": job_id, "state": {"$in": list(LIVE_STATES)}}, limit=1) == 0
+
+    def load_tally(self, job_id: str) -> int:
+        """Rebuild a job's tally from its node documents (after expiry, or a Redis that lost its
+        data). A node whose document is not terminal is live: its message is still queued, or it
+        is redelivered. Answers how many nodes were loaded."""
+        projection = {"kind": 1, "depth": 1, "state": 1, "attempts": 1, "calls": 1, "throttles": 1,
+                      **dict.fromkeys(COUNTED_FIELDS, 1)}
+        nodes = list(self.db[NODES].find({"job": job_id}, projection))
+        loaded = self.tally.add(job_id, [_tally_node(node) for node in nodes])
+        if loaded == len(nodes) and nodes:
+            totals = {name: sum(node.get(name) or 0 for node in nodes) for name in COUNTED_FIELDS}
+            self.tally.client.hset(self.tally.keys(job_id)[1],
+                                   mapping={f"total:{name}": value for name, value in totals.items()})
+        return loaded
+
+    def _ensure_tally(self, job_id: str) -> None:
+        if not self.tally.exists(job_id) and self.db[NODES].count_documents({"job": job_id}, limit=1):
+            self.load_tally(job_id)
+
+    def _move(self, job_id: str, node_id: str, to: NodeState, allowed: list[NodeState] | None, **changes):
+        allowed_values = None if allowed is None else [state.value for state in allowed]
+        move = self.tally.move(job_id, node_id, to.value, allowed_values, **changes)
+        if not move.known:
+            node = self.db[NODES].find_one({"_id": node_id, "job": job_id})
+            if node is None:
+                return move
+            self._ensure_tally(job_id)
+            self.tally.add(job_id, [_tally_node(node)])
+            move = self.tally.move(job_id, node_id, to.value, allowed_values, **changes)
+        return move
 
 
-def set_state(db: Database, node_id: str, state: NodeState, increments: dict[str, int] | None = None,
-              **fields: Any) -> None:
-    update: dict[str, Any] = {"$set": {"state": state.value, **fields}}
-    if state.terminal:
-        update["$set"]["finished"] = now_utc()
-    if increments:
-        update["$inc"] = increments
-    db[NODES].update_one({"_id": node_id}, update)
+def _tally_node(node: dict) -> TallyNode:
+    return TallyNode(node["_id"], node.get("state", NodeState.QUEUED.value), int(node.get("depth") or 0),
+                     str(node.get("kind") or ""), int(node.get("attempts") or 0))
 
 
-def throttled(db: Database, node_id: str, calls: int = 0) -> None:
-    """Back to waiting on a limit; the attempt it was claimed with does not count."""
-    db[NODES].update_one(
-        {"_id": node_id},
-        {"$set": {"state": NodeState.WAITING.value}, "$inc": {"attempts": -1, "throttles": 1, "calls": calls}},
-    )
-
-
-COUNTED_FIELDS = ("calls", "records", "new_records", "throttles", "retries")
-
-
-def job_counts(db: Database, job_id: str) -> tuple[dict[str, int], dict[str, int]]:
-    """(nodes by state, totals of the nodes' counters), tallied in one pass over the job's nodes.
-    Every counter lives on its own node, written by that node's task alone, so no two writers
-    ever update one document."""
-    by_state = {state.value: 0 for state in NodeState}
-    totals = dict.fromkeys(COUNTED_FIELDS, 0)
-    projection = {"_id": 0, "state": 1, **dict.fromkeys(COUNTED_FIELDS, 1)}
-    for node in db[NODES].find({"job": job_id}, projection):
-        by_state[node["state"]] += 1
-        for name in COUNTED_FIELDS:
-            totals[name] += node.get(name) or 0
-    totals["errors"] = by_state[NodeState.FAILED.value]
-    return by_state, totals
-
-
-def is_finished(db: Database, job_id: str) -> bool:
-    return db[NODES].count_documents({"job": job_id, "state": {"$in": list(LIVE_STATES)}}, limit=1) == 0
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)

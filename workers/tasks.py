@@ -17,6 +17,8 @@ from ingest.fetching import Driver
 from ingest.limits import Limiter
 from ingest.scheduling import Publisher
 from ingest.settings import get_settings
+from ingest.tally import RedisTally
+from ingest.tree import Tree
 
 # The thread pool does not enforce these; the HTTP timeouts are the real ceiling there.
 SOFT_TIME_LIMIT = 120.0
@@ -26,9 +28,11 @@ HARD_TIME_LIMIT = 150.0
 @lru_cache(maxsize=1)
 def _driver() -> Driver:
     settings = get_settings()
+    database = store.database(settings)
+    client = redis.Redis.from_url(settings.redis_url, socket_timeout=5.0, socket_connect_timeout=5.0)
     return Driver(
-        settings=settings, db=store.database(settings), publish=Publisher(current_app).publish,
-        limiter=Limiter(redis.Redis.from_url(settings.redis_url, socket_timeout=5.0, socket_connect_timeout=5.0)),
+        settings=settings, db=database, tree=Tree(database, RedisTally(client)),
+        publish=Publisher(current_app).publish, limiter=Limiter(client),
     )
 
 
@@ -37,16 +41,20 @@ def _create_indexes(**_kwargs) -> None:
     store.ensure_indexes(store.database(get_settings()))
 
 
-# A document store that refuses or drops a write (restarting, or SQLite busy under FerretDB)
-# must not strand the node in `running`: the task runs again later and claims the node anew.
+# A document store or Redis that refuses or drops a write (restarting, or SQLite busy under
+# FerretDB) must not strand the node in `running`: the task runs again later and claims the
+# node anew.
 @shared_task(
     name="ingest.fetch", soft_time_limit=SOFT_TIME_LIMIT, time_limit=HARD_TIME_LIMIT,
-    autoretry_for=(PyMongoError,), retry_backoff=1.0, retry_backoff_max=60, retry_jitter=True,
-    max_retries=20,
+    autoretry_for=(PyMongoError, redis.RedisError), retry_backoff=1.0, retry_backoff_max=60, retry_jitter=True,
+    max_retries=20, bind=True,
 )
-def fetch(job_id: str, node_id: str) -> str:
-    """Fetch one page for one node of a job; returns the node's state afterwards."""
-    return _driver().run(job_id, node_id).value
+def fetch(self, job_id: str, node_id: str) -> str | None:
+    """Fetch one page for one node of a job; returns the node's state afterwards, or None when
+    the node was not to run (finished already, or running under another task)."""
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    state = _driver().run(job_id, node_id, recovering=redelivered or self.request.retries > 0)
+    return None if state is None else state.value
 
 
 @shared_task(name="ingest.probe", bind=True)

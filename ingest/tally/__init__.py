@@ -1,0 +1,5 @@
+"""The live tally of every job's tree, in Redis (see `store`)."""
+
+from ingest.tally.store import LIVE_STATES, Counts, Move, RedisTally, TallyNode
+
+__all__ = ["LIVE_STATES", "Counts", "Move", "RedisTally", "TallyNode"]

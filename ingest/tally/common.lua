@@ -1,0 +1,34 @@
+-- Helpers shared by every tally script; the store puts this text before each script.
+-- A node is one field of the job's node hash: "state|depth|attempts|throttles|calls|kind".
+
+local LIVE = {queued = true, waiting = true, running = true, retrying = true}
+
+local function parse(value)
+  local state, depth, attempts, throttles, calls, kind =
+    string.match(value, '^([^|]*)|(%-?%d+)|(%-?%d+)|(%-?%d+)|(%-?%d+)|(.*)$')
+  return {state = state, depth = depth, attempts = tonumber(attempts),
+          throttles = tonumber(throttles), calls = tonumber(calls), kind = kind}
+end
+
+local function pack(node)
+  return table.concat({node.state, node.depth, node.attempts, node.throttles, node.calls, node.kind}, '|')
+end
+
+-- Counts by state, and by kind, depth and state, so a view needs one HGETALL.
+local function count(counts, node, delta)
+  redis.call('HINCRBY', counts, 'state:' .. node.state, delta)
+  redis.call('HINCRBY', counts, 'group:' .. node.kind .. '|' .. node.depth .. '|' .. node.state, delta)
+end
+
+local function live(counts)
+  local total = 0
+  for state, _ in pairs(LIVE) do
+    total = total + tonumber(redis.call('HGET', counts, 'state:' .. state) or '0')
+  end
+  return total
+end
+
+local function touch(counts)
+  local t = redis.call('TIME')
+  redis.call('HSET', counts, 'changed', t[1] .. '.' .. string.format('%06d', tonumber(t[2])))
+end

@@ -1,0 +1,47 @@
+-- Move one node to a new state if its state now is one of those allowed, and add to the
+-- node's and the job's counters, in one step.
+-- KEYS: nodes hash, counts hash.
+-- ARGV: node id, new state, allowed states ("," separated; "*live" for every live state),
+--       attempts delta ("=0" sets it), throttles delta, calls delta, ttl,
+--       then (job counter name, delta) pairs; the node's throttles and calls count for the job too.
+-- Returns {moved (1/0, or -1 for a node the tally does not know), state before, attempts,
+--          throttles, calls, live nodes after}.
+local nodes, counts = KEYS[1], KEYS[2]
+local value = redis.call('HGET', nodes, ARGV[1])
+if not value then
+  return {-1, '', 0, 0, 0, live(counts)}
+end
+local node = parse(value)
+local before = node.state
+local allowed = false
+if ARGV[3] == '*live' then
+  allowed = LIVE[before] == true
+else
+  for state in string.gmatch(ARGV[3], '[^,]+') do
+    if state == before then allowed = true end
+  end
+end
+if not allowed then
+  return {0, before, node.attempts, node.throttles, node.calls, live(counts)}
+end
+count(counts, node, -1)
+node.state = ARGV[2]
+if string.sub(ARGV[4], 1, 1) == '=' then
+  node.attempts = tonumber(string.sub(ARGV[4], 2))
+else
+  node.attempts = node.attempts + tonumber(ARGV[4])
+end
+node.throttles = node.throttles + tonumber(ARGV[5])
+node.calls = node.calls + tonumber(ARGV[6])
+redis.call('HINCRBY', counts, 'total:throttles', ARGV[5])
+redis.call('HINCRBY', counts, 'total:calls', ARGV[6])
+count(counts, node, 1)
+redis.call('HSET', nodes, ARGV[1], pack(node))
+for i = 8, #ARGV, 2 do
+  redis.call('HINCRBY', counts, 'total:' .. ARGV[i], ARGV[i + 1])
+end
+touch(counts)
+local ttl = tonumber(ARGV[7])
+redis.call('EXPIRE', nodes, ttl)
+redis.call('EXPIRE', counts, ttl)
+return {1, before, node.attempts, node.throttles, node.calls, live(counts)}

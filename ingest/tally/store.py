@@ -1,0 +1,161 @@
+"""The live tally of a job's tree in Redis: every node's state, and the job's counts.
+
+MongoDB keeps the tree (one document per node) and every node's outcome; this tally keeps
+what changes on every step, so that claiming a node is atomic, "is the job finished?" is one
+answer of the step that finishes the last node, and a status of any size is one read.
+
+Keys, under a prefix (default ``ingest:tally``):
+
+    <prefix>:<job>:nodes    hash: node id -> "state|depth|attempts|throttles|calls|kind"
+    <prefix>:<job>:counts   hash: nodes, state:<state>, group:<kind>|<depth>|<state>,
+                            total:<counter>, changed (server time of the last step)
+    <prefix>:<job>:errors   list: the latest node errors, newest first, as JSON
+
+Every key expires `ttl` seconds after the job's last step; a job's tally that is gone (expiry,
+a Redis that lost its data) is loaded again from MongoDB (see `tree.load_tally`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Iterable, Sequence
+
+LIVE_STATES = ("queued", "waiting", "running", "retrying")
+RECENT_ERRORS = 50
+DEFAULT_TTL = 30 * 24 * 3600.0
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+@dataclass(frozen=True)
+class TallyNode:
+    """One node as the tally holds it."""
+
+    id: str
+    state: str
+    depth: int = 0
+    kind: str = ""
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class Move:
+    """The answer to one step: whether the node moved, what it was, and how many nodes of the
+    job are still live afterwards."""
+
+    moved: bool
+    known: bool
+    before: str
+    attempts: int
+    throttles: int
+    calls: int
+    live: int
+
+
+@dataclass
+class Counts:
+    """Every count of one job, read in one step."""
+
+    nodes: int = 0
+    by_state: dict[str, int] = field(default_factory=dict)
+    by_group: dict[tuple[str, int, str], int] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)
+    changed: float | None = None
+
+    @property
+    def live(self) -> int:
+        return sum(self.by_state.get(state, 0) for state in LIVE_STATES)
+
+
+class RedisTally:
+    """Runs the tally's Lua scripts against one Redis; knows keys and steps, not jobs."""
+
+    def __init__(self, client, prefix: str = "ingest:tally", ttl: float = DEFAULT_TTL) -> None:
+        self.client = client
+        self.prefix = prefix.rstrip(":")
+        self.ttl = int(ttl)
+        package = resources.files(__package__)
+        common = package.joinpath("common.lua").read_text("utf-8")
+        self._scripts = {
+            name: client.register_script(common + "\n" + package.joinpath(f"{name}.lua").read_text("utf-8"))
+            for name in ("add", "move")
+        }
+
+    def keys(self, job_id: str) -> tuple[str, str]:
+        return f"{self.prefix}:{job_id}:nodes", f"{self.prefix}:{job_id}:counts"
+
+    def errors_key(self, job_id: str) -> str:
+        return f"{self.prefix}:{job_id}:errors"
+
+    def exists(self, job_id: str) -> bool:
+        return bool(self.client.exists(self.keys(job_id)[1]))
+
+    def add(self, job_id: str, nodes: Iterable[TallyNode]) -> int:
+        """Register nodes; one already known keeps its state. Returns how many were new."""
+        args: list[str] = [str(self.ttl)]
+        for node in nodes:
+            args.extend([node.id, node.state, str(int(node.depth)), str(int(node.attempts)), node.kind.replace("|", "/")])
+        if len(args) == 1:
+            return 0
+        return int(self._scripts["add"](keys=self.keys(job_id), args=args))
+
+    def move(self, job_id: str, node_id: str, to: str, allowed: Sequence[str] | None = None, *,
+             attempts: int = 0, reset_attempts: bool = False, throttles: int = 0, calls: int = 0,
+             totals: dict[str, int] | None = None) -> Move:
+        """Move a node to `to` if it is in one of the `allowed` states (any live one when None)."""
+        args = [node_id, to, "*live" if allowed is None else ",".join(allowed),
+                "=0" if reset_attempts else str(int(attempts)), str(int(throttles)), str(int(calls)),
+                str(self.ttl)]
+        for name, delta in (totals or {}).items():
+            args.extend([name, str(int(delta))])
+        moved, before, node_attempts, node_throttles, node_calls, live = self._scripts["move"](
+            keys=self.keys(job_id), args=args)
+        moved = int(moved)
+        return Move(moved == 1, moved != -1, _text(before), int(node_attempts), int(node_throttles),
+                    int(node_calls), int(live))
+
+    def counts(self, job_id: str) -> Counts | None:
+        """None when the tally has no record of the job."""
+        raw = self.client.hgetall(self.keys(job_id)[1])
+        if not raw:
+            return None
+        counts = Counts()
+        for key, value in raw.items():
+            name, value = _text(key), _text(value)
+            if name == "nodes":
+                counts.nodes = int(value)
+            elif name == "changed":
+                counts.changed = float(value)
+            elif name.startswith("state:"):
+                counts.by_state[name[6:]] = int(value)
+            elif name.startswith("total:"):
+                counts.totals[name[6:]] = int(value)
+            elif name.startswith("group:"):
+                kind, depth, state = name[6:].rsplit("|", 2)
+                counts.by_group[(kind, int(depth), state)] = int(value)
+        return counts
+
+    def node(self, job_id: str, node_id: str) -> TallyNode | None:
+        value = self.client.hget(self.keys(job_id)[0], node_id)
+        if value is None:
+            return None
+        state, depth, attempts, _throttles, _calls, kind = _text(value).split("|", 5)
+        return TallyNode(node_id, state, int(depth), kind, int(attempts))
+
+    def note_error(self, job_id: str, entry: dict) -> None:
+        key = self.errors_key(job_id)
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.lpush(key, json.dumps(entry, default=str))
+            pipe.ltrim(key, 0, RECENT_ERRORS - 1)
+            pipe.expire(key, self.ttl)
+            pipe.execute()
+
+    def recent_errors(self, job_id: str, count: int = RECENT_ERRORS) -> list[dict]:
+        return [json.loads(item) for item in self.client.lrange(self.errors_key(job_id), 0, count - 1)]
+
+    def forget(self, job_id: str) -> None:
+        self.client.delete(*self.keys(job_id), self.errors_key(job_id))

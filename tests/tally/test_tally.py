@@ -1,0 +1,129 @@
+"""The tally's steps, one Redis round trip each, checked against a real redis-server."""
+
+from __future__ import annotations
+
+import threading
+
+from ingest.tally import TallyNode
+
+LIVE = None  # `allowed=None`: any live state
+
+
+def nodes(count: int, kind: str = "page", depth: int = 0, state: str = "queued") -> list[TallyNode]:
+    return [TallyNode(f"n{i}", state, depth, kind) for i in range(count)]
+
+
+def test_added_nodes_are_counted_by_state_and_by_kind_and_depth(tally):
+    assert tally.add("j", nodes(3)) == 3
+    assert tally.add("j", [TallyNode("c1", "queued", 1, "comments")]) == 1
+    counts = tally.counts("j")
+    assert counts.nodes == 4
+    assert counts.by_state == {"queued": 4}
+    assert counts.by_group == {("page", 0, "queued"): 3, ("comments", 1, "queued"): 1}
+    assert counts.live == 4
+
+
+def test_adding_a_known_node_again_changes_nothing(tally):
+    tally.add("j", nodes(2))
+    tally.move("j", "n0", "running")
+    assert tally.add("j", nodes(2)) == 0
+    assert tally.counts("j").by_state == {"queued": 1, "running": 1}
+
+
+def test_a_move_counts_the_attempt_and_answers_the_live_nodes_left(tally):
+    tally.add("j", nodes(2))
+    claimed = tally.move("j", "n0", "running", ["queued", "waiting", "retrying"], attempts=1)
+    assert (claimed.moved, claimed.before, claimed.attempts, claimed.live) == (True, "queued", 1, 2)
+    done = tally.move("j", "n0", "done", LIVE, calls=1, totals={"records": 100, "new_records": 40})
+    assert (done.moved, done.live) == (True, 1)
+    counts = tally.counts("j")
+    assert counts.by_state == {"queued": 1, "running": 0, "done": 1}
+    assert counts.totals == {"calls": 1, "throttles": 0, "records": 100, "new_records": 40}
+
+
+def test_a_terminal_node_does_not_move_again(tally):
+    tally.add("j", nodes(1))
+    tally.move("j", "n0", "done", LIVE, calls=1)
+    again = tally.move("j", "n0", "running", LIVE, attempts=1)
+    assert (again.moved, again.known, again.before, again.attempts) == (False, True, "done", 0)
+    assert tally.counts("j").by_state == {"queued": 0, "done": 1}
+
+
+def test_a_node_the_tally_does_not_know_is_answered_as_unknown(tally):
+    tally.add("j", nodes(1))
+    answer = tally.move("j", "elsewhere", "running", LIVE)
+    assert (answer.moved, answer.known, answer.live) == (False, False, 1)
+
+
+def test_throttling_gives_the_attempt_back_and_counts_the_throttle(tally):
+    tally.add("j", nodes(1))
+    tally.move("j", "n0", "running", LIVE, attempts=1)
+    waiting = tally.move("j", "n0", "waiting", ["running"], attempts=-1, throttles=1, calls=1)
+    assert (waiting.attempts, waiting.throttles, waiting.calls) == (0, 1, 1)
+    assert tally.counts("j").totals == {"calls": 1, "throttles": 1}
+
+
+def test_requeue_resets_the_attempts(tally):
+    tally.add("j", nodes(1))
+    for _ in range(3):
+        tally.move("j", "n0", "running", LIVE, attempts=1)
+    tally.move("j", "n0", "failed", LIVE)
+    again = tally.move("j", "n0", "queued", ["failed"], reset_attempts=True)
+    assert (again.moved, again.attempts, again.live) == (True, 0, 1)
+
+
+def test_concurrent_claims_of_one_node_give_it_to_exactly_one(tally, client):
+    tally.add("j", nodes(1))
+    winners = []
+    start = threading.Barrier(16)
+
+    def claim() -> None:
+        start.wait()
+        if tally.move("j", "n0", "running", ["queued"], attempts=1).moved:
+            winners.append(threading.get_ident())
+
+    threads = [threading.Thread(target=claim) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(winners) == 1
+    assert tally.node("j", "n0").attempts == 1
+
+
+def test_concurrent_steps_on_many_nodes_lose_no_count(tally):
+    tally.add("j", nodes(400))
+
+    def work(offset: int) -> None:
+        for i in range(offset, 400, 8):
+            tally.move("j", f"n{i}", "running", LIVE, attempts=1)
+            tally.move("j", f"n{i}", "done", LIVE, calls=1, totals={"records": 10})
+
+    threads = [threading.Thread(target=work, args=(offset,)) for offset in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    counts = tally.counts("j")
+    assert counts.by_state == {"queued": 0, "running": 0, "done": 400}
+    assert counts.totals == {"calls": 400, "throttles": 0, "records": 4000}
+    assert counts.live == 0
+
+
+def test_recent_errors_keep_the_newest_first_and_are_capped(tally):
+    for i in range(60):
+        tally.note_error("j", {"node": f"n{i}", "message": f"failure {i}"})
+    errors = tally.recent_errors("j")
+    assert len(errors) == 50
+    assert errors[0]["node"] == "n59"
+
+
+def test_keys_expire_after_the_jobs_last_step(tally, client):
+    tally.add("j", nodes(1))
+    nodes_key, counts_key = tally.keys("j")
+    assert 0 < client.ttl(nodes_key) <= 600 and 0 < client.ttl(counts_key) <= 600
+
+
+def test_a_job_the_tally_has_no_record_of_has_no_counts(tally):
+    assert tally.counts("missing") is None
+    assert not tally.exists("missing")
