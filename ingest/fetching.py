@@ -20,14 +20,14 @@ from pymongo.database import Database
 
 from redis.exceptions import RedisError
 
-from ingest import credentials, http, limiting, sources, store
+from ingest import connectors, credentials, http, limiting, store
 from ingest.errors import (
     ConfigError, FetchError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
 )
 from ingest.retry import ExponentialJitterBackoff, StopAfterAttempt
 from ingest.settings import Settings
 from ingest.limits import Limiter, LimitScope, Permit, Reason
-from ingest.sources.base import Connector, LimitReading, Page, Request
+from ingest.connectors.base import Connector, LimitReading, Page, Request
 from ingest.tree import JobState, NodeState, Tree, now_utc
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class Driver:
         if job is None or job.get("state") == JobState.CANCELLED.value:
             return self._end(job_id, node, NodeState.CANCELLED)
         spec = job["spec"]
-        connector = sources.get(job["source"]).for_spec(spec)
+        connector = connectors.get(job["source"]).for_spec(spec)
         request = Request.from_dict(node["request"])
 
         if request.target and self._fresh(request.target, job.get("options", {})):
@@ -166,7 +166,7 @@ class Driver:
     def _commit_watermark(self, job: dict) -> None:
         """Fold the watermarks of the job's pages into the one stored for its query. Runs when
         the job completes, so only complete pulls move it; running it twice changes nothing."""
-        connector = sources.get(job["source"]).for_spec(job["spec"])
+        connector = connectors.get(job["source"]).for_spec(job["spec"])
         merged = None
         for node in self.db[store.NODES].find({"job": job["_id"], "watermark": {"$ne": None}}, {"watermark": 1}):
             merged = connector.merge_watermarks(merged, node["watermark"])

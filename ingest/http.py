@@ -7,7 +7,7 @@ import threading
 import requests
 
 from ingest.errors import TimedOutError, TransientError
-from ingest.sources.base import Request, Response
+from ingest.connectors.base import Request, Response
 
 _local = threading.local()
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import redis
 
-from ingest import sources, store
+from ingest import connectors, store
 from ingest.broker import make_celery
 from ingest.errors import ParameterError, UnknownJobError
 from ingest.limits import known_limits_with_overrides
@@ -89,7 +89,7 @@ def _check_reachable(base_url: str, timeout: float = 3.0) -> None:
 def pull(source: str, *, settings: Settings | None = None, **params: Any) -> Job:
     """Start pulling from `source`; returns a Job at once. Bad parameters raise before anything is sent."""
     settings = settings or get_settings()
-    connector = sources.get(source)
+    connector = connectors.get(source)
     params, options = _split_options(dict(params))
     spec = connector.validate(params)
     if "limits" in options:
@@ -176,7 +176,7 @@ class Job:
             return 0
         self._db[store.JOBS].update_one({"_id": self.id}, {"$set": {"state": JobState.RUNNING.value, "finished": None}})
         publisher = _context(self.settings)[1]
-        queue = sources.get(self.source).queue
+        queue = connectors.get(self.source).queue
         for node_id in ids:
             publisher.publish(self.id, node_id, queue)
         return len(ids)

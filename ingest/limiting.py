@@ -6,7 +6,7 @@ from typing import Any
 
 from ingest.errors import FetchError, RateLimitedError, TimedOutError
 from ingest.limits import LimitScope, Outcome, known_limits_with_overrides, outcome_for_status
-from ingest.sources.base import Connector, Request, Response
+from ingest.connectors.base import Connector, Request, Response
 
 
 def scope_for(connector: Connector, spec: dict, request: Request, overrides: Any = None) -> LimitScope:

@@ -17,7 +17,7 @@ from pymongo.database import Database
 
 from ingest.escaping import escape
 from ingest.settings import Settings
-from ingest.sources.base import Record
+from ingest.connectors.base import Record
 
 PROBES = "probes"
 JOBS = "jobs"

@@ -18,7 +18,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from ingest.sources.base import Request
+from ingest.connectors.base import Request
 from ingest.store import NODES
 from ingest.tally import Counts, RedisTally, TallyNode
 

@@ -50,7 +50,7 @@ from ingest.limits.limiter import Limiter
 from ingest.limits.scope import (
     LimitScope, Outcome, Permit, Reason, known_limits_with_overrides, outcome_for_status,
 )
-from ingest.sources.base import KnownLimit, LimitReading
+from ingest.connectors.base import KnownLimit, LimitReading
 
 __all__ = [
     "Limiter", "LimitScope", "Permit", "Outcome", "Reason", "KnownLimit", "LimitReading",

@@ -38,7 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ingest.limits.scope import LimitScope
-from ingest.sources.base import KnownLimit
+from ingest.connectors.base import KnownLimit
 
 
 @dataclass(frozen=True)

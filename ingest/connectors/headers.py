@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import timezone
 from email.utils import parsedate_to_datetime
 
-from ingest.sources.times import parse_time
+from ingest.connectors.times import parse_time
 
 _LINK_PART = re.compile(r'<([^>]*)>\s*((?:;\s*[^;,]+)*)')
 _REL = re.compile(r'rel\s*=\s*"?([^";]+)"?')

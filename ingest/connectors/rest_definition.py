@@ -38,8 +38,8 @@ from enum import Enum
 from typing import Any, NoReturn
 
 from ingest.errors import ParameterError
-from ingest.sources.paginators import PAGINATOR_FIELDS, PaginatorType
-from ingest.sources.validation import REQUIRED, Param
+from ingest.connectors.paginators import PAGINATOR_FIELDS, PaginatorType
+from ingest.connectors.validation import REQUIRED, Param
 
 
 class ListingOrder(str, Enum):

@@ -1,11 +1,11 @@
 import pytest
 
-import ingest.sources as sources
-from ingest.sources.base import Request
+import ingest.connectors as connectors
+from ingest.connectors.base import Request
 from tests.recordings import recording
-from tests.unit.sources.support import epoch, from_exchange, json_response
+from tests.unit.connectors.support import epoch, from_exchange, json_response
 
-mastodon = sources.get("mastodon")
+mastodon = connectors.get("mastodon")
 
 
 def timeline_exchange(name):

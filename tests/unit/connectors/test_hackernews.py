@@ -1,8 +1,8 @@
-import ingest.sources as sources
+import ingest.connectors as connectors
 from tests.recordings import recording
-from tests.unit.sources.support import from_exchange, json_response
+from tests.unit.connectors.support import from_exchange, json_response
 
-hn = sources.get("hackernews")
+hn = connectors.get("hackernews")
 
 
 def test_topstories_become_item_children_with_targets():

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from ingest.sources.base import Response
+from ingest.connectors.base import Response
 from tests.recordings import Exchange
 
 

@@ -14,8 +14,8 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from ingest.errors import MalformedResponseError
-from ingest.sources.base import Request, Response
-from ingest.sources.headers import parse_link_header
+from ingest.connectors.base import Request, Response
+from ingest.connectors.headers import parse_link_header
 
 
 class PaginatorType(str, Enum):

@@ -1,8 +1,8 @@
-from ingest.sources.base import Request
-from ingest.sources.paginators import (
+from ingest.connectors.base import Request
+from ingest.connectors.paginators import (
     BodyCursorPaginator, HeaderCursorPaginator, LinkHeaderPaginator, OffsetPaginator, PageNumberPaginator, dig,
 )
-from tests.unit.sources.support import json_response
+from tests.unit.connectors.support import json_response
 
 URL = "https://api.test/things"
 

@@ -44,9 +44,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ingest.errors import FetchError, MalformedResponseError
-from ingest.sources.classify import classify_status
-from ingest.sources.headers import header_value, parse_retry_after
-from ingest.sources.validation import REQUIRED, Param, validate_params
+from ingest.connectors.classify import classify_status
+from ingest.connectors.headers import header_value, parse_retry_after
+from ingest.connectors.validation import REQUIRED, Param, validate_params
 
 __all__ = [
     "REQUIRED", "Param", "Request", "Response", "Record", "Page", "LimitReading",

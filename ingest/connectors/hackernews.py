@@ -16,11 +16,11 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ingest.errors import FetchError, MalformedResponseError, ParameterError
-from ingest.sources.base import Connector, Page, Record, Request, Response
-from ingest.sources.classify import classify_status
-from ingest.sources.listing import TimeBounds, common_params
-from ingest.sources.times import parse_time
-from ingest.sources.validation import Param
+from ingest.connectors.base import Connector, Page, Record, Request, Response
+from ingest.connectors.classify import classify_status
+from ingest.connectors.listing import TimeBounds, common_params
+from ingest.connectors.times import parse_time
+from ingest.connectors.validation import Param
 
 ITEMS = "hn_items"
 USERS = "hn_users"

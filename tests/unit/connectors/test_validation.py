@@ -3,23 +3,23 @@ from datetime import datetime, timezone
 
 import pytest
 
-import ingest.sources as sources
+import ingest.connectors as connectors
 from ingest.errors import ParameterError, UnknownSourceError
-from ingest.sources.base import Request
+from ingest.connectors.base import Request
 
 
 def test_unknown_parameter_suggests_the_close_name():
     with pytest.raises(ParameterError, match=r"unknown parameter 'tgs'\. Did you mean 'tag'\?"):
-        sources.get("mastodon").validate({"tgs": "python"})
+        connectors.get("mastodon").validate({"tgs": "python"})
 
 
 def test_string_is_not_silently_turned_into_an_int():
     with pytest.raises(ParameterError, match=r"limit must be int, got str '5'\. Pass a number, e\.g\. limit=5"):
-        sources.get("mastodon").validate({"limit": "5"})
+        connectors.get("mastodon").validate({"limit": "5"})
 
 
 def test_bool_is_not_an_int_and_int_is_not_a_bool():
-    connector = sources.get("mastodon")
+    connector = connectors.get("mastodon")
     with pytest.raises(ParameterError, match="limit must be int, got bool"):
         connector.validate({"limit": True})
     with pytest.raises(ParameterError, match="local must be bool, got int"):
@@ -28,27 +28,27 @@ def test_bool_is_not_an_int_and_int_is_not_a_bool():
 
 def test_missing_required_parameter_names_it():
     with pytest.raises(ParameterError, match="missing required parameter 'owner'"):
-        sources.get("rest").validate({"preset": "github_issues", "repo": "requests"})
+        connectors.get("rest").validate({"preset": "github_issues", "repo": "requests"})
 
 
 def test_choices_and_bounds():
     with pytest.raises(ParameterError, match=r"listing='newest' is not allowed"):
-        sources.get("reddit").validate({"subreddit": "python", "listing": "newest"})
+        connectors.get("reddit").validate({"subreddit": "python", "listing": "newest"})
     with pytest.raises(ParameterError, match="limit=0 is below the minimum 1"):
-        sources.get("reddit").validate({"subreddit": "python", "limit": 0})
+        connectors.get("reddit").validate({"subreddit": "python", "limit": 0})
 
 
 def test_cross_parameter_rules():
     with pytest.raises(ParameterError, match="exactly one of subreddit"):
-        sources.get("reddit").validate({})
+        connectors.get("reddit").validate({})
     with pytest.raises(ParameterError, match="does not exist for a user"):
-        sources.get("reddit").validate({"user": "spez", "listing": "hot"})
+        connectors.get("reddit").validate({"user": "spez", "listing": "hot"})
     with pytest.raises(ParameterError, match="exactly one of q="):
-        sources.get("bluesky").validate({"q": "x", "actor": "y"})
+        connectors.get("bluesky").validate({"q": "x", "actor": "y"})
 
 
 def test_datetimes_become_utc_iso_strings_and_naive_ones_are_refused():
-    connector = sources.get("mastodon")
+    connector = connectors.get("mastodon")
     spec = connector.validate({"since": datetime(2024, 5, 1, 2, tzinfo=timezone.utc), "until": "2024-06-01"})
     assert spec["since"] == "2024-05-01T02:00:00Z"
     assert spec["until"] == "2024-06-01T00:00:00Z"
@@ -59,7 +59,7 @@ def test_datetimes_become_utc_iso_strings_and_naive_ones_are_refused():
 
 
 def test_spec_is_complete_normalised_and_validates_to_itself():
-    connector = sources.get("mastodon")
+    connector = connectors.get("mastodon")
     spec = connector.validate({"base_url": "http://127.0.0.1:8000/mastodon/", "tag": "#Python", "limit": 50})
     assert spec["base_url"] == "http://127.0.0.1:8000/mastodon"
     assert spec["tag"] == "Python"
@@ -69,16 +69,16 @@ def test_spec_is_complete_normalised_and_validates_to_itself():
 
 def test_unknown_source_lists_the_available_ones_and_suggests():
     with pytest.raises(UnknownSourceError) as caught:
-        sources.get("mastadon")
+        connectors.get("mastadon")
     assert str(caught.value) == ("No source named 'mastadon'. Did you mean 'mastodon'? "
                                  "Available: bluesky, hackernews, mastodon, reddit, rest.")
 
 
 def test_registry_names_queues_and_help():
-    assert sources.names() == ["bluesky", "hackernews", "mastodon", "reddit", "rest"]
-    assert [sources.get(n).queue for n in sources.names()] == [
+    assert connectors.names() == ["bluesky", "hackernews", "mastodon", "reddit", "rest"]
+    assert [connectors.get(n).queue for n in connectors.names()] == [
         "ingest.bluesky", "ingest.hackernews", "ingest.mastodon", "ingest.reddit", "ingest.rest"]
-    assert "tag (str, default None): hashtag timeline, without '#'" in sources.describe("mastodon")
+    assert "tag (str, default None): hashtag timeline, without '#'" in connectors.describe("mastodon")
 
 
 @pytest.mark.parametrize("name, arguments", [
@@ -89,7 +89,7 @@ def test_registry_names_queues_and_help():
     ("rest", {"preset": "github_issues", "owner": "psf", "repo": "requests"}),
 ])
 def test_specs_and_start_requests_are_plain_json_that_round_trip(name, arguments):
-    connector = sources.get(name)
+    connector = connectors.get(name)
     spec = connector.validate(arguments)
     assert json.loads(json.dumps(spec)) == spec
     assert connector.validate(spec) == spec

@@ -20,21 +20,21 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ingest.errors import FetchError, MalformedResponseError, ParameterError
-from ingest.sources.base import (
+from ingest.connectors.base import (
     PROJECT_AGENT, Connector, KnownLimit, LimitReading, Page, Record, Request, Response,
 )
-from ingest.sources.classify import REMAINING_HEADERS, classify_status
-from ingest.sources.headers import (
+from ingest.connectors.classify import REMAINING_HEADERS, classify_status
+from ingest.connectors.headers import (
     parse_float, parse_retry_after, seconds_until_epoch, seconds_until_iso,
 )
-from ingest.sources.listing import TimeBounds, common_params, emitted, limit_reached, page_size
-from ingest.sources.paginators import build_paginator, dig
-from ingest.sources.presets import PRESETS
-from ingest.sources.rest_definition import (
+from ingest.connectors.listing import TimeBounds, common_params, emitted, limit_reached, page_size
+from ingest.connectors.paginators import build_paginator, dig
+from ingest.connectors.presets import PRESETS
+from ingest.connectors.rest_definition import (
     KeyScope, ListingOrder, ResetKind, argument_params, validate_definition,
 )
-from ingest.sources.times import parse_time
-from ingest.sources.validation import Param, validate_params
+from ingest.connectors.times import parse_time
+from ingest.connectors.validation import Param, validate_params
 
 
 GENERIC_LIMIT_HEADERS = {"limit": "x-ratelimit-limit", "remaining": "x-ratelimit-remaining",
@@ -49,7 +49,7 @@ class RestConnector(Connector):
     collections = tuple(f"rest_{preset}" for preset in PRESETS)
     params = common_params(None, credential_help="name of the credential the auth header carries") + (
         Param("preset", str, None, "a shipped definition", choices=tuple(PRESETS)),
-        Param("definition", dict, None, "an inline definition (see ingest.sources.rest_definition)"),
+        Param("definition", dict, None, "an inline definition (see ingest.connectors.rest_definition)"),
     )
 
     def __init__(self, rate_limit: dict | None = None) -> None:

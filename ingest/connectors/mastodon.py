@@ -15,11 +15,11 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from ingest.errors import MalformedResponseError, ParameterError
-from ingest.sources.base import Connector, KnownLimit, LimitReading, Page, Record, Request, Response
-from ingest.sources.headers import parse_float, parse_link_header, parse_retry_after, seconds_until_iso
-from ingest.sources.listing import TimeBounds, common_params, emitted, limit_reached, page_size
-from ingest.sources.times import parse_time
-from ingest.sources.validation import Param
+from ingest.connectors.base import Connector, KnownLimit, LimitReading, Page, Record, Request, Response
+from ingest.connectors.headers import parse_float, parse_link_header, parse_retry_after, seconds_until_iso
+from ingest.connectors.listing import TimeBounds, common_params, emitted, limit_reached, page_size
+from ingest.connectors.times import parse_time
+from ingest.connectors.validation import Param
 
 LARGEST_PAGE = 40
 GROUP = "api"

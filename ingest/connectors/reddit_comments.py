@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.errors import MalformedResponseError
-from ingest.sources.base import Record
-from ingest.sources.times import parse_time
+from ingest.connectors.base import Record
+from ingest.connectors.times import parse_time
 
 POSTS = "reddit_posts"
 COMMENTS = "reddit_comments"

@@ -1,8 +1,8 @@
-import ingest.sources as sources
+import ingest.connectors as connectors
 from tests.recordings import recording
-from tests.unit.sources.support import from_exchange, json_response
+from tests.unit.connectors.support import from_exchange, json_response
 
-bsky = sources.get("bluesky")
+bsky = connectors.get("bluesky")
 
 
 def test_search_posts_records_cursor_and_limits():

@@ -1,11 +1,11 @@
 import pytest
 
-import ingest.sources as sources
+import ingest.connectors as connectors
 from ingest.errors import MalformedResponseError, ParameterError
 from tests.recordings import recording
-from tests.unit.sources.support import from_exchange, json_response
+from tests.unit.connectors.support import from_exchange, json_response
 
-rest = sources.get("rest")
+rest = connectors.get("rest")
 
 SEARCH_USERS = {
     "name": "github_users",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ingest.sources.base import Request
-from ingest.sources.times import spec_time
-from ingest.sources.validation import Param
+from ingest.connectors.base import Request
+from ingest.connectors.times import spec_time
+from ingest.connectors.validation import Param
 
 
 def common_params(default_base_url: str, *, credential_help: str | None = None) -> tuple[Param, ...]:

@@ -1,7 +1,7 @@
 """The connectors, by name: ``get("mastodon")``, ``names()``, ``describe()``.
 
 Each connector is pure request-building and response-parsing code; the contract is in
-``ingest.sources.base``.
+``ingest.connectors.base``.
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from __future__ import annotations
 import difflib
 
 from ingest.errors import UnknownSourceError
-from ingest.sources.base import Connector
-from ingest.sources.bluesky import BlueskyConnector
-from ingest.sources.hackernews import HackerNewsConnector
-from ingest.sources.mastodon import MastodonConnector
-from ingest.sources.reddit import RedditConnector
-from ingest.sources.rest import RestConnector
+from ingest.connectors.base import Connector
+from ingest.connectors.bluesky import BlueskyConnector
+from ingest.connectors.hackernews import HackerNewsConnector
+from ingest.connectors.mastodon import MastodonConnector
+from ingest.connectors.reddit import RedditConnector
+from ingest.connectors.rest import RestConnector
 
 __all__ = ["Connector", "get", "names", "describe"]
 

@@ -1,8 +1,8 @@
-import ingest.sources as sources
+import ingest.connectors as connectors
 from tests.recordings import recording
-from tests.unit.sources.support import from_exchange, json_response
+from tests.unit.connectors.support import from_exchange, json_response
 
-reddit = sources.get("reddit")
+reddit = connectors.get("reddit")
 
 
 def test_subreddit_new_listing_records_and_after():

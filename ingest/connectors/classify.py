@@ -19,7 +19,7 @@ from collections.abc import Callable
 from ingest.errors import (
     FetchError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
 )
-from ingest.sources.headers import parse_float, parse_retry_after
+from ingest.connectors.headers import parse_float, parse_retry_after
 
 HeaderLookup = Callable[[str], "str | None"]
 
