@@ -15,18 +15,23 @@ from ingest.errors import (
     UnknownSourceError,
     UsageError,
 )
-from ingest.jobs import Job, job, pull
+from ingest.catalog import sources
+from ingest.jobs import Job, job, jobs, pull
+from ingest.jobtree import JobTree
 
 __all__ = [
     "ConfigError",
     "FetchError",
     "IngestError",
     "Job",
+    "JobTree",
     "ParameterError",
     "StackError",
     "UnknownJobError",
     "UnknownSourceError",
     "UsageError",
     "job",
+    "jobs",
     "pull",
+    "sources",
 ]

@@ -24,6 +24,7 @@ from ingest import connectors, credentials, http, limiting, store
 from ingest.errors import (
     ConfigError, FetchError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
 )
+from ingest.completion import complete_job
 from ingest.retry import ExponentialJitterBackoff, StopAfterAttempt
 from ingest.settings import Settings
 from ingest.limits import Limiter, LimitScope, Permit, Reason
@@ -163,32 +164,10 @@ class Driver:
         job = self.db[store.JOBS].find_one({"_id": job_id}, {"state": 1})
         return job is None or job.get("state") == JobState.CANCELLED.value
 
-    def _commit_watermark(self, job: dict) -> None:
-        """Fold the watermarks of the job's pages into the one stored for its query. Runs when
-        the job completes, so only complete pulls move it; running it twice changes nothing."""
-        connector = connectors.get(job["source"]).for_spec(job["spec"])
-        merged = None
-        for node in self.db[store.NODES].find({"job": job["_id"], "watermark": {"$ne": None}}, {"watermark": 1}):
-            merged = connector.merge_watermarks(merged, node["watermark"])
-        if merged is None:
-            return
-        key = f"{connector.name}:{connector.query_key(job['spec'])}"
-        stored = self.db[store.WATERMARKS].find_one({"_id": key})
-        merged = connector.merge_watermarks(stored["value"] if stored else None, merged)
-        self.db[store.WATERMARKS].update_one(
-            {"_id": key}, {"$set": {"value": merged, "updated": now_utc(), "job": job["_id"]}}, upsert=True,
-        )
-
     def _end(self, job_id: str, node: dict, outcome: NodeState, **result) -> NodeState:
         """Record the node's outcome; the step that leaves no node live ends the job too."""
         if self.tree.finish(job_id, node, outcome, **result):
-            final = JobState.COMPLETED_WITH_ERRORS if self.tree.has_failures(job_id) else JobState.COMPLETED
-            job = self.db[store.JOBS].find_one_and_update(
-                {"_id": job_id, "state": JobState.RUNNING.value},
-                {"$set": {"state": final.value, "finished": now_utc()}},
-            )
-            if job is not None and final is JobState.COMPLETED:
-                self._commit_watermark(job)
+            complete_job(self.db, self.tree, job_id)
         return outcome
 
 

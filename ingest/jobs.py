@@ -26,13 +26,19 @@ from ingest.limits import known_limits_with_overrides
 from ingest.scheduling import Publisher
 from ingest.settings import PROJECT_ROOT, Settings, get_settings
 from ingest.tally import RedisTally
-from ingest.tree import JobState, NodeState, Tree, now_utc
+from ingest.completion import complete_job
+from ingest.jobtree import JobTree
+from ingest.tree import JobCounts, JobState, NodeState, Tree, now_utc
 
 JOB_OPTIONS = {
     "fresh_for": "seconds: a record stored more recently than this is not fetched again",
     "limits": "rate limits instead of the source's published ones: {'requests': 100, 'window': 60.0}, "
               "a list of such, or [] for an unknown limit (learned adaptively)",
 }
+
+
+# A running job whose tally has not changed for this long is checked against the store.
+STALLED_AFTER = 60.0
 
 
 @lru_cache(maxsize=1)
@@ -139,16 +145,37 @@ class Job:
     def source(self) -> str:
         return self._document()["source"]
 
+    def tree(self) -> JobTree:
+        """The job's whole tree as a Celery ResultSet (`ready()`, `completed_count()`, `join()`)."""
+        return JobTree(self.id, self._tree, _context(self.settings)[1].app)
+
     def status(self) -> dict:
         """A snapshot: the job's state, its nodes by state, and its counters."""
         document = self._document()
         counts = self._tree.counts(self.id)
+        if document["state"] == JobState.RUNNING.value and self._repair(counts):
+            document, counts = self._document(), self._tree.counts(self.id)
         return {
             "id": self.id, "source": document["source"], "state": document["state"],
             "nodes": counts.by_state, "total_nodes": sum(counts.by_state.values()),
             "counts": counts.totals, "created": document["created"],
             "finished": document.get("finished"),
         }
+
+    def _repair(self, counts: JobCounts) -> bool:
+        """A running job with no live node, or whose tally has not moved for a long time while
+        the store says every node ended, lost its last step (a worker killed between steps, a
+        Redis that lost its data); it is ended here. Answers whether anything changed."""
+        if sum(counts.by_state.values()) == 0:
+            return False
+        if counts.live == 0:
+            return complete_job(self._db, self._tree, self.id) is not None
+        quiet = counts.changed is not None and time.time() - counts.changed > STALLED_AFTER
+        if quiet and self._tree.finished_in_store(self.id):
+            self._tree.tally.forget(self.id)
+            self._tree.load_tally(self.id)
+            return complete_job(self._db, self._tree, self.id) is not None
+        return False
 
     def wait(self, timeout: float | None = None, poll: float = 0.25) -> dict:
         """Block until the job is finished; TimeoutError after `timeout` seconds."""
@@ -168,7 +195,7 @@ class Job:
         self._tree.cancel_waiting(self.id)
 
     def rerun(self, failed_only: bool = True) -> int:
-        """Run the failed nodes again (or, with failed_only=False, every node not done). Returns how many."""
+        """Run the failed nodes again (with failed_only=False, the cancelled ones too). Returns how many."""
         states = [NodeState.FAILED] if failed_only else [NodeState.FAILED, NodeState.CANCELLED]
         nodes = self._db[store.NODES].find({"job": self.id, "state": {"$in": [s.value for s in states]}}, {"_id": 1})
         ids = self._tree.requeue(self.id, [node["_id"] for node in nodes], states)
@@ -194,6 +221,25 @@ class Job:
 
 
 def job(job_id: str, settings: Settings | None = None) -> Job:
+    """The job with this id; UnknownJobError when there is none."""
     found = Job(job_id, settings or get_settings())
     found._document()
     return found
+
+
+def jobs(limit: int = 20, source: str | None = None, state: str | None = None,
+         settings: Settings | None = None) -> list[Job]:
+    """The latest jobs, newest first; `source` and `state` narrow the list."""
+    settings = settings or get_settings()
+    where: dict[str, Any] = {}
+    if source is not None:
+        where["source"] = connectors.get(source).name
+    if state is not None:
+        try:
+            where["state"] = JobState(state).value
+        except ValueError:
+            raise ParameterError(
+                f"state={state!r} is not a job state; use one of {', '.join(s.value for s in JobState)}") from None
+    database = _context(settings)[0]
+    found = database[store.JOBS].find(where, {"_id": 1}).sort("created", -1).limit(int(limit))
+    return [Job(document["_id"], settings) for document in found]

@@ -54,7 +54,8 @@ def _ensure_declared(app: Celery, queue: Queue) -> None:
 
 @dataclass(frozen=True)
 class Publisher:
-    """Sends `ingest.fetch(job_id, node_id)` to a source family's queue."""
+    """Sends `ingest.fetch(job_id, node_id)` to a source family's queue. The task id is the node
+    id, so a node's latest outcome is its Celery result (see `jobtree.JobTree`)."""
 
     app: Celery
 
@@ -65,10 +66,12 @@ class Publisher:
         if bucket is None:
             self.app.send_task(
                 FETCH_TASK, args=[job_id, node_id], queue=queue, countdown=delay if delay > 0 else None,
+                task_id=node_id,
             )
             return
         waiting = delay_queue(queue, bucket)
         _ensure_declared(self.app, waiting)
         self.app.send_task(
             FETCH_TASK, args=[job_id, node_id], exchange=DELAY_EXCHANGE.name, routing_key=waiting.name,
+            task_id=node_id,
         )

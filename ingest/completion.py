@@ -1,0 +1,45 @@
+"""Ending a job: its final state, and the watermark a complete pull moves.
+
+The step that ends a job's last live node calls `complete_job`; a status read that finds no
+live node while the job still says running (its last step was cut short) calls it too.
+Running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from pymongo.database import Database
+
+from ingest import connectors, store
+from ingest.tree import JobState, Tree, now_utc
+
+
+def complete_job(db: Database, tree: Tree, job_id: str) -> JobState | None:
+    """Mark a running job completed (with errors, when a node failed); answers the state it
+    was given, or None when it was not running."""
+    final = JobState.COMPLETED_WITH_ERRORS if tree.has_failures(job_id) else JobState.COMPLETED
+    job = db[store.JOBS].find_one_and_update(
+        {"_id": job_id, "state": JobState.RUNNING.value},
+        {"$set": {"state": final.value, "finished": now_utc()}},
+    )
+    if job is None:
+        return None
+    if final is JobState.COMPLETED:
+        commit_watermark(db, job)
+    return final
+
+
+def commit_watermark(db: Database, job: dict) -> None:
+    """Fold the watermarks of the job's pages into the one stored for its query, so only
+    complete pulls move it."""
+    connector = connectors.get(job["source"]).for_spec(job["spec"])
+    merged = None
+    for node in db[store.NODES].find({"job": job["_id"], "watermark": {"$ne": None}}, {"watermark": 1}):
+        merged = connector.merge_watermarks(merged, node["watermark"])
+    if merged is None:
+        return
+    key = f"{connector.name}:{connector.query_key(job['spec'])}"
+    stored = db[store.WATERMARKS].find_one({"_id": key})
+    merged = connector.merge_watermarks(stored["value"] if stored else None, merged)
+    db[store.WATERMARKS].update_one(
+        {"_id": key}, {"$set": {"value": merged, "updated": now_utc(), "job": job["_id"]}}, upsert=True,
+    )

@@ -1,0 +1,75 @@
+"""A job's whole, growing tree as one Celery `ResultSet`.
+
+Every node is one task whose id is the node id, so `AsyncResult(node_id)` holds the node's
+latest outcome. A plain `ResultSet` knows only the results it was given and would call a
+job done while its pages still register children; `JobTree` asks the job's tree instead: it
+is ready exactly when the job's last live node has ended (see `tree`), and its members are
+re-read from the store each time they are asked for.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from celery import Celery
+from celery.result import AsyncResult, ResultSet
+
+from ingest.store import JOBS, NODES
+from ingest.tree import JobState, NodeState, Tree
+
+
+class JobTree(ResultSet):
+    def __init__(self, job_id: str, tree: Tree, app: Celery) -> None:
+        self.job_id = job_id
+        self.tree = tree
+        super().__init__([], app=app)
+
+    @property
+    def results(self) -> list[AsyncResult]:
+        return [AsyncResult(node["_id"], app=self.app)
+                for node in self.tree.db[NODES].find({"job": self.job_id}, {"_id": 1})]
+
+    @results.setter
+    def results(self, _given: list) -> None:
+        """The members come from the tree; what `ResultSet.__init__` passes is ignored."""
+
+    def _job_state(self) -> JobState:
+        document = self.tree.db[JOBS].find_one({"_id": self.job_id}, {"state": 1})
+        return JobState(document["state"]) if document else JobState.RUNNING
+
+    def ready(self) -> bool:
+        return self._job_state() is not JobState.RUNNING
+
+    def completed_count(self) -> int:
+        counts = self.tree.counts(self.job_id)
+        return sum(counts.by_state[state.value] for state in NodeState if state.terminal)
+
+    def failed(self) -> bool:
+        return self.tree.counts(self.job_id).by_state[NodeState.FAILED.value] > 0
+
+    def successful(self) -> bool:
+        return self._job_state() is JobState.COMPLETED
+
+    def waiting(self) -> bool:
+        return not self.ready()
+
+    def join(self, timeout: float | None = None, propagate: bool = True, interval: float = 0.5,
+             callback: Callable | None = None, sleep: Callable[[float], None] = time.sleep,
+             clock: Callable[[], float] = time.monotonic, **_options) -> JobState:
+        """Wait until the job has ended; answers its final state. Node failures do not raise
+        (they are the job's errors, see `Job.status`), so `propagate` has no effect here."""
+        deadline = None if timeout is None else clock() + timeout
+        while True:
+            state = self._job_state()
+            if state is not JobState.RUNNING:
+                return state
+            if deadline is not None and clock() >= deadline:
+                raise TimeoutError(f"job {self.job_id} still running after {timeout:g} s")
+            sleep(interval)
+
+    def __len__(self) -> int:
+        return sum(self.tree.counts(self.job_id).by_state.values())
+
+    def __repr__(self) -> str:
+        return f"<JobTree {self.job_id}>"
