@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -46,9 +45,7 @@ def is_id_column(name: str) -> bool:
     return name == "id" or name.endswith(("_id", ".id"))
 
 
-@lru_cache(maxsize=4096)
-def _id_column(name: str) -> bool:
-    return is_id_column(name)
+_id_columns: dict[str, bool] = {}
 
 
 def _id_text(value: Any) -> Any:
@@ -59,10 +56,27 @@ def _id_text(value: Any) -> Any:
     return str(value)
 
 
+def _unescaped(value: Any) -> Any:
+    """`value` with its keys unescaped: the same object when no key needs it, which is the
+    common case, so that most values are only looked at, not copied."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "%" in key or (isinstance(item, (dict, list)) and _unescaped(item) is not item):
+                return unescape(value)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, (dict, list)) and _unescaped(item) is not item:
+                return unescape(value)
+    return value
+
+
 def _cell(name: str, value: Any) -> Any:
     if isinstance(value, (dict, list)):
-        return unescape(value)
-    return _id_text(value) if _id_column(name) else value
+        return _unescaped(value)
+    is_id = _id_columns.get(name)
+    if is_id is None:
+        is_id = _id_columns.setdefault(name, is_id_column(name))
+    return _id_text(value) if is_id else value
 
 
 def _column_key(key: str, top_level: bool) -> str:
@@ -81,9 +95,14 @@ def flatten(document: Mapping[str, Any], depth: int = 1) -> dict[str, Any]:
 
 def _flatten_into(row: dict, prefix: str, mapping: Mapping, depth: int, top_level: bool = False) -> None:
     for key, value in mapping.items():
-        name = prefix + _column_key(key, top_level)
-        if isinstance(value, dict) and depth > 0:
-            _flatten_into(row, name + ".", value, depth - 1)
+        name = prefix + (_column_key(key, top_level) if "%" in key else key)
+        if isinstance(value, dict):
+            if depth > 0:
+                _flatten_into(row, name + ".", value, depth - 1)
+            else:
+                row[name] = _unescaped(value)
+        elif _id_columns.get(name) is False:
+            row[name] = value
         else:
             row[name] = _cell(name, value)
 
@@ -110,11 +129,19 @@ def _value_at(value: Any, segments: Sequence[str]) -> Any:
 
 def pick(document: Mapping[str, Any], columns: Sequence[str]) -> dict[str, Any]:
     """One stored document as one row holding exactly `columns` (dotted, unescaped paths)."""
-    row = {}
-    for column in columns:
-        value = _value_at(document, stored_path(column).split("."))
-        row[column] = None if value is _MISSING else _cell(column, value)
-    return row
+    return dict(zip(columns, _picked(document, columns, _paths(columns))))
+
+
+def _paths(columns: Sequence[str]) -> list[list[str]]:
+    return [stored_path(column).split(".") for column in columns]
+
+
+def _picked(document: Mapping[str, Any], columns: Sequence[str], paths: list[list[str]]) -> list[Any]:
+    values = []
+    for column, path in zip(columns, paths):
+        value = _value_at(document, path)
+        values.append(None if value is _MISSING else _cell(column, value))
+    return values
 
 
 def batch_frame(documents: Sequence[Mapping[str, Any]], depth: int = 1,
@@ -122,8 +149,8 @@ def batch_frame(documents: Sequence[Mapping[str, Any]], depth: int = 1,
     """Untyped rows of one batch: flattened to `depth`, or exactly `columns` when given."""
     if columns is None:
         return pd.DataFrame([flatten(document, depth) for document in documents])
-    rows = [pick(document, columns) for document in documents]
-    return pd.DataFrame({column: [row[column] for row in rows] for column in columns},
+    paths = _paths(columns)
+    return pd.DataFrame([_picked(document, columns, paths) for document in documents],
                         columns=list(columns))
 
 

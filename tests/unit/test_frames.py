@@ -221,3 +221,8 @@ def test_the_projection_names_only_the_columns():
 def test_bad_columns_are_refused(columns):
     with pytest.raises(ParameterError):
         _checked_columns(columns)
+
+
+def test_a_single_picked_column_of_lists_stays_lists():
+    documents = [{"_id": "a", "k": [1, 2]}, {"_id": "b", "k": [3, 4]}]
+    assert documents_frame(documents, "hn_items", columns=["k"])["k"].tolist() == [[1, 2], [3, 4]]
