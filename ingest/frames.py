@@ -14,12 +14,13 @@ concatenated at the end. Column names and types: see `ingest.record_table`.
 `record.$type`, see `ingest.escaping`); `columns` are the frame's own (unescaped) names. Rows come
 in the store's order.
 
-pymongoarrow (1.15) is not used. Against FerretDB the server, not decoding, bounds a read (5,000
-Mastodon statuses: 2.9 s through plain pymongo into a DataFrame, 2.6-4.3 s through
-`find_pandas_all`), and it would cost more than it saves: its compiled part is built for exactly
-one pyarrow minor version (25.0 for 1.15, while pandas here runs with 26), its types are inferred
-from the first documents, it returns lists as numpy arrays and datetimes without a time zone,
-and nested objects as structs that need their own flattening and escaping rules.
+pymongoarrow (1.15, tried with pyarrow 25.0) is not used. Against FerretDB the server, not the
+decoding, bounds a read (5,000 Mastodon statuses: 2.9 s through plain pymongo into a DataFrame,
+2.6-4.3 s through its `find_pandas_all`), and it would cost more than it saves: its compiled part
+is built for exactly one pyarrow minor version (25.0 for 1.15, while pandas here runs with 26),
+its types are inferred from the first documents, and it returns lists as numpy arrays,
+datetimes without a time zone, and nested objects as structs that need flattening and key
+unescaping of their own.
 """
 
 from __future__ import annotations

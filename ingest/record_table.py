@@ -197,7 +197,15 @@ def with_types(frame: pd.DataFrame, collection: str) -> pd.DataFrame:
 
 
 def _as_datetime(column: pd.Series, epoch: bool) -> pd.Series | None:
-    """The column as UTC datetimes, or None when it is not one."""
+    """The column as UTC datetimes, or None when it is not one (or holds a time pandas cannot
+    represent, which leaves the whole column as it was)."""
+    try:
+        return _converted_times(column, epoch)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _converted_times(column: pd.Series, epoch: bool) -> pd.Series | None:
     dtype = column.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
         return None if str(dtype.tz) == "UTC" else column.dt.tz_convert("UTC")
@@ -217,10 +225,7 @@ def _as_datetime(column: pd.Series, epoch: bool) -> pd.Series | None:
         return None
     if not all(isinstance(value, str) and ISO_DATETIME.fullmatch(value) for value in values):
         return None
-    try:
-        return pd.to_datetime(column, utc=True, format="ISO8601")
-    except (ValueError, OverflowError):
-        return None
+    return pd.to_datetime(column, utc=True, format="ISO8601")
 
 
 def documents_frame(documents: Iterable[Mapping[str, Any]], collection: str, *, depth: int = 1,

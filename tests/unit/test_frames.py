@@ -226,3 +226,9 @@ def test_bad_columns_are_refused(columns):
 def test_a_single_picked_column_of_lists_stays_lists():
     documents = [{"_id": "a", "k": [1, 2]}, {"_id": "b", "k": [3, 4]}]
     assert documents_frame(documents, "hn_items", columns=["k"])["k"].tolist() == [[1, 2], [3, 4]]
+
+
+def test_times_pandas_cannot_hold_leave_their_column_as_it_was():
+    documents = [{"_id": "1", "time": 10**15, "at": "2024-13-45T99:00:00Z"}]
+    frame = documents_frame(documents, "hn_items")
+    assert frame["time"].tolist() == [10**15] and frame["at"].tolist() == ["2024-13-45T99:00:00Z"]
