@@ -28,7 +28,9 @@ local function live(counts)
   return total
 end
 
+-- Answers the server time it stamped, as TIME gives it: {seconds, microseconds}.
 local function touch(counts)
   local t = redis.call('TIME')
   redis.call('HSET', counts, 'changed', t[1] .. '.' .. string.format('%06d', tonumber(t[2])))
+  return t
 end

@@ -1,12 +1,12 @@
 -- Move one node to a new state if its state now is one of those allowed, and add to the
 -- node's and the job's counters, in one step.
--- KEYS: nodes hash, counts hash.
+-- KEYS: nodes hash, counts hash, rate hash (calls per server second).
 -- ARGV: node id, new state, allowed states ("," separated; "*live" for every live state),
 --       attempts delta ("=0" sets it), throttles delta, calls delta, ttl,
 --       then (job counter name, delta) pairs; the node's throttles and calls count for the job too.
 -- Returns {moved (1/0, or -1 for a node the tally does not know), state before, attempts,
 --          throttles, calls, live nodes after}.
-local nodes, counts = KEYS[1], KEYS[2]
+local nodes, counts, rate = KEYS[1], KEYS[2], KEYS[3]
 local value = redis.call('HGET', nodes, ARGV[1])
 if not value then
   return {-1, '', 0, 0, 0, live(counts)}
@@ -40,8 +40,12 @@ redis.call('HSET', nodes, ARGV[1], pack(node))
 for i = 8, #ARGV, 2 do
   redis.call('HINCRBY', counts, 'total:' .. ARGV[i], ARGV[i + 1])
 end
-touch(counts)
+local now = touch(counts)
 local ttl = tonumber(ARGV[7])
 redis.call('EXPIRE', nodes, ttl)
 redis.call('EXPIRE', counts, ttl)
+if tonumber(ARGV[6]) > 0 then
+  redis.call('HINCRBY', rate, now[1], ARGV[6])
+  redis.call('EXPIRE', rate, ttl)
+end
 return {1, before, node.attempts, node.throttles, node.calls, live(counts)}

@@ -10,6 +10,7 @@ Keys, under a prefix (default ``ingest:tally``):
     <prefix>:<job>:counts   hash: nodes, state:<state>, group:<kind>|<depth>|<state>,
                             total:<counter>, changed (server time of the last step)
     <prefix>:<job>:errors   list: the latest node errors, newest first, as JSON
+    <prefix>:<job>:rate     hash: server unix second -> calls counted by the steps in it
 
 Every key expires `ttl` seconds after the job's last step; a job's tally that is gone (expiry,
 a Redis that lost its data) is loaded again from MongoDB (see `tree.load_tally`).
@@ -25,6 +26,7 @@ from typing import Iterable, Sequence
 LIVE_STATES = ("queued", "waiting", "running", "retrying")
 RECENT_ERRORS = 50
 DEFAULT_TTL = 30 * 24 * 3600.0
+RATE_READ_SPAN = 3600  # seconds read field by field; a longer span reads the whole hash
 
 
 def _text(value: bytes | str) -> str:
@@ -91,6 +93,9 @@ class RedisTally:
     def errors_key(self, job_id: str) -> str:
         return f"{self.prefix}:{job_id}:errors"
 
+    def rate_key(self, job_id: str) -> str:
+        return f"{self.prefix}:{job_id}:rate"
+
     def exists(self, job_id: str) -> bool:
         return bool(self.client.exists(self.keys(job_id)[1]))
 
@@ -113,7 +118,7 @@ class RedisTally:
         for name, delta in (totals or {}).items():
             args.extend([name, str(int(delta))])
         moved, before, node_attempts, node_throttles, node_calls, live = self._scripts["move"](
-            keys=self.keys(job_id), args=args)
+            keys=(*self.keys(job_id), self.rate_key(job_id)), args=args)
         moved = int(moved)
         return Move(moved == 1, moved != -1, _text(before), int(node_attempts), int(node_throttles),
                     int(node_calls), int(live))
@@ -157,5 +162,22 @@ class RedisTally:
     def recent_errors(self, job_id: str, count: int = RECENT_ERRORS) -> list[dict]:
         return [json.loads(item) for item in self.client.lrange(self.errors_key(job_id), 0, count - 1)]
 
+    def rate(self, job_id: str, since: float | None = None) -> list[tuple[float, int]]:
+        """Calls per second of server time, oldest first, as (unix second, calls); a second
+        with no call is left out. `since` (unix seconds) keeps the second it falls in and those
+        after."""
+        key = self.rate_key(job_id)
+        if since is not None:
+            first = int(since // 1)
+            seconds, _micros = self.client.time()
+            if 0 <= int(seconds) - first < RATE_READ_SPAN:
+                fields = list(range(first, int(seconds) + 1))
+                values = self.client.hmget(key, fields)
+                return [(float(second), int(value)) for second, value in zip(fields, values) if value is not None]
+        points = sorted((float(_text(second)), int(value)) for second, value in self.client.hgetall(key).items())
+        if since is not None:
+            points = [point for point in points if point[0] >= since // 1]
+        return points
+
     def forget(self, job_id: str) -> None:
-        self.client.delete(*self.keys(job_id), self.errors_key(job_id))
+        self.client.delete(*self.keys(job_id), self.errors_key(job_id), self.rate_key(job_id))

@@ -127,3 +127,44 @@ def test_keys_expire_after_the_jobs_last_step(tally, client):
 def test_a_job_the_tally_has_no_record_of_has_no_counts(tally):
     assert tally.counts("missing") is None
     assert not tally.exists("missing")
+
+
+def server_second(client) -> int:
+    return int(client.time()[0])
+
+
+def test_calls_are_counted_per_server_second(tally, client):
+    tally.add("j", nodes(2))
+    before = server_second(client)
+    tally.move("j", "n0", "waiting", LIVE, throttles=1, calls=3)
+    tally.move("j", "n1", "done", LIVE, calls=2)
+    after = server_second(client)
+    points = tally.rate("j")
+    assert sum(calls for _, calls in points) == 5
+    assert all(before <= second <= after and second == int(second) for second, _ in points)
+    assert [second for second, _ in points] == sorted(second for second, _ in points)
+
+
+def test_steps_without_calls_and_refused_steps_leave_the_rate_alone(tally):
+    tally.add("j", nodes(1))
+    tally.move("j", "n0", "running", LIVE, attempts=1)
+    tally.move("j", "n0", "done", LIVE)
+    tally.move("j", "n0", "running", LIVE, calls=4)
+    assert tally.rate("j") == []
+
+
+def test_the_rate_expires_with_the_tally_and_is_forgotten_with_it(tally, client):
+    tally.add("j", nodes(1))
+    tally.move("j", "n0", "done", LIVE, calls=1)
+    assert 0 < client.ttl(tally.rate_key("j")) <= 600
+    tally.forget("j")
+    assert tally.rate("j") == []
+
+
+def test_the_rate_since_a_time_keeps_the_second_it_falls_in_and_later(tally, client):
+    now = server_second(client)
+    client.hset(tally.rate_key("j"), mapping={now - 5000: 7, now - 10: 1, now - 6: 2, now: 3})
+    assert tally.rate("j") == [(now - 5000.0, 7), (now - 10.0, 1), (now - 6.0, 2), (float(now), 3)]
+    assert tally.rate("j", since=now - 5.5) == [(now - 6.0, 2), (float(now), 3)]
+    assert tally.rate("j", since=now - 4000.0) == [(now - 10.0, 1), (now - 6.0, 2), (float(now), 3)]
+    assert tally.rate("j", since=now + 60.0) == []

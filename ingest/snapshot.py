@@ -1,0 +1,258 @@
+"""A job's progress as data: one `JobSnapshot`, taken without I/O from the job's document, its
+tree's counts, its recent errors and its calls per second. Views (the text below, the notebook
+widget in `ingest.widgets`) only render a snapshot, so they can be tested with made-up ones.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping, NamedTuple
+
+from ingest.tree import COUNTED_FIELDS, JobCounts, JobState, NodeState
+
+RATE_WINDOW = 120.0  # seconds of calls-per-second history a snapshot keeps
+TOTAL_FIELDS = (*COUNTED_FIELDS, "errors")
+ERROR_FIELDS = ("node", "kind", "status", "message", "at")
+STATE_COLUMNS = tuple(state.value for state in NodeState)
+
+
+class RatePoint(NamedTuple):
+    seconds: float           # since the job was created
+    calls_per_second: float
+
+
+class GroupRow(NamedTuple):
+    """The nodes of one kind at one depth, counted by state (every state present)."""
+
+    kind: str
+    depth: int
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True, repr=False)
+class JobSnapshot:
+    job_id: str
+    source: str
+    state: JobState
+    created: datetime | None
+    finished: datetime | None
+    elapsed: float | None                     # seconds from created to finished, or to `now`
+    nodes: dict[str, int]                     # by node state, every state present
+    groups: dict[tuple[str, int, str], int]   # by (kind, depth, state), zeros left out
+    totals: dict[str, int]                    # TOTAL_FIELDS
+    errors: tuple[dict[str, Any], ...]        # newest first, each with ERROR_FIELDS
+    progress: float                           # terminal nodes / all nodes; 1.0 once the job ended
+    rate: tuple[RatePoint, ...]               # oldest first, one point per second
+    limit: float | None                       # calls per second the limiter allows, when known
+
+    @property
+    def ended(self) -> bool:
+        return self.state is not JobState.RUNNING
+
+    @property
+    def total_nodes(self) -> int:
+        return sum(self.nodes.values())
+
+    @property
+    def terminal_nodes(self) -> int:
+        return sum(count for state, count in self.nodes.items() if NodeState(state).terminal)
+
+    def group_rows(self) -> tuple[GroupRow, ...]:
+        """One row per (kind, depth), shallowest first."""
+        rows: dict[tuple[str, int], dict[str, int]] = {}
+        for (kind, depth, state), count in self.groups.items():
+            rows.setdefault((kind, depth), dict.fromkeys(STATE_COLUMNS, 0))[state] = count
+        return tuple(GroupRow(kind, depth, counts)
+                     for (kind, depth), counts in sorted(rows.items(), key=lambda item: (item[0][1], item[0][0])))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id, "source": self.source, "state": self.state.value,
+            "created": _iso(self.created), "finished": _iso(self.finished), "elapsed": self.elapsed,
+            "nodes": dict(self.nodes),
+            "groups": [{"kind": kind, "depth": depth, "state": state, "count": count}
+                       for (kind, depth, state), count in sorted(self.groups.items())],
+            "totals": dict(self.totals),
+            "errors": [{**error, "at": _iso(error["at"])} for error in self.errors],
+            "progress": self.progress,
+            "rate": [list(point) for point in self.rate],
+            "limit": self.limit,
+        }
+
+    def as_text(self, max_rows: int = 12, max_errors: int = 5, width: int = 100) -> str:
+        """One screen of plain text: header, progress bar, counts by kind and depth, totals,
+        calls per second, recent errors."""
+        lines = [self.headline(),
+                 f"[{_bar(self.progress, 30)}] {self.progress:6.1%}  "
+                 f"{self.terminal_nodes:,} of {self.total_nodes:,} nodes settled"]
+        rows = self.group_rows()
+        if rows:
+            table = [["kind", "depth", *STATE_COLUMNS]]
+            table += [[row.kind, str(row.depth), *(f"{row.counts[state]:,}" for state in STATE_COLUMNS)]
+                      for row in rows[:max_rows]]
+            lines += _columns(table)
+            if len(rows) > max_rows:
+                lines.append(f"... and {len(rows) - max_rows} more kinds and depths")
+        lines.append(self.totals_line())
+        lines.append(self.rate_line())
+        if self.errors:
+            lines.append(f"recent errors ({len(self.errors)}):")
+            lines += [_shorten("  " + "  ".join(_error_cells(error)), width) for error in self.errors[:max_errors]]
+        return "\n".join(lines)
+
+    def headline(self) -> str:
+        elapsed = f" · {duration_text(self.elapsed)}" if self.elapsed is not None else ""
+        return f"{self.job_id} · {self.source} · {self.state.value}{elapsed}"
+
+    def totals_line(self) -> str:
+        totals = self.totals
+        return (f"records {totals['records']:,} ({totals['new_records']:,} new) · calls {totals['calls']:,} · "
+                f"throttles {totals['throttles']:,} · retries {totals['retries']:,} · errors {totals['errors']:,}")
+
+    def rate_line(self) -> str:
+        limit = f" · limit {self.limit:g}/s" if self.limit is not None else ""
+        if not self.rate:
+            return f"calls/s: none yet{limit}"
+        mean = sum(point.calls_per_second for point in self.rate) / len(self.rate)
+        return (f"calls/s {self.rate[-1].calls_per_second:g} last second · {mean:.2f} mean over "
+                f"{len(self.rate)} s{limit}")
+
+    def __repr__(self) -> str:
+        return self.as_text()
+
+
+def take_snapshot(job_document: Mapping[str, Any], counts: JobCounts, errors: Iterable[Mapping[str, Any]],
+                  rate_points: Iterable[tuple[float, int]], limit: float | None, *,
+                  now: float | None = None, window: float = RATE_WINDOW) -> JobSnapshot:
+    """The snapshot of one job.
+
+    `job_document` is the job's document in `jobs`; `errors` the tally's recent errors, newest
+    first; `rate_points` (unix second, calls) as `RedisTally.rate` answers them; `limit` the
+    limiter's calls per second for the job's host (`limit_rate`), or None; `now` (unix seconds)
+    the time the snapshot is taken, which closes a running job's rate history and elapsed time.
+    """
+    state = JobState(job_document["state"])
+    created = _utc(job_document.get("created"))
+    finished = _utc(job_document.get("finished"))
+    nodes = {state_name: int(counts.by_state.get(state_name, 0)) for state_name in STATE_COLUMNS}
+    total = sum(nodes.values())
+    terminal = sum(count for name, count in nodes.items() if NodeState(name).terminal)
+    if state is not JobState.RUNNING:
+        progress = 1.0
+    else:
+        progress = terminal / total if total else 0.0
+    end = finished.timestamp() if finished is not None else now
+    return JobSnapshot(
+        job_id=str(job_document["_id"]),
+        source=str(job_document.get("source", "")),
+        state=state,
+        created=created,
+        finished=finished,
+        elapsed=max(0.0, end - created.timestamp()) if created is not None and end is not None else None,
+        nodes=nodes,
+        groups={key: int(count) for key, count in counts.by_group.items() if count},
+        totals={name: int(counts.totals.get(name, 0)) for name in TOTAL_FIELDS},
+        errors=tuple(_error_entry(error) for error in errors),
+        progress=progress,
+        rate=_rate_history(rate_points, created, finished, now, window),
+        limit=float(limit) if limit is not None else None,
+    )
+
+
+def limit_rate(limiter_snapshot: Mapping[str, Mapping[str, Mapping[str, Any]]], source: str,
+               host: str | None = None) -> float | None:
+    """The calls per second the limiter allows `source` at `host` (a `Limiter.snapshot()`
+    entry's rate); for a host it has no entry for, the tightest of the source's hosts."""
+    hosts = limiter_snapshot.get(source) or {}
+    entries = [hosts[host]] if host in hosts else list(hosts.values())
+    rates = [float(entry["rate"]) for entry in entries if entry.get("rate") is not None]
+    return min(rates) if rates else None
+
+
+def _rate_history(rate_points: Iterable[tuple[float, int]], created: datetime | None,
+                  finished: datetime | None, now: float | None, window: float) -> tuple[RatePoint, ...]:
+    calls_by_second: dict[int, int] = {}
+    for second, calls in rate_points:
+        calls_by_second[int(second)] = calls_by_second.get(int(second), 0) + int(calls)
+    if finished is not None:
+        last = max([math.floor(finished.timestamp()), *calls_by_second])
+    elif now is not None:
+        last = math.floor(now) - 1  # the second `now` falls in is still counting
+    elif calls_by_second:
+        last = max(calls_by_second)
+    else:
+        return ()
+    origin = created.timestamp() if created is not None else float(min(calls_by_second, default=last))
+    first = max(math.floor(origin), last - int(window) + 1)
+    return tuple(RatePoint(max(0.0, second - origin), float(calls_by_second.get(second, 0)))
+                 for second in range(first, last + 1))
+
+
+def _error_entry(error: Mapping[str, Any]) -> dict[str, Any]:
+    status = error.get("status")
+    return {
+        "node": str(error.get("node") or ""),
+        "kind": str(error.get("kind") or ""),
+        "status": int(status) if isinstance(status, (int, float)) or str(status).isdigit() else None,
+        "message": str(error.get("message") or ""),
+        "at": _utc(error.get("at")),
+    }
+
+
+def _utc(value: Any) -> datetime | None:
+    """A datetime in UTC from a datetime (naive ones are UTC, as MongoDB answers them), unix
+    seconds, or ISO text; None for anything else."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, timezone.utc)
+    if isinstance(value, str):
+        try:
+            return _utc(datetime.fromisoformat(value))
+        except ValueError:
+            return None
+    return None
+
+
+def error_time(error: Mapping[str, Any]) -> str:
+    return error["at"].strftime("%H:%M:%S") if error.get("at") is not None else "--:--:--"
+
+
+def _error_cells(error: Mapping[str, Any]) -> list[str]:
+    status = str(error["status"]) if error["status"] is not None else "-"
+    return [error_time(error), error["kind"] or "-", status, f"node {error['node'][:8] or '-'}",
+            " ".join(error["message"].split())]
+
+
+def _bar(fraction: float, width: int) -> str:
+    filled = round(min(1.0, max(0.0, fraction)) * width)
+    return "#" * filled + "-" * (width - filled)
+
+
+def _columns(table: list[list[str]]) -> list[str]:
+    """The first column left-aligned, the rest right-aligned, two spaces apart."""
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    return ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+            for row in table]
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def duration_text(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, seconds = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
