@@ -12,10 +12,7 @@ and prints p50 and p99 of each, and their ratios to PING's.
 
 from __future__ import annotations
 
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,38 +23,10 @@ import redis
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ingest.limits import KnownLimit, Limiter, LimitScope  # noqa: E402
+from tests.private_redis import start_redis  # noqa: E402
 
-RESERVED_PORTS = set(range(17600, 17611)) | set(range(18600, 18611))
 KNOWN = (KnownLimit(3000, 300.0, ("host", "ip")), KnownLimit(300, 300.0, ("host", "credential")),
          KnownLimit(100, 60.0, ("host",), group="search"))
-
-
-def free_port() -> int:
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if port not in RESERVED_PORTS:
-            return port
-
-
-def start_redis(directory: str) -> tuple[subprocess.Popen, redis.Redis]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("redis-server is not installed")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", directory], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis.Redis(host="127.0.0.1", port=port)
-    for _ in range(500):
-        try:
-            client.ping()
-            return process, client
-        except redis.ConnectionError:
-            time.sleep(0.01)
-    process.kill()
-    raise SystemExit(f"redis-server did not start on port {port}")
 
 
 def timed(call, calls: int) -> list[float]:

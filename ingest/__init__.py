@@ -16,7 +16,7 @@ from ingest.errors import (
     UsageError,
 )
 from ingest.catalog import sources
-from ingest.jobs import Job, job, jobs, pull
+from ingest.jobs import Job, frame, job, jobs, pull
 from ingest.jobtree import JobTree
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "UnknownJobError",
     "UnknownSourceError",
     "UsageError",
+    "frame",
     "job",
     "jobs",
     "pull",

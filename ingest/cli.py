@@ -8,6 +8,7 @@ import os
 import sys
 import time
 
+from ingest.cli_jobs import add_job_commands
 from ingest.errors import IngestError
 from ingest.settings import Settings
 
@@ -80,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run one task end to end and say what ran where")
     demo.set_defaults(handler=_demo)
+
+    add_job_commands(commands)
     return parser
 
 

@@ -19,12 +19,13 @@ from urllib.parse import urlsplit
 
 import redis
 
-from ingest import connectors, store
+from ingest import connectors, frames, store
 from ingest.broker import make_celery
 from ingest.errors import ParameterError, UnknownJobError
-from ingest.limits import known_limits_with_overrides
+from ingest.limits import Limiter, known_limits_with_overrides
 from ingest.scheduling import Publisher
 from ingest.settings import PROJECT_ROOT, Settings, get_settings
+from ingest.snapshot import RATE_WINDOW, JobSnapshot, limit_rate, take_snapshot
 from ingest.tally import RedisTally
 from ingest.completion import complete_job
 from ingest.jobtree import JobTree
@@ -177,6 +178,36 @@ class Job:
             return complete_job(self._db, self._tree, self.id) is not None
         return False
 
+    def snapshot(self) -> JobSnapshot:
+        """Everything the live view shows, read at once: states by kind and depth, counters,
+        recent errors, the call rate over the last minutes and the limit it runs under."""
+        document = self._document()
+        counts = self._tree.counts(self.id)
+        if document["state"] == JobState.RUNNING.value and self._repair(counts):
+            document, counts = self._document(), self._tree.counts(self.id)
+        now = time.time()
+        since = None if document.get("finished") else now - RATE_WINDOW - 1
+        rate = self._tree.tally.rate(self.id, since=since)
+        host = urlsplit(document["spec"].get("base_url", "")).netloc or None
+        limit = limit_rate(Limiter(self._tree.tally.client).snapshot(document["source"]), document["source"], host)
+        return take_snapshot(document, counts, self._tree.recent_errors(self.id, 20), rate, limit, now=now)
+
+    def frame(self, collection: str | None = None, *, where: dict | None = None, columns: list[str] | None = None,
+              limit: int | None = None, depth: int = 1):
+        """The job's records as a DataFrame: its source's main collection, or `collection`
+        (e.g. 'reddit_comments'); `columns` are selected in the store."""
+        return frames.job_frame(self._db, self.id, collection, where=where, columns=columns, limit=limit, depth=depth)
+
+    def frames(self, *, where: dict | None = None, columns: list[str] | None = None, limit: int | None = None,
+               depth: int = 1) -> dict:
+        """One DataFrame per collection the job's source writes, main collection first."""
+        return frames.job_frames(self._db, self.id, where=where, columns=columns, limit=limit, depth=depth)
+
+    def _ipython_display_(self) -> None:
+        from ingest.widgets import display_job
+
+        display_job(self)
+
     def wait(self, timeout: float | None = None, poll: float = 0.25) -> dict:
         """Block until the job is finished; TimeoutError after `timeout` seconds."""
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -225,6 +256,15 @@ def job(job_id: str, settings: Settings | None = None) -> Job:
     found = Job(job_id, settings or get_settings())
     found._document()
     return found
+
+
+def frame(collection_or_source: str, where: dict | None = None, columns: list[str] | None = None,
+          limit: int | None = None, depth: int = 1, settings: Settings | None = None):
+    """Stored records of every job as a DataFrame: a collection ('reddit_comments') or a
+    source's main collection ('reddit'); `where` is a MongoDB filter, `columns` are selected
+    in the store, nested JSON is flattened to `depth` levels."""
+    database = _context(settings or get_settings())[0]
+    return frames.frame(database, collection_or_source, where=where, columns=columns, limit=limit, depth=depth)
 
 
 def jobs(limit: int = 20, source: str | None = None, state: str | None = None,

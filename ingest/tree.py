@@ -138,7 +138,7 @@ class Tree:
         }, "$inc": {"retries": 1}})
         self._move(job_id, node["_id"], NodeState.RETRYING, [NodeState.RUNNING], calls=calls,
                    totals={"retries": 1})
-        self.tally.note_error(job_id, {"node": node["_id"], "kind": node.get("kind"), "at": now_utc(), **error})
+        self.tally.note_error(job_id, {**error, "node": node["_id"], "node_kind": node.get("kind"), "at": now_utc()})
 
     def finish(self, job_id: str, node: dict, state: NodeState, *, calls: int = 0, records: int = 0,
                new_records: int = 0, watermark: Any = None, error: dict | None = None) -> bool:
@@ -151,7 +151,7 @@ class Tree:
         move = self._move(job_id, node["_id"], state, None, calls=calls,
                           totals={"records": records, "new_records": new_records})
         if error is not None:
-            self.tally.note_error(job_id, {"node": node["_id"], "kind": node.get("kind"), "at": now_utc(), **error})
+            self.tally.note_error(job_id, {**error, "node": node["_id"], "node_kind": node.get("kind"), "at": now_utc()})
         return move.moved and move.live == 0
 
     def requeue(self, job_id: str, node_ids: list[str], allowed: list[NodeState]) -> list[str]:

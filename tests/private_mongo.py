@@ -5,7 +5,6 @@ conftest. `start_ferretdb` is also used by the benchmarks."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,18 +16,9 @@ import pytest
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
-# The project's own stack and benchmarks use ports in this range.
-RESERVED_PORTS = range(17600, 20701)
+from tests.private_redis import free_port
+
 START_TIMEOUT = 20.0
-
-
-def free_port() -> int:
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if port not in RESERVED_PORTS:
-            return port
 
 
 def ferretdb_binary() -> str | None:

@@ -1,0 +1,212 @@
+"""The `ingest` commands about jobs: pull, jobs, show, rerun, cancel, export, sources."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import sys
+import time
+from pathlib import Path
+
+from ingest.errors import ParameterError
+from ingest.settings import Settings
+
+EXPORT_FORMATS = ("parquet", "csv", "jsonl")
+BAR_WIDTH = 30
+
+
+def parse_params(words: list[str]) -> dict:
+    """`--name value` pairs after the source; a value is read as a Python literal when it is
+    one (5000, 3.5, True, None, [1, 2], {'a': 1}), else kept as text. `--flag` alone is True."""
+    params: dict = {}
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if not word.startswith("--") or len(word) == 2:
+            raise ParameterError(f"expected --name value after the source, got {word!r}; e.g. ingest pull mastodon --tag python")
+        name = word[2:].replace("-", "_")
+        value: object = True
+        if index + 1 < len(words) and not words[index + 1].startswith("--"):
+            value = _literal(words[index + 1])
+            index += 1
+        params[name] = value
+        index += 1
+    return params
+
+
+def _literal(text: str) -> object:
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def progress_line(snapshot) -> str:
+    total = max(snapshot.total_nodes, 1)
+    done = snapshot.terminal_nodes
+    filled = int(BAR_WIDTH * snapshot.progress)
+    bar = "#" * filled + "." * (BAR_WIDTH - filled)
+    totals = snapshot.totals
+    return (f"[{bar}] {done}/{total} nodes  {totals['records']:,} records  {totals['calls']:,} calls  "
+            f"{totals['throttles']:,} throttles  {totals['errors']:,} errors  {snapshot.state.value}")
+
+
+def _pull(settings: Settings, args: argparse.Namespace) -> int:
+    import ingest
+
+    job = ingest.pull(args.source, settings=settings, **parse_params(args.params))
+    print(f"job {job.id}", file=sys.stderr)
+    if args.no_wait:
+        print(job.id)
+        return 0
+    return _follow(job, args.timeout)
+
+
+def _follow(job, timeout: float | None) -> int:
+    deadline = None if timeout is None else time.monotonic() + timeout
+    interactive = sys.stderr.isatty()
+    try:
+        while True:
+            snapshot = job.snapshot()
+            line = progress_line(snapshot)
+            if interactive:
+                print("\r" + line, end="", file=sys.stderr, flush=True)
+            if snapshot.ended:
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                print(f"\njob {job.id} still running after {timeout:g} s; `ingest show {job.id}` follows it",
+                      file=sys.stderr)
+                return 2
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print(f"\nstopped following; job {job.id} goes on (`ingest cancel {job.id}` stops it)", file=sys.stderr)
+        return 130
+    if interactive:
+        print(file=sys.stderr)
+    print(snapshot.as_text())
+    return 0 if snapshot.state.value == "completed" else 1
+
+
+def _jobs(settings: Settings, args: argparse.Namespace) -> int:
+    import ingest
+
+    found = ingest.jobs(limit=args.limit, source=args.source, state=args.state, settings=settings)
+    if not found:
+        print("no jobs yet; start one with `ingest pull SOURCE --param value`")
+        return 0
+    print(f"{'job':<26} {'state':<22} {'created (UTC)':<20} {'nodes':>7} {'records':>9} {'calls':>7} {'errors':>6}")
+    for job in found:
+        status = job.status()
+        counts = status["counts"]
+        created = status["created"].strftime("%Y-%m-%d %H:%M:%S")
+        print(f"{job.id:<26} {status['state']:<22} {created:<20} {status['total_nodes']:>7} "
+              f"{counts['records']:>9,} {counts['calls']:>7,} {counts['errors']:>6}")
+    return 0
+
+
+def _show(settings: Settings, args: argparse.Namespace) -> int:
+    import ingest
+
+    job = ingest.job(args.job, settings=settings)
+    if args.follow:
+        return _follow(job, None)
+    snapshot = job.snapshot()
+    if args.json:
+        print(json.dumps({**snapshot.to_dict(), "spec": job.spec}, indent=2, default=str))
+    else:
+        print(snapshot.as_text())
+        print("spec: " + json.dumps(job.spec, default=str))
+    return 0
+
+
+def _rerun(settings: Settings, args: argparse.Namespace) -> int:
+    import ingest
+
+    job = ingest.job(args.job, settings=settings)
+    count = job.rerun(failed_only=not args.all)
+    print(f"{count} node(s) of {job.id} queued again" if count else f"nothing to rerun in {job.id}")
+    return 0
+
+
+def _cancel(settings: Settings, args: argparse.Namespace) -> int:
+    import ingest
+
+    job = ingest.job(args.job, settings=settings)
+    job.cancel()
+    print(f"{job.id} cancelled; nodes not yet running will not be fetched")
+    return 0
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> int:
+    import ingest
+
+    job = ingest.job(args.job, settings=settings)
+    table = job.frame(args.collection)
+    target = Path(args.output) if args.output else settings.data_dir / "exports" / f"{job.id}.{args.format}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if args.format == "parquet":
+        table.to_parquet(target, index=False)
+    elif args.format == "csv":
+        table.to_csv(target, index=False)
+    else:
+        table.to_json(target, orient="records", lines=True, date_format="iso")
+    print(f"{len(table):,} records of {job.id} written to {target}")
+    return 0
+
+
+def _sources(settings: Settings, args: argparse.Namespace) -> int:
+    from ingest import connectors
+
+    if args.source:
+        print(connectors.describe(args.source))
+    else:
+        for name in connectors.names():
+            connector = connectors.get(name)
+            print(f"{name:<12} {connector.default_base_url or '(base_url required)':<38} "
+                  f"{', '.join(param.name for param in connector.params)}")
+        print("\n`ingest sources NAME` shows each parameter's type, default and help")
+    return 0
+
+
+def add_job_commands(commands) -> None:
+    pull = commands.add_parser("pull", help="start a pull and follow it with a progress bar",
+                               description="e.g. ingest pull mastodon --base_url http://127.0.0.1:17603/mastodon "
+                                           "--tag python --limit 500")
+    pull.add_argument("source", help="a source name (`ingest sources` lists them)")
+    pull.add_argument("params", nargs=argparse.REMAINDER, help="--name value pairs: the source's parameters")
+    pull.add_argument("--no-wait", action="store_true", help="print the job id and return at once")
+    pull.add_argument("--timeout", type=float, help="stop following after this many seconds")
+    pull.set_defaults(handler=_pull)
+
+    jobs = commands.add_parser("jobs", help="the latest jobs")
+    jobs.add_argument("--limit", type=int, default=20)
+    jobs.add_argument("--source")
+    jobs.add_argument("--state")
+    jobs.set_defaults(handler=_jobs)
+
+    show = commands.add_parser("show", help="one job: states, counters, recent errors")
+    show.add_argument("job")
+    show.add_argument("--json", action="store_true")
+    show.add_argument("--follow", action="store_true", help="follow it with a progress bar until it ends")
+    show.set_defaults(handler=_show)
+
+    rerun = commands.add_parser("rerun", help="run a job's failed nodes again")
+    rerun.add_argument("job")
+    rerun.add_argument("--all", action="store_true", help="cancelled nodes too")
+    rerun.set_defaults(handler=_rerun)
+
+    cancel = commands.add_parser("cancel", help="stop a job: nodes not yet running are not fetched")
+    cancel.add_argument("job")
+    cancel.set_defaults(handler=_cancel)
+
+    export = commands.add_parser("export", help="write a job's records to a file")
+    export.add_argument("job")
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="parquet")
+    export.add_argument("--collection", help="another collection the job wrote (e.g. reddit_comments)")
+    export.add_argument("--output", help="file to write (default: data/exports/JOB.FORMAT)")
+    export.set_defaults(handler=_export)
+
+    sources = commands.add_parser("sources", help="what can be pulled, and each source's parameters")
+    sources.add_argument("source", nargs="?")
+    sources.set_defaults(handler=_sources)
