@@ -25,6 +25,7 @@ from ingest.errors import (
     ConfigError, FetchError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
 )
 from ingest.completion import complete_job
+from ingest.digests import RecordDigests
 from ingest.retry import ExponentialJitterBackoff, StopAfterAttempt
 from ingest.settings import Settings
 from ingest.limits import Limiter, LimitScope, Permit, Reason
@@ -49,6 +50,7 @@ class Driver:
     tree: Tree
     publish: Publish
     limiter: Limiter | None = None
+    digests: RecordDigests | None = None
     backoff: ExponentialJitterBackoff = field(default_factory=ExponentialJitterBackoff)
     stop: StopAfterAttempt = field(default_factory=StopAfterAttempt)
     random: Callable[[], float] = random.random
@@ -128,7 +130,7 @@ class Driver:
                   request: Request, page: Page) -> None:
         stored = store.upsert_records(
             self.db, page.records, source=connector.name, host=urlsplit(request.url).netloc,
-            endpoint=request.kind, job_id=job_id, fetched=now_utc(),
+            endpoint=request.kind, job_id=job_id, fetched=now_utc(), digests=self.digests,
         )
         follow = list(page.children)
         max_pages = spec.get("max_pages")

@@ -91,15 +91,16 @@ def _checked_count(name: str, value: Any, minimum: int) -> None:
         raise ParameterError(f"{name}={value!r} must be a whole number of at least {minimum}")
 
 
-def store_filter(where: Mapping[str, Any] | None, job: str | None) -> dict:
-    """The filter sent to the store: `where`, and the job's records only when `job` is given."""
+def store_filter(where: Mapping[str, Any] | None, job: str | None, job_clause: dict | None = None) -> dict:
+    """The filter sent to the store: `where`, and the job's records only when `job` is given
+    (`job_clause`, when given, is how the store finds them; see `store.job_records_filter`)."""
     if where is not None and not isinstance(where, Mapping):
         raise ParameterError(f"where={where!r} must be a MongoDB filter dict, e.g. {{'language': 'en'}}")
     clauses = [dict(where)] if where else []
     if job is not None:
         if not isinstance(job, str) or not job:
             raise ParameterError(f"job={job!r} must be a job id such as 'mastodon-0123456789ab'")
-        clauses.append({"_ingest.jobs": job})
+        clauses.append(job_clause or {"_ingest.jobs": job})
     if len(clauses) > 1:
         return {"$and": clauses}
     return clauses[0] if clauses else {}
@@ -137,7 +138,7 @@ def frame(db: Database, collection_or_source: str, where: Mapping[str, Any] | No
         _checked_count("limit", limit, 0)
         if limit == 0:
             return pd.DataFrame(columns=chosen or [])
-    query = store_filter(where, job)
+    query = store_filter(where, job, store.job_records_filter(db, collection, job) if isinstance(job, str) and job else None)
     with db[collection].find(query, store_projection(chosen)) as cursor:
         cursor.batch_size(batch_size if limit is None else min(batch_size, limit))
         if limit is not None:

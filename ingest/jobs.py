@@ -245,7 +245,7 @@ class Job:
         return pull(document["source"], settings=self.settings, **document["spec"], **document.get("options", {}))
 
     def record_ids(self, collection: str) -> list[str]:
-        return [d["_id"] for d in self._db[collection].find({"_ingest.jobs": self.id}, {"_id": 1})]
+        return [d["_id"] for d in self._db[collection].find(store.job_records_filter(self._db, collection, self.id), {"_id": 1})]
 
     def __repr__(self) -> str:
         return f"Job({self.id!r})"

@@ -15,6 +15,7 @@ from pymongo import ASCENDING, MongoClient
 from pymongo.errors import OperationFailure
 from pymongo.database import Database
 
+from ingest.digests import RecordDigests, payload_digest
 from ingest.escaping import escape
 from ingest.settings import Settings
 from ingest.connectors.base import Record
@@ -23,6 +24,7 @@ PROBES = "probes"
 JOBS = "jobs"
 NODES = "tasks"
 WATERMARKS = "watermarks"
+SIGHTINGS = "sightings"  # a job saw a stored record unchanged, and did not write it again
 RECORD_COLLECTIONS = (
     "mastodon_statuses", "mastodon_accounts", "reddit_posts", "reddit_comments",
     "hn_items", "hn_users", "bsky_posts",
@@ -48,6 +50,7 @@ def ensure_indexes(db: Database) -> None:
         (NODES, [("job", ASCENDING), ("state", ASCENDING)]),
         (NODES, [("job", ASCENDING), ("parent", ASCENDING)]),
         (JOBS, [("created", ASCENDING)]),
+        (SIGHTINGS, [("job", ASCENDING), ("collection", ASCENDING)]),
         *((name, [("_ingest.jobs", ASCENDING)]) for name in RECORD_COLLECTIONS),
     ]
     for collection, keys in wanted:
@@ -137,32 +140,59 @@ def _update_present(db: Database, collection: str, updates: list[dict]) -> None:
 
 def upsert_records(
     db: Database, records: Iterable[Record], *, source: str, host: str, endpoint: str,
-    job_id: str, fetched: datetime,
+    job_id: str, fetched: datetime, digests: RecordDigests | None = None,
 ) -> int:
     """Idempotent: a page stored twice stores nothing twice. Returns how many records were new.
 
     New records are inserted, and only those whose `_id` is stored already are updated: an
     insert costs one index probe on every server, while an update by `_id` scans the whole
-    collection on FerretDB v1 with SQLite (its `_id` index is not used by its own queries)."""
+    collection on FerretDB v1 with SQLite (its `_id` index is not used by its own queries).
+    With `digests`, a record stored before with the same payload is not written at all; the
+    job's sighting of it goes into `sightings` (see `job_records_filter`)."""
     by_collection: dict[str, list[Record]] = {}
     for record in records:
         by_collection.setdefault(record.collection, []).append(record)
     new = 0
     for collection, batch in by_collection.items():
-        provenance = {"source": source, "host": host, "endpoint": endpoint, "last_fetched": fetched}
-        documents = []
-        for record in batch:
-            document = escape(record.payload)
-            document["_id"] = record.key
-            document["_ingest"] = {**provenance, "first_fetched": fetched, "jobs": [job_id]}
-            if record.created_at is not None:
-                document["_ingest"]["created_at"] = record.created_at
-            documents.append(document)
+        by_key = {record.key: record for record in batch}
+        digest_of = {key: payload_digest(record.payload) for key, record in by_key.items()}
+        unchanged = digests.unchanged(db.name, collection, digest_of) if digests else set()
+        if unchanged:
+            _note_sightings(db, collection, sorted(unchanged), job_id, fetched)
+        documents = [_document(record, source, host, endpoint, job_id, fetched)
+                     for key, record in by_key.items() if key not in unchanged]
         inserted, present = _insert_new(db, collection, documents)
         new += inserted
         if present:
             _update_present(db, collection, [_refresh(documents[index], job_id, fetched) for index in present])
+        if digests:
+            digests.remember(db.name, collection, {d["_id"]: digest_of[d["_id"]] for d in documents})
     return new
+
+
+def _document(record: Record, source: str, host: str, endpoint: str, job_id: str, fetched: datetime) -> dict:
+    document = escape(record.payload)
+    document["_id"] = record.key
+    document["_ingest"] = {"source": source, "host": host, "endpoint": endpoint, "last_fetched": fetched,
+                           "first_fetched": fetched, "jobs": [job_id]}
+    if record.created_at is not None:
+        document["_ingest"]["created_at"] = record.created_at
+    return document
+
+
+def _note_sightings(db: Database, collection: str, keys: list[str], job_id: str, fetched: datetime) -> None:
+    sightings = [{"_id": f"{job_id}|{collection}|{key}", "job": job_id, "collection": collection, "key": key,
+                  "at": fetched} for key in keys]
+    _insert_new(db, SIGHTINGS, sightings)
+
+
+def job_records_filter(db: Database, collection: str, job_id: str) -> dict:
+    """The filter that finds a job's records in a collection: those it wrote, and those it saw
+    stored unchanged."""
+    seen = [sighting["key"] for sighting in db[SIGHTINGS].find({"job": job_id, "collection": collection}, {"key": 1})]
+    if not seen:
+        return {"_ingest.jobs": job_id}
+    return {"$or": [{"_ingest.jobs": job_id}, {"_id": {"$in": seen}}]}
 
 
 def _refresh(document: dict, job_id: str, fetched: datetime) -> dict:

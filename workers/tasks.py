@@ -13,6 +13,7 @@ from celery.signals import worker_ready
 from pymongo.errors import PyMongoError
 
 from ingest import store
+from ingest.digests import RecordDigests
 from ingest.fetching import Driver
 from ingest.limits import Limiter
 from ingest.scheduling import Publisher
@@ -32,7 +33,7 @@ def _driver() -> Driver:
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=5.0, socket_connect_timeout=5.0)
     return Driver(
         settings=settings, db=database, tree=Tree(database, RedisTally(client)),
-        publish=Publisher(current_app).publish, limiter=Limiter(client),
+        publish=Publisher(current_app).publish, limiter=Limiter(client), digests=RecordDigests(client),
     )
 
 
