@@ -216,7 +216,8 @@ def test_a_reddit_pull_with_comments_stores_every_comment_of_every_post(settings
                       with_comments=True, credential=REDDIT_CREDENTIAL, **FAST)
     assert job.wait(timeout=120)["state"] == "completed"
     db = store.database(settings)
-    posts = list(db["reddit_posts"].find({"_ingest.jobs": job.id}, {"name": 1, "num_comments": 1}))
+    posts = list(db["reddit_posts"].find(store.job_records_filter(db, "reddit_posts", job.id),
+                                         {"name": 1, "num_comments": 1}))
     assert len(posts) == 5
     for post in posts:
         assert db["reddit_comments"].count_documents({"link_id": post["name"]}) == post["num_comments"]
@@ -226,7 +227,8 @@ def test_hacker_news_comments_are_followed_to_the_given_depth(settings, sandbox)
     job = ingest.pull("hackernews", base_url=settings.sandbox_url + "/hn", list="top", limit=5,
                       comment_depth=2, **FAST)
     assert job.wait(timeout=120)["state"] == "completed"
-    items = {item["id"]: item for item in store.database(settings)["hn_items"].find({"_ingest.jobs": job.id})}
+    db = store.database(settings)
+    items = {item["id"]: item for item in db["hn_items"].find(store.job_records_filter(db, "hn_items", job.id))}
     stories = [item for item in items.values() if item.get("type") == "story"]
     comments = [item for item in items.values() if item.get("type") == "comment"]
     assert len(stories) == 5 and comments
@@ -235,3 +237,20 @@ def test_hacker_news_comments_are_followed_to_the_given_depth(settings, sandbox)
         assert parent.get("type") == "story" or items[parent["parent"]].get("type") == "story", "deeper than 2"
     for story in stories:
         assert all(kid in items for kid in story.get("kids", [])), "a first-level comment is missing"
+
+
+def test_records_seen_again_unchanged_are_not_rewritten_and_belong_to_both_jobs(settings, sandbox):
+    base_url = settings.sandbox_url + "/mastodon"
+    first = ingest.pull("mastodon", base_url=base_url, tag="music", limit=40, **FAST)
+    assert first.wait(timeout=60)["state"] == "completed"
+    ids = sorted(first.record_ids("mastodon_statuses"))
+    db = store.database(settings)
+    before = {d["_id"]: d["_ingest"] for d in db["mastodon_statuses"].find({"_id": {"$in": ids}}, {"_ingest": 1})}
+    again = first.replay()
+    status = again.wait(timeout=60)
+    assert status["state"] == "completed" and status["counts"]["new_records"] == 0
+    assert len(ids) == 40 and sorted(again.record_ids("mastodon_statuses")) == ids
+    after = {d["_id"]: d["_ingest"] for d in db["mastodon_statuses"].find({"_id": {"$in": ids}}, {"_ingest": 1})}
+    assert after == before, "an unchanged record was written again"
+    assert db[store.SIGHTINGS].count_documents({"job": again.id}) == 40
+    assert sorted(again.frame(columns=["_id"])["_id"]) == ids
