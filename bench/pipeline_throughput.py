@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+import redis
 import requests
 from pymongo.errors import PyMongoError
 
@@ -47,6 +48,8 @@ import ingest  # noqa: E402
 from ingest import credentials, store  # noqa: E402
 from ingest.broker import make_celery  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
+from ingest.tally import RedisTally  # noqa: E402
+from ingest.tree import Tree  # noqa: E402
 
 from stack_cpu import CpuReading, stack_pids  # noqa: E402
 from throughput_report import Run, conclusion, print_table, speedup  # noqa: E402
@@ -191,23 +194,26 @@ def run_baseline(workload: list[Listing], truths: list[list[str]], sandbox: Sand
                problems=problems), pages_per_listing
 
 
-def wait_for_all(database, job_ids: list[str], deadline: float) -> bool:
-    """True once none of the jobs is running; False at the deadline. One cheap query a poll, so
-    that watching does not load the store it measures."""
+def wait_for_all(database, tree: Tree, job_ids: list[str], deadline: float) -> bool:
+    """True once none of the jobs is running; False at the deadline. Polls the jobs' tallies in
+    Redis, and the store only once they show no live node, so that watching does not load the
+    store it measures (on FerretDB a filtered count decodes every job document)."""
     while True:
-        if database[store.JOBS].count_documents({"_id": {"$in": job_ids}, "state": "running"}) == 0:
+        if all(tree.tally.counts(job_id) is not None and tree.tally.counts(job_id).live == 0 for job_id in job_ids) \
+                and database[store.JOBS].count_documents({"_id": {"$in": job_ids}, "state": "running"}) == 0:
             return True
         if time.perf_counter() >= deadline:
             return False
         time.sleep(POLL_SECONDS)
 
 
-def node_totals(database, job_ids: list[str]) -> dict[str, int]:
-    totals = database[store.NODES].aggregate([
-        {"$match": {"job": {"$in": job_ids}}},
-        {"$group": {"_id": None, "records": {"$sum": "$records"}, "throttles": {"$sum": "$throttles"}}},
-    ]).to_list()
-    return totals[0] if totals else {"records": 0, "throttles": 0}
+def node_totals(tree: Tree, job_ids: list[str]) -> dict[str, int]:
+    totals = {"records": 0, "throttles": 0}
+    for job_id in job_ids:
+        counts = tree.counts(job_id).totals
+        for name in totals:
+            totals[name] += counts[name]
+    return totals
 
 
 def run_pipeline(workload: list[Listing], truths: list[list[str]], pages_per_listing: list[int],
@@ -245,7 +251,8 @@ def measure_pipeline(name: str, workload: list[Listing], truths: list[list[str]]
                                 limits=PULL_LIMITS, **listing.pull_params))
     launch_seconds = time.perf_counter() - started
     job_ids = [job.id for job in jobs]
-    complete = len(jobs) == len(workload) and wait_for_all(database, job_ids, deadline)
+    tree = Tree(database, RedisTally(redis.Redis.from_url(settings.redis_url)))
+    complete = len(jobs) == len(workload) and wait_for_all(database, tree, job_ids, deadline)
     observed = time.perf_counter() - started
     cpu_after = CpuReading.take(pids)
     calls, by_status = calls_between(counters_before, sandbox.counters())
@@ -253,7 +260,7 @@ def measure_pipeline(name: str, workload: list[Listing], truths: list[list[str]]
     pages = sum(pages_per_listing)
     cores = cpu_after.cores_since(cpu_before, observed)
     if not complete:
-        totals = node_totals(database, job_ids)
+        totals = node_totals(tree, job_ids)
         problem = (f"{layout}: unfinished after {observed:.0f} s ({RUN_DEADLINE_FACTOR:g} x the baseline's time): "
                    f"{calls} of {pages} calls made, {len(jobs)} of {len(workload)} pulls launched in "
                    f"{launch_seconds:.1f} s")
@@ -263,7 +270,7 @@ def measure_pipeline(name: str, workload: list[Listing], truths: list[list[str]]
     finished = [document["finished"] for document in database[store.JOBS].find({"_id": {"$in": job_ids}})]
     seconds = (max(finished) - started_at).total_seconds()
     stored = stored_ids_by_job(database, {listing.collection for listing in workload})
-    totals = node_totals(database, job_ids)
+    totals = node_totals(tree, job_ids)
     problems = []
     wrong = 0
     for truth, listing_pages, job in zip(truths, pages_per_listing, jobs):

@@ -24,17 +24,17 @@ def complete_job(db: Database, tree: Tree, job_id: str) -> JobState | None:
     if job is None:
         return None
     if final is JobState.COMPLETED:
-        commit_watermark(db, job)
+        commit_watermark(db, job, tree.watermarks(job_id))
     return final
 
 
-def commit_watermark(db: Database, job: dict) -> None:
+def commit_watermark(db: Database, job: dict, watermarks: list[dict]) -> None:
     """Fold the watermarks of the job's pages into the one stored for its query, so only
     complete pulls move it."""
     connector = connectors.get(job["source"]).for_spec(job["spec"])
     merged = None
-    for node in db[store.NODES].find({"job": job["_id"], "watermark": {"$ne": None}}, {"watermark": 1}):
-        merged = connector.merge_watermarks(merged, node["watermark"])
+    for watermark in watermarks:
+        merged = connector.merge_watermarks(merged, watermark)
     if merged is None:
         return
     key = f"{connector.name}:{connector.query_key(job['spec'])}"

@@ -148,6 +148,8 @@ class Tree:
             "calls": node.get("calls", 0) + calls, "records": records, "new_records": new_records,
             "watermark": watermark, "error": error, "started": node.get("started"), "finished": now_utc(),
         }})
+        if watermark is not None:
+            self.tally.note_watermark(job_id, watermark)
         move = self._move(job_id, node["_id"], state, None, calls=calls,
                           totals={"records": records, "new_records": new_records})
         if error is not None:
@@ -196,6 +198,14 @@ class Tree:
     def has_failures(self, job_id: str) -> bool:
         return self.counts(job_id).by_state[NodeState.FAILED.value] > 0
 
+    def watermarks(self, job_id: str) -> list[dict]:
+        """The watermarks of the job's finished pages (from the tally; from the store when the
+        tally has no record of the job)."""
+        if self.tally.exists(job_id):
+            return self.tally.watermarks(job_id)
+        return [node["watermark"] for node in
+                self.db[NODES].find({"job": job_id, "watermark": {"$ne": None}}, {"watermark": 1})]
+
     def recent_errors(self, job_id: str, count: int = 20) -> list[dict]:
         return self.tally.recent_errors(job_id, count)
 
@@ -208,9 +218,13 @@ class Tree:
         data). A node whose document is not terminal is live: its message is still queued, or it
         is redelivered. Answers how many nodes were loaded."""
         projection = {"kind": 1, "depth": 1, "state": 1, "attempts": 1, "calls": 1, "throttles": 1,
-                      **dict.fromkeys(COUNTED_FIELDS, 1)}
+                      "watermark": 1, **dict.fromkeys(COUNTED_FIELDS, 1)}
         nodes = list(self.db[NODES].find({"job": job_id}, projection))
         loaded = self.tally.add(job_id, [_tally_node(node) for node in nodes])
+        if loaded == len(nodes):
+            for node in nodes:
+                if node.get("watermark") is not None:
+                    self.tally.note_watermark(job_id, node["watermark"])
         if loaded == len(nodes) and nodes:
             totals = {name: sum(node.get(name) or 0 for node in nodes) for name in COUNTED_FIELDS}
             self.tally.client.hset(self.tally.keys(job_id)[1],

@@ -10,6 +10,7 @@ Keys, under a prefix (default ``ingest:tally``):
     <prefix>:<job>:counts   hash: nodes, state:<state>, group:<kind>|<depth>|<state>,
                             total:<counter>, changed (server time of the last step)
     <prefix>:<job>:errors   list: the latest node errors, newest first, as JSON
+    <prefix>:<job>:watermarks  list: the pages' watermarks, as JSON, until the job completes
     <prefix>:<job>:rate     hash: server unix second -> calls counted by the steps in it
 
 Every key expires `ttl` seconds after the job's last step; a job's tally that is gone (expiry,
@@ -151,6 +152,20 @@ class RedisTally:
         state, depth, attempts, _throttles, _calls, kind = _text(value).split("|", 5)
         return TallyNode(node_id, state, int(depth), kind, int(attempts))
 
+    def watermarks_key(self, job_id: str) -> str:
+        return f"{self.prefix}:{job_id}:watermarks"
+
+    def note_watermark(self, job_id: str, watermark: dict) -> None:
+        """Keep a page's watermark until the job completes and folds them into one."""
+        key = self.watermarks_key(job_id)
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.rpush(key, json.dumps(watermark, default=str))
+            pipe.expire(key, self.ttl)
+            pipe.execute()
+
+    def watermarks(self, job_id: str) -> list[dict]:
+        return [json.loads(item) for item in self.client.lrange(self.watermarks_key(job_id), 0, -1)]
+
     def note_error(self, job_id: str, entry: dict) -> None:
         key = self.errors_key(job_id)
         with self.client.pipeline(transaction=True) as pipe:
@@ -180,4 +195,5 @@ class RedisTally:
         return points
 
     def forget(self, job_id: str) -> None:
-        self.client.delete(*self.keys(job_id), self.errors_key(job_id), self.rate_key(job_id))
+        self.client.delete(*self.keys(job_id), self.errors_key(job_id), self.rate_key(job_id),
+                           self.watermarks_key(job_id))

@@ -1,0 +1,3 @@
+"""Notebook runs against the running stack (see tests/running_stack.py)."""
+
+from tests.running_stack import settings  # noqa: F401  (fixture)
