@@ -17,10 +17,11 @@ def complete_job(db: Database, tree: Tree, job_id: str) -> JobState | None:
     """Mark a running job completed (with errors, when a node failed); answers the state it
     was given, or None when it was not running."""
     final = JobState.COMPLETED_WITH_ERRORS if tree.has_failures(job_id) else JobState.COMPLETED
-    job = db[store.JOBS].find_one_and_update(
-        {"_id": job_id, "state": JobState.RUNNING.value},
-        {"$set": {"state": final.value, "finished": now_utc()}},
-    )
+    with store.writing(db):
+        job = db[store.JOBS].find_one_and_update(
+            {"_id": job_id, "state": JobState.RUNNING.value},
+            {"$set": {"state": final.value, "finished": now_utc()}},
+        )
     if job is None:
         return None
     if final is JobState.COMPLETED:

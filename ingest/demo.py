@@ -1,7 +1,8 @@
 """`ingest demo`: the main job on the local stack, end to end, saying what ran where.
 
 One probe task shows the path (RabbitMQ, a worker, Redis, the document store); then one pull
-per source against the sandbox, all at once, under the sources' published rate limits.
+per source against the sandbox, all at once, under the sources' published rate limits; then
+the quickstart notebook, executed headless, with the path of the executed copy.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from ingest import credentials, store
 from ingest.broker import DEFAULT_QUEUE, make_celery
 from ingest.errors import StackError
 from ingest.jobs import Job, pull
-from ingest.settings import Settings, mask_url
+from ingest.settings import PROJECT_ROOT, Settings, mask_url
 
 DEMO_TOKEN_NAME = "sandbox-demo"
+QUICKSTART = "01_quickstart.ipynb"
 
 
 def demo_pulls(sandbox_url: str) -> dict[str, dict]:
@@ -67,5 +69,26 @@ def run(settings: Settings, timeout: float = 300.0) -> int:
     print(f"records are in {database.name} at {mask_url(settings.mongo_url)}: "
           + ", ".join(f"{name} {database[name].estimated_document_count()}"
                       for name in ("mastodon_statuses", "reddit_posts", "hn_items", "bsky_posts", "rest_github_issues")))
+    failures += not _run_quickstart(settings)
     print(f"all done in {time.perf_counter() - started:.1f} s; the stack keeps running (`ingest down` stops it)")
+    print("open the notebooks with: .venv/bin/jupyter lab notebooks/")
     return 1 if failures else 0
+
+
+def _run_quickstart(settings: Settings) -> bool:
+    """The quickstart notebook, executed headless against this stack; answers whether it ran
+    without an error."""
+    import papermill
+
+    notebook = PROJECT_ROOT / "notebooks" / QUICKSTART
+    executed = settings.data_dir / "notebooks" / QUICKSTART
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    try:
+        papermill.execute_notebook(str(notebook), str(executed), kernel_name="python3", cwd=str(notebook.parent),
+                                   progress_bar=False, execution_timeout=600)
+    except papermill.PapermillExecutionError as error:
+        print(f"quickstart: failed in cell {error.exec_count}: {error.ename}: {error.evalue}; see {executed}")
+        return False
+    print(f"quickstart: executed headless in {time.perf_counter() - started:.1f} s: {executed}")
+    return True

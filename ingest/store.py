@@ -6,6 +6,8 @@ Records keep the API's payload as it was sent (keys escaped reversibly, see `esc
 
 from __future__ import annotations
 
+import threading
+from contextlib import nullcontext
 from datetime import datetime
 from functools import lru_cache
 from typing import Iterable
@@ -84,6 +86,16 @@ def statements_per_update(db: Database) -> int:
     return _statements_per_update[key]
 
 
+_one_writer = threading.Lock()
+
+
+def writing(db: Database):
+    """Held around every write of the pipeline: on FerretDB v1 with SQLite, one writer at a time
+    for this process (SQLite admits one writer; the others sleep in its busy handler, up to
+    100 ms a try, and may still fail with SQLITE_BUSY), on MongoDB nothing."""
+    return _one_writer if statements_per_update(db) == FERRETDB_BATCH_STATEMENTS else nullcontext()
+
+
 class StoreWriteError(RuntimeError):
     """The document store refused a write for a reason other than a concurrent insert."""
 
@@ -110,7 +122,8 @@ def _insert_new(db: Database, collection: str, documents: list[dict]) -> tuple[i
     present: list[int] = []
     offset = 0
     for batch in _batches(documents, MONGODB_BATCH_STATEMENTS):
-        reply = db.command("insert", collection, documents=batch, ordered=False)
+        with writing(db):
+            reply = db.command("insert", collection, documents=batch, ordered=False)
         inserted += reply.get("n", 0)
         for error in reply.get("writeErrors", []):
             if error.get("code") != DUPLICATE_KEY:
@@ -127,7 +140,8 @@ def _update_present(db: Database, collection: str, updates: list[dict]) -> None:
     for _ in range(UPSERT_ATTEMPTS):
         retry: list[dict] = []
         for batch in _batches(pending, statements_per_update(db)):
-            reply = db.command("update", collection, updates=batch, ordered=False)
+            with writing(db):
+                reply = db.command("update", collection, updates=batch, ordered=False)
             for error in reply.get("writeErrors", []):
                 if error.get("code") != DUPLICATE_KEY:
                     raise StoreWriteError(f"{db.name}.{collection}: {error.get('errmsg', error)}")
@@ -163,8 +177,16 @@ def upsert_records(
                      for key, record in by_key.items() if key not in unchanged]
         inserted, present = _insert_new(db, collection, documents)
         new += inserted
-        if present:
-            _update_present(db, collection, [_refresh(documents[index], job_id, fetched) for index in present])
+        stored_before = [documents[index] for index in present]
+        if stored_before and digests:
+            # Another page with the same record may have stored it meanwhile (a post in a
+            # subreddit's new and hot listings, fetched at once): unchanged, it is only seen.
+            seen = digests.unchanged(db.name, collection, {d["_id"]: digest_of[d["_id"]] for d in stored_before})
+            if seen:
+                _note_sightings(db, collection, sorted(seen), job_id, fetched)
+                stored_before = [d for d in stored_before if d["_id"] not in seen]
+        if stored_before:
+            _update_present(db, collection, [_refresh(document, job_id, fetched) for document in stored_before])
         if digests:
             digests.remember(db.name, collection, {d["_id"]: digest_of[d["_id"]] for d in documents})
     return new

@@ -19,7 +19,7 @@ from typing import Any
 from pymongo.database import Database
 
 from ingest.connectors.base import Request
-from ingest.store import NODES
+from ingest.store import NODES, writing
 from ingest.tally import Counts, RedisTally, TallyNode
 
 
@@ -105,7 +105,8 @@ class Tree:
         if not requests:
             return []
         nodes = [new_node(job_id, request, parent) for request in requests]
-        self.db[NODES].insert_many(nodes, ordered=True)
+        with writing(self.db):
+            self.db[NODES].insert_many(nodes, ordered=True)
         if parent is not None:
             self._ensure_tally(job_id)
         self.tally.add(job_id, [_tally_node(node) for node in nodes])
@@ -132,22 +133,23 @@ class Tree:
         self._move(job_id, node_id, NodeState.WAITING, [NodeState.RUNNING], attempts=-1, throttles=1, calls=calls)
 
     def retrying(self, job_id: str, node: dict, error: dict, calls: int) -> None:
-        self.db[NODES].update_one({"_id": node["_id"]}, {"$set": {
-            "state": NodeState.RETRYING.value, "error": error, "attempts": node["attempts"],
-            "calls": node.get("calls", 0) + calls, "throttles": node.get("throttles", 0),
-        }, "$inc": {"retries": 1}})
+        with writing(self.db):
+            self._retrying_document(node, error, calls)
         self._move(job_id, node["_id"], NodeState.RETRYING, [NodeState.RUNNING], calls=calls,
                    totals={"retries": 1})
         self.tally.note_error(job_id, {**error, "node": node["_id"], "node_kind": node.get("kind"), "at": now_utc()})
 
+    def _retrying_document(self, node: dict, error: dict, calls: int) -> None:
+        self.db[NODES].update_one({"_id": node["_id"]}, {"$set": {
+            "state": NodeState.RETRYING.value, "error": error, "attempts": node["attempts"],
+            "calls": node.get("calls", 0) + calls, "throttles": node.get("throttles", 0),
+        }, "$inc": {"retries": 1}})
+
     def finish(self, job_id: str, node: dict, state: NodeState, *, calls: int = 0, records: int = 0,
                new_records: int = 0, watermark: Any = None, error: dict | None = None) -> bool:
         """Record a node's outcome; answers whether it was the job's last live node."""
-        self.db[NODES].update_one({"_id": node["_id"]}, {"$set": {
-            "state": state.value, "attempts": node.get("attempts", 0), "throttles": node.get("throttles", 0),
-            "calls": node.get("calls", 0) + calls, "records": records, "new_records": new_records,
-            "watermark": watermark, "error": error, "started": node.get("started"), "finished": now_utc(),
-        }})
+        with writing(self.db):
+            self._outcome_document(node, state, calls, records, new_records, watermark, error)
         if watermark is not None:
             self.tally.note_watermark(job_id, watermark)
         move = self._move(job_id, node["_id"], state, None, calls=calls,
@@ -155,6 +157,14 @@ class Tree:
         if error is not None:
             self.tally.note_error(job_id, {**error, "node": node["_id"], "node_kind": node.get("kind"), "at": now_utc()})
         return move.moved and move.live == 0
+
+    def _outcome_document(self, node: dict, state: NodeState, calls: int, records: int, new_records: int,
+                          watermark: Any, error: dict | None) -> None:
+        self.db[NODES].update_one({"_id": node["_id"]}, {"$set": {
+            "state": state.value, "attempts": node.get("attempts", 0), "throttles": node.get("throttles", 0),
+            "calls": node.get("calls", 0) + calls, "records": records, "new_records": new_records,
+            "watermark": watermark, "error": error, "started": node.get("started"), "finished": now_utc(),
+        }})
 
     def requeue(self, job_id: str, node_ids: list[str], allowed: list[NodeState]) -> list[str]:
         """Nodes in one of the `allowed` states, queued again with their attempts reset; answers

@@ -16,7 +16,7 @@ rm -rf "$INGEST_DATA_DIR"
 trap '"$INGEST" down >/dev/null 2>&1' EXIT INT TERM
 
 echo "test: starting a stack of its own in $INGEST_DATA_DIR (ports $INGEST_PORT_BASE+)"
-if ! "$INGEST" up --sandbox; then
+if ! "$INGEST" up --sandbox --flower; then
   echo "test: the test stack did not come up; see the message above" >&2
   exit 1
 fi

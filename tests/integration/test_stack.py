@@ -14,6 +14,7 @@ import uuid
 import pymongo
 import pytest
 import redis
+import requests
 from amqp.exceptions import PreconditionFailed
 from kombu import Connection, Exchange, Producer
 
@@ -131,3 +132,18 @@ def test_status_json_reports_every_part_healthy(settings):
         part = report["parts"][name]
         assert part["state"] == "running" and part["healthy"] is True and part["pid"] > 0
     assert report["parts"]["redis"]["url"] == settings.redis_url
+
+
+def test_flower_lists_the_worker(settings):
+    """`make test` starts the stack with --flower; workers send events, so Flower sees them."""
+    deadline = time.monotonic() + 60.0
+    page = ""
+    while time.monotonic() < deadline:
+        try:
+            page = requests.get(f"{settings.flower_url}/workers", timeout=5).text
+        except requests.RequestException:
+            page = ""
+        if "ingest-worker1@" in page:
+            return
+        time.sleep(1.0)
+    raise AssertionError(f"Flower at {settings.flower_url} does not list ingest-worker1: {page[:300]!r}")
