@@ -34,14 +34,47 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
 
     parts = stack.status(settings)
     healthy = all(part.healthy for part in parts.values())
+    limits = _limits(settings) if parts.get("redis") is not None and parts["redis"].healthy else {}
     if args.json:
-        print(json.dumps({"healthy": healthy, "parts": {n: p.as_dict() for n, p in parts.items()}}, indent=2))
+        print(json.dumps({"healthy": healthy, "parts": {n: p.as_dict() for n, p in parts.items()},
+                          "limits": limits}, indent=2, default=str))
     else:
         for part in parts.values():
             mark = "ok " if part.healthy else "-- "
             pid = part.pid if part.pid else "-"
             print(f"{mark}{part.name:<16} {part.state.value:<9} pid {pid!s:<8} {part.url}  {part.detail}")
+        if limits:
+            print("\nrate limits (shared by every worker)")
+            for line in limit_lines(limits):
+                print("  " + line)
     return 0 if healthy else 1
+
+
+def _limits(settings: Settings) -> dict:
+    """The limiter's state per source and host, from Redis; empty when it cannot be read."""
+    import redis
+
+    from ingest.limits import Limiter
+
+    try:
+        return Limiter(redis.Redis.from_url(settings.redis_url, socket_timeout=3.0)).snapshot()
+    except redis.RedisError:
+        return {}
+
+
+def limit_lines(limits: dict) -> list[str]:
+    """One line per source and host: mode, current rate, limit, remaining, reset, throttles."""
+    def figure(value, unit: str = "") -> str:
+        return "-" if value is None else (f"{value:.2f}{unit}" if isinstance(value, float) else f"{value}{unit}")
+
+    lines = [f"{'source':<11} {'host':<24} {'mode':<9} {'rate/s':>7} {'limit':>6} {'remaining':>9} "
+             f"{'reset s':>8} {'throttles':>9} {'granted':>8} {'denied':>7}"]
+    for source, hosts in sorted(limits.items()):
+        for host, entry in sorted(hosts.items()):
+            lines.append(f"{source:<11} {host[:24]:<24} {entry['mode']:<9} {figure(entry['rate']):>7} "
+                         f"{figure(entry['limit']):>6} {figure(entry['remaining']):>9} {figure(entry['reset']):>8} "
+                         f"{entry['throttles']:>9} {entry['granted']:>8} {entry['denied']:>7}")
+    return lines
 
 
 def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
