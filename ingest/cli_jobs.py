@@ -55,12 +55,16 @@ def progress_line(snapshot) -> str:
 def _pull(settings: Settings, args: argparse.Namespace) -> int:
     import ingest
 
-    job = ingest.pull(args.source, settings=settings, **parse_params(args.params))
+    params = parse_params(args.params)
+    # Options of the command itself may come after the source's parameters.
+    no_wait = bool(params.pop("no_wait", args.no_wait))
+    timeout = params.pop("timeout", args.timeout)
+    job = ingest.pull(args.source, settings=settings, **params)
     print(f"job {job.id}", file=sys.stderr)
-    if args.no_wait:
+    if no_wait:
         print(job.id)
         return 0
-    return _follow(job, args.timeout)
+    return _follow(job, None if timeout is None else float(timeout))
 
 
 def _follow(job, timeout: float | None) -> int:
