@@ -1,0 +1,97 @@
+"""Isolation: a throttled source does not slow another source down.
+
+A Hacker News pull (300 items, one call each, 50 ms a call, its limit far away) runs alone,
+then again beside a Mastodon pull with every status's context (hundreds of tasks) held by its
+limit to 5 calls a second, so that most of its tasks wait on the limiter the whole time. Baseline, measured in the same run: the Hacker News
+pull alone. Target: beside the throttled pull, Hacker News keeps at least 90 % of its alone
+throughput. One worker process with 8 threads; a warm-up pull first, so every measured pull
+finds the same records stored. The stack is its own (ports from 20600, data in
+data/bench-isolation) and is stopped at the end.
+
+Run: `.venv/bin/python bench/limits_isolation.py [--rounds 2]`; about three minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data" / "bench-isolation"
+ENV = {**{key: value for key, value in os.environ.items() if not key.startswith("INGEST_")},
+       "INGEST_DATA_DIR": str(DATA), "INGEST_PORT_BASE": "20600", "INGEST_WORKER_CONCURRENCY": "8"}
+SCENARIO = {"limit_scale": 100, "apis": {"*": {"latency": {"fixed": 0.05}}}}
+OPEN = {"requests": 10_000, "window": 1.0}
+THROTTLED = {"requests": 5, "window": 1.0}
+HN_ITEMS = 300
+
+
+def ingest_command(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "ingest", *args], env=ENV, check=True, stdout=subprocess.DEVNULL,
+                   timeout=300)
+
+
+def hacker_news_seconds(ingest, settings) -> float:
+    started = time.perf_counter()
+    job = ingest.pull("hackernews", base_url=settings.sandbox_url + "/hn", list="new", limit=HN_ITEMS,
+                      settings=settings, limits=OPEN)
+    status = job.wait(timeout=600, poll=0.05)
+    if status["state"] != "completed":
+        raise SystemExit(f"the Hacker News pull ended {status['state']}: {status['counts']}")
+    return time.perf_counter() - started
+
+
+def measure(rounds: int) -> None:
+    os.environ.update(ENV)
+    sys.path.insert(0, str(ROOT))
+    import requests
+
+    import ingest
+    from ingest.settings import Settings
+
+    settings = Settings.from_env()
+    requests.put(f"{settings.sandbox_url}/_admin/scenario", json=SCENARIO, timeout=10).raise_for_status()
+    hacker_news_seconds(ingest, settings)
+    alone, beside, mastodon_calls, throttles = [], [], [], []
+    for _ in range(rounds):
+        alone.append(hacker_news_seconds(ingest, settings))
+        throttled = ingest.pull("mastodon", base_url=settings.sandbox_url + "/mastodon", tag="python", limit=2000,
+                                with_context=True, settings=settings, limits=THROTTLED)
+        time.sleep(2.0)
+        beside.append(hacker_news_seconds(ingest, settings))
+        snapshot = throttled.status()
+        mastodon_calls.append(snapshot["counts"]["calls"])
+        throttled.cancel()
+        throttles.append(snapshot["counts"]["throttles"])
+        if snapshot["counts"]["throttles"] < 50:
+            raise SystemExit("the Mastodon pull was not held by its limit; the run shows nothing")
+    alone_rate = HN_ITEMS / statistics.median(alone)
+    beside_rate = HN_ITEMS / statistics.median(beside)
+    print(f"Hacker News alone:                {alone_rate:7.1f} items/s  (runs: {', '.join(f'{s:.2f} s' for s in alone)})")
+    print(f"beside a throttled Mastodon pull: {beside_rate:7.1f} items/s  (runs: {', '.join(f'{s:.2f} s' for s in beside)})")
+    print(f"ratio {beside_rate / alone_rate:.2f} of alone (target >= 0.90); the Mastodon pull made "
+          f"{', '.join(map(str, mastodon_calls))} calls meanwhile, at most {THROTTLED['requests']} a second, "
+          f"and was refused a permit {', '.join(map(str, throttles))} times")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    shutil.rmtree(DATA, ignore_errors=True)
+    try:
+        ingest_command("up", "--sandbox")
+        measure(args.rounds)
+    finally:
+        ingest_command("down")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
