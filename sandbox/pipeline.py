@@ -101,6 +101,7 @@ class Pipeline:
     async def handle(self, request: Request, route: RouteSpec, label: str) -> Response:
         state = self.state
         counters = state.counters
+        arrived = state.clock.wall()
         counters.begin(state.clock.monotonic())
         token = self.spec.token(request)
         credential = credential_hash(token) if token else None
@@ -117,7 +118,7 @@ class Pipeline:
             return Response(response.body, response.status, headers)
         finally:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            counters.end(self.spec.name, label, outcome, credential, target=target, at=state.clock.wall())
+            counters.end(self.spec.name, label, outcome, credential, target=target, at=arrived)
 
     async def _respond(self, request: Request, route: RouteSpec, token: str | None,
                        credential: str | None) -> ApiResponse | str:

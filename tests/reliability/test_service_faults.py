@@ -1,0 +1,125 @@
+"""Parts of the stack die in the middle of a job: the worker (SIGKILL, several times), RabbitMQ,
+Redis (with and without its data) and the document store. Each job still completes with every
+record of the sandbox's ground truth stored exactly once and no node left live."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+
+import ingest
+from tests.reliability.support import FAST, HN_TOP, WORKER, report
+
+pytestmark = pytest.mark.stack
+
+MASTODON_TAG = "/mastodon/api/v1/timelines/tag/{tag}"
+
+
+def _hn_pull(stack, limit: int, latency: float):
+    stack.sandbox.scenario({"apis": {"hn": {"latency": {"fixed": latency}}}})
+    job = ingest.pull("hackernews", base_url=stack.settings.sandbox_url + "/hn", list="top", limit=limit,
+                      settings=stack.settings, **FAST)
+    return job, stack.sandbox.truth(HN_TOP)[:limit]
+
+
+def _mastodon_expected(stack, tag: str, limit: int) -> list[str]:
+    host = stack.settings.sandbox_url.split("://", 1)[1]
+    return [f"{host}:{item}" for item in stack.sandbox.truth(MASTODON_TAG.format(tag=tag))[:limit]]
+
+
+def _running(status: dict) -> bool:
+    return status["state"] == "running"
+
+
+def test_a_worker_killed_mid_job_several_times_loses_and_duplicates_nothing(healthy_stack):
+    stack = healthy_stack
+    job, expected = _hn_pull(stack, limit=150, latency=0.15)
+    kills_while_running = 0
+    for _ in range(3):
+        stack.wait_until(job, lambda s: s["counts"]["calls"] >= 5 or not _running(s), what="calls under way")
+        if _running(job.status()):
+            kills_while_running += 1
+        before = stack.kill_worker()
+        stack.wait_worker_answers()
+        assert stack.pid(WORKER) != before, "supervisord did not start a new worker"
+        time.sleep(1.0)
+    assert kills_while_running >= 2, "the job ended before the worker could be killed mid-job"
+    status = stack.wait(job, timeout=180)
+    outcome = stack.assert_exact(job, status, "hn_items", expected)
+    report("test_a_worker_killed_mid_job_several_times_loses_and_duplicates_nothing",
+           "worker SIGKILL x3", outcome, f"{kills_while_running} kills mid-job, job completed")
+
+
+def test_rabbitmq_restarted_mid_job_loses_no_message(healthy_stack):
+    stack = healthy_stack
+    job, expected = _hn_pull(stack, limit=120, latency=0.2)
+    stack.wait_until(job, lambda s: s["counts"]["calls"] >= 10, what="calls under way")
+    stack.stop("rabbitmq")
+    assert _running(job.status()), "the job ended before the broker went down"
+    time.sleep(1.0)
+    stack.start("rabbitmq")
+    status = stack.wait(job, timeout=240)
+    outcome = stack.assert_exact(job, status, "hn_items", expected)
+    report("test_rabbitmq_restarted_mid_job_loses_no_message", "RabbitMQ stop/start", outcome,
+           "queued and unacknowledged messages survived, job completed")
+
+
+def _limited_mastodon_pull(stack, tag: str, requests_per_window: int, window: float, limit: int):
+    stack.sandbox.scenario({"apis": {"mastodon": {
+        "rate_limits": [{"limit": requests_per_window, "window": window, "scope": "ip"}]}}})
+    job = ingest.pull("mastodon", base_url=stack.settings.sandbox_url + "/mastodon", tag=tag, limit=limit,
+                      limits={"requests": requests_per_window, "window": window}, settings=stack.settings)
+    return job, _mastodon_expected(stack, tag, limit)
+
+
+def _most_calls_in_any_window(calls: list[dict], window: float) -> int:
+    times = sorted(call["at"] for call in calls)
+    most = 0
+    for first, start in enumerate(times):
+        most = max(most, sum(1 for moment in times[first:] if moment < start + window))
+    return most
+
+
+def _assert_limit_held(stack, requests_per_window: int, window: float) -> int:
+    counters = stack.sandbox.counters()
+    assert counters["throttled"].get("mastodon", 0) == 0, "the API refused a call (429): a burst over the limit"
+    busiest = _most_calls_in_any_window(stack.sandbox.requests("mastodon"), window)
+    assert busiest <= requests_per_window, f"{busiest} calls within {window:g} s, over the limit"
+    return busiest
+
+
+@pytest.mark.parametrize("keeps_data", [True, False], ids=["with-its-data", "data-lost"])
+def test_redis_restarted_mid_job_the_limit_holds_and_the_job_completes(healthy_stack, keeps_data):
+    stack = healthy_stack
+    assert stack.redis.config_get("appendonly")["appendonly"] == "yes", "Redis must keep an append-only file"
+    tag = "rust" if keeps_data else "science"
+    job, expected = _limited_mastodon_pull(stack, tag, requests_per_window=4, window=2.0, limit=440)
+    stack.wait_until(job, lambda s: s["counts"]["calls"] >= 3, what="calls under way")
+    stack.stop("redis")
+    if not keeps_data:
+        redis_dir = stack.settings.data_dir / "redis"
+        for entry in redis_dir.iterdir():
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    time.sleep(2.0)
+    stack.start("redis")
+    status = stack.wait(job, timeout=180)
+    outcome = stack.assert_exact(job, status, "mastodon_statuses", expected)
+    busiest = _assert_limit_held(stack, 4, 2.0)
+    report(f"test_redis_restarted_mid_job_the_limit_holds_and_the_job_completes[{tag}]",
+           f"Redis stop/start ({'AOF kept' if keeps_data else 'data deleted'})", outcome,
+           f"0 x 429, busiest 2 s window {busiest}/4 calls, tally {'kept' if keeps_data else 'rebuilt from store'}")
+
+
+def test_the_document_store_restarted_mid_job_loses_nothing(healthy_stack):
+    stack = healthy_stack
+    job, expected = _hn_pull(stack, limit=120, latency=0.15)
+    stack.wait_until(job, lambda s: s["counts"]["calls"] >= 10, what="calls under way")
+    stack.stop("docstore")
+    time.sleep(2.0)
+    stack.start("docstore")
+    status = stack.wait(job, timeout=240)
+    outcome = stack.assert_exact(job, status, "hn_items", expected)
+    report("test_the_document_store_restarted_mid_job_loses_nothing", "document store stop/start", outcome,
+           "writes retried (autoretry on PyMongoError), job completed")
