@@ -2,8 +2,8 @@
 
 Its data directory (`data/reliability-stack`) and ports (from INGEST_RELIABILITY_PORT_BASE,
 default 18800) are apart from the shared test stack at 18600, so nothing done here can disturb
-the other tests. The stack starts fresh once per session with `ingest up --sandbox` and stops
-at the end. Without the servers these tests skip; with INGEST_REQUIRE_STACK=1 they fail.
+the other tests. The stack starts fresh once for this package with `ingest up --sandbox` and
+stops after its last test. Without the servers these tests skip; with INGEST_REQUIRE_STACK=1 they fail.
 """
 
 from __future__ import annotations
@@ -39,13 +39,13 @@ def _ingest(command: str, env: dict[str, str], timeout: float) -> subprocess.Com
                           capture_output=True, text=True, timeout=timeout, env=env, cwd=PROJECT_ROOT)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def canary() -> str:
     """A secret no output of the stack may ever contain."""
     return f"canary-{uuid.uuid4().hex}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(canary) -> Stack:
     env = {key: value for key, value in os.environ.items()
            if not key.startswith("INGEST_") or key in ("INGEST_FIXTURES_DIR", "INGEST_REQUIRE_STACK")
