@@ -46,6 +46,10 @@ def celery_config(settings: Settings) -> dict:
         "task_reject_on_worker_lost": True,
         "task_acks_on_failure": False,
         "worker_prefetch_multiplier": 1,
+        # After a broker reconnect Celery lowers the prefetch count, then raises it again from
+        # whichever thread acknowledges a task; under the thread pool that second AMQP user of
+        # the consumer's connection wedges it until the broker drops it for missed heartbeats.
+        "worker_enable_prefetch_count_reduction": False,
         "broker_transport_options": {"confirm_publish": True},
         "task_publish_retry": True,
         "task_publish_retry_policy": dict(PUBLISH_RETRY_POLICY),
@@ -58,6 +62,13 @@ def celery_config(settings: Settings) -> dict:
         "task_track_started": True,
         "task_ignore_result": False,
         "result_expires": 7 * 24 * 3600.0,
+        # A worker stores a task's state in Redis before and after running it; if that store
+        # raised while Redis restarts, the message would be neither acknowledged nor rejected
+        # and its node would never run again. Wait for Redis instead, up to about two minutes.
+        "result_backend_always_retry": True,
+        "result_backend_max_retries": 60,
+        "result_backend_base_sleep_between_retries_ms": 50,
+        "result_backend_max_sleep_between_retries_ms": 2000,
         "worker_send_task_events": True,
         "task_send_sent_event": True,
         "worker_hijack_root_logger": False,

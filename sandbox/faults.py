@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 from sandbox.responses import HTML_TYPE, ApiResponse
 from sandbox.scenario import ApiScenario
@@ -34,13 +35,19 @@ def outage_status(settings: ApiScenario, seconds_since_set: float) -> int | None
     return None
 
 
+_STRING_VALUE = re.compile(rb'"([A-Za-z_]+)":"')
+_KEY_FIELDS = frozenset({b"id", b"uri", b"cid", b"name", b"url", b"after", b"before", b"cursor"})
+
+
 def _with_bad_byte(body: bytes) -> bytes:
-    """A Latin-1 byte inside the first string value: still JSON in shape, no longer UTF-8."""
-    start = body.find(b'":"')
-    if start < 0:
-        return body + b" \xe9"
-    cut = start + 3
-    return body[:cut] + b"caf\xe9 " + body[cut:]
+    """A Latin-1 byte inside the first string value that is not an id, cursor or link: still
+    JSON in shape, no longer UTF-8."""
+    for match in _STRING_VALUE.finditer(body):
+        key = match.group(1)
+        if key not in _KEY_FIELDS and not key.endswith(b"_id"):
+            cut = match.end()
+            return body[:cut] + b"caf\xe9 " + body[cut:]
+    return body + b" \xe9"
 
 
 def malform(response: ApiResponse, kind: str) -> ApiResponse:

@@ -40,7 +40,8 @@ def _peek_queues(connection: Connection) -> list[bytes]:
         channel = connection.channel()
         try:
             while (message := channel.basic_get(name, no_ack=False)) is not None:
-                seen.append(message.body + repr(message.properties).encode())
+                body = message.body if isinstance(message.body, bytes) else message.body.encode("utf-8")
+                seen.append(body + repr(message.properties).encode())
         except NotFound:
             continue
         finally:
@@ -106,7 +107,7 @@ def test_a_canary_credential_appears_nowhere_but_in_its_requests(healthy_stack, 
         events = []
         channel = connection.channel()
         while (message := channel.basic_get(tap.name, no_ack=True)) is not None:
-            events.append(message.body)
+            events.append(message.body if isinstance(message.body, bytes) else message.body.encode("utf-8"))
     used = stack.sandbox.counters()["credentials"]
     assert credential_hash(canary) in used and credential_hash(file_canary) in used, "the canaries were never sent"
     assert peeked and events, "nothing was captured from the broker"

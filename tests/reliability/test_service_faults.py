@@ -35,17 +35,17 @@ def _running(status: dict) -> bool:
 
 def test_a_worker_killed_mid_job_several_times_loses_and_duplicates_nothing(healthy_stack):
     stack = healthy_stack
-    job, expected = _hn_pull(stack, limit=150, latency=0.15)
+    job, expected = _hn_pull(stack, limit=200, latency=0.3)
     kills_while_running = 0
-    for _ in range(3):
-        stack.wait_until(job, lambda s: s["counts"]["calls"] >= 5 or not _running(s), what="calls under way")
+    for kill in range(3):
+        calls = 5 + 20 * kill
+        stack.wait_until(job, lambda s: s["counts"]["calls"] >= calls or not _running(s), what="calls under way")
         if _running(job.status()):
             kills_while_running += 1
         before = stack.kill_worker()
         stack.wait_worker_answers()
         assert stack.pid(WORKER) != before, "supervisord did not start a new worker"
-        time.sleep(1.0)
-    assert kills_while_running >= 2, "the job ended before the worker could be killed mid-job"
+    assert kills_while_running == 3, "the job ended before the worker could be killed three times mid-job"
     status = stack.wait(job, timeout=180)
     outcome = stack.assert_exact(job, status, "hn_items", expected)
     report("test_a_worker_killed_mid_job_several_times_loses_and_duplicates_nothing",
