@@ -19,7 +19,7 @@ from tests.reliability.support import FAST, HN_TOP, report
 
 pytestmark = pytest.mark.stack
 
-BACKOFF_SLACK = 1.5  # seconds of queueing and pipeline time on top of a computed backoff
+BACKOFF_SLACK = 3.0  # seconds of queueing and pipeline time on top of a computed backoff
 
 
 def _mastodon(stack, tag: str, limit: int):
