@@ -88,6 +88,9 @@ class StoreWriteError(RuntimeError):
 # A record the client cannot encode or the server will not keep (over 16 MiB, nested too
 # deeply, a lone surrogate or NUL in a key): refused alone, the rest of its page is stored.
 UNSTORABLE = (bson.errors.InvalidDocument, ValueError)
+# Server codes that mean "this document, never": bad value, parse failure, nesting too deep,
+# invalid BSON, `$` field name, object too large. Any other write error may pass and is retried.
+UNSTORABLE_CODES = frozenset({2, 9, 15, 22, 52, 10334, 17419})
 REASON_MAX = 300
 
 
@@ -138,8 +141,17 @@ def _insert_batch(db: Database, collection: str, batch: list[dict]) -> tuple[int
         if error.get("code") == DUPLICATE_KEY:
             present.append(error["index"])
         else:
-            refused.append((error["index"], _reason(str(error.get("errmsg", error)))))
+            refused.append((error["index"], _refusal(db, collection, error)))
     return reply.get("n", 0), present, refused
+
+
+def _refusal(db: Database, collection: str, error: dict) -> str:
+    """The reason a write error refuses its document for good; OperationFailure (retried with
+    the task) for one that may pass."""
+    message = str(error.get("errmsg", error))
+    if error.get("code") not in UNSTORABLE_CODES:
+        raise OperationFailure(f"{db.name}.{collection}: {message}", code=error.get("code"))
+    return _reason(message)
 
 
 def _insert_new(db: Database, collection: str, documents: list[dict]) -> tuple[int, list[int], list[tuple[int, str]]]:
@@ -174,7 +186,7 @@ def _update_present(db: Database, collection: str, updates: list[dict]) -> list[
                 continue
             for error in reply.get("writeErrors", []):
                 if error.get("code") != DUPLICATE_KEY:
-                    refused.append((str(batch[error["index"]]["q"]["_id"]), _reason(str(error.get("errmsg", error)))))
+                    refused.append((str(batch[error["index"]]["q"]["_id"]), _refusal(db, collection, error)))
                 else:
                     retry.append(batch[error["index"]])
         if not retry:
