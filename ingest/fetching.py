@@ -208,13 +208,16 @@ class Driver:
         return outcome
 
     def _close_job(self, job_id: str) -> None:
+        """End a running job. Its watermark is committed first, so that a pull started as soon
+        as the job reads as completed resumes from it."""
+        job = self.db[store.JOBS].find_one({"_id": job_id, "state": JobState.RUNNING.value})
+        if job is None:
+            return
         final = JobState.COMPLETED_WITH_ERRORS if self.tree.has_failures(job_id) else JobState.COMPLETED
-        job = self.db[store.JOBS].find_one_and_update(
-            {"_id": job_id, "state": JobState.RUNNING.value},
-            {"$set": {"state": final.value, "finished": now_utc()}},
-        )
-        if job is not None and final is JobState.COMPLETED:
+        if final is JobState.COMPLETED:
             self._commit_watermark(job)
+        self.db[store.JOBS].update_one({"_id": job_id, "state": JobState.RUNNING.value},
+                                       {"$set": {"state": final.value, "finished": now_utc()}})
 
     def _close_job_if_idle(self, job_id: str) -> None:
         """A worker lost between ending the job's last node and ending the job leaves the job
