@@ -3,6 +3,12 @@
 RabbitMQ carries the messages, Redis keeps the results. Messages are JSON only: a message in
 any other format (pickle above all) is refused by the worker. One durable queue per source
 family keeps a throttled API from starving the others.
+
+Nothing is lost on the way: messages are persistent, every publish waits for the broker's
+confirm and is retried across a broker restart, and a task is acknowledged only after it ran.
+A message no worker can run (undecodable, unknown task, refused content, a task that failed
+for good) is rejected into the durable dead-letter queue `ingest.dead`, where it stays to be
+inspected, instead of being dropped or redelivered for ever.
 """
 
 from __future__ import annotations
@@ -17,6 +23,15 @@ SOURCE_QUEUES = ("ingest.mastodon", "ingest.reddit", "ingest.hackernews", "inges
 ALL_QUEUES = (DEFAULT_QUEUE, *SOURCE_QUEUES)
 
 TASK_EXCHANGE = Exchange("ingest", type="direct", durable=True)
+DEAD_LETTER_EXCHANGE = Exchange("ingest.dead", type="fanout", durable=True)
+DEAD_LETTER_QUEUE = Queue("ingest.dead", DEAD_LETTER_EXCHANGE, durable=True)
+TASK_QUEUE_ARGUMENTS = {"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE.name}
+# Long enough to ride out a broker restart: about a minute of attempts, 2 s apart at most.
+PUBLISH_RETRY_POLICY = {"max_retries": 30, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 2.0}
+
+
+def task_queue(name: str) -> Queue:
+    return Queue(name, TASK_EXCHANGE, routing_key=name, durable=True, queue_arguments=dict(TASK_QUEUE_ARGUMENTS))
 
 
 def celery_config(settings: Settings) -> dict:
@@ -29,19 +44,31 @@ def celery_config(settings: Settings) -> dict:
         "result_accept_content": ["json"],
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
+        "task_acks_on_failure": False,
         "worker_prefetch_multiplier": 1,
+        # After a broker reconnect Celery lowers the prefetch count, then raises it again from
+        # whichever thread acknowledges a task; under the thread pool that second AMQP user of
+        # the consumer's connection wedges it until the broker drops it for missed heartbeats.
+        "worker_enable_prefetch_count_reduction": False,
         "broker_transport_options": {"confirm_publish": True},
+        "task_publish_retry": True,
+        "task_publish_retry_policy": dict(PUBLISH_RETRY_POLICY),
         "broker_connection_retry_on_startup": True,
         "task_default_delivery_mode": "persistent",
-        "task_queues": [
-            Queue(name, TASK_EXCHANGE, routing_key=name, durable=True) for name in ALL_QUEUES
-        ],
+        "task_queues": [task_queue(name) for name in ALL_QUEUES],
         "task_default_queue": DEFAULT_QUEUE,
         "task_default_exchange": TASK_EXCHANGE.name,
         "task_default_routing_key": DEFAULT_QUEUE,
         "task_track_started": True,
         "task_ignore_result": False,
         "result_expires": 7 * 24 * 3600.0,
+        # A worker stores a task's state in Redis before and after running it; if that store
+        # raised while Redis restarts, the message would be neither acknowledged nor rejected
+        # and its node would never run again. Wait for Redis instead, up to about two minutes.
+        "result_backend_always_retry": True,
+        "result_backend_max_retries": 60,
+        "result_backend_base_sleep_between_retries_ms": 50,
+        "result_backend_max_sleep_between_retries_ms": 2000,
         "worker_send_task_events": True,
         "task_send_sent_event": True,
         "worker_hijack_root_logger": False,

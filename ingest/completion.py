@@ -15,18 +15,18 @@ from ingest.tree import JobState, Tree, now_utc
 
 def complete_job(db: Database, tree: Tree, job_id: str) -> JobState | None:
     """Mark a running job completed (with errors, when a node failed); answers the state it
-    was given, or None when it was not running."""
-    final = JobState.COMPLETED_WITH_ERRORS if tree.has_failures(job_id) else JobState.COMPLETED
-    with store.writing(db):
-        job = db[store.JOBS].find_one_and_update(
-            {"_id": job_id, "state": JobState.RUNNING.value},
-            {"$set": {"state": final.value, "finished": now_utc()}},
-        )
+    was given, or None when it was not running. The watermark is committed first, so that a
+    pull started as soon as the job reads as completed resumes from it."""
+    job = db[store.JOBS].find_one({"_id": job_id, "state": JobState.RUNNING.value})
     if job is None:
         return None
+    final = JobState.COMPLETED_WITH_ERRORS if tree.has_failures(job_id) else JobState.COMPLETED
     if final is JobState.COMPLETED:
         commit_watermark(db, job, tree.watermarks(job_id))
-    return final
+    with store.writing(db):
+        ended = db[store.JOBS].update_one({"_id": job_id, "state": JobState.RUNNING.value},
+                                          {"$set": {"state": final.value, "finished": now_utc()}})
+    return final if ended.modified_count else None
 
 
 def commit_watermark(db: Database, job: dict, watermarks: list[dict]) -> None:

@@ -6,6 +6,7 @@
     │   ├── ParameterError          unknown, missing or mistyped parameter
     │   ├── UnknownJobError         no job with that id
     │   └── ConfigError             a setting, credential or credentials file is wrong
+    ├── UnknownNodeError        a task names a node no job has: its message can never run
     ├── StackError              fix the local services, then try again
     │   ├── PortInUseError          a port the stack needs is taken
     │   ├── MissingBinaryError      a server program is not installed
@@ -46,6 +47,10 @@ class UnknownJobError(UsageError, LookupError):
 
 class ConfigError(UsageError):
     """A setting, credential or credentials file is invalid."""
+
+
+class UnknownNodeError(IngestError, LookupError):
+    """A task names a job or node that does not exist; running it again cannot help."""
 
 
 class StackError(IngestError, RuntimeError):

@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 from ingest import connectors, credentials, http, limiting, store
 from ingest.errors import (
     ConfigError, FetchError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
+    UnknownNodeError,
 )
 from ingest.completion import complete_job
 from ingest.digests import RecordDigests
@@ -37,10 +38,12 @@ log = logging.getLogger(__name__)
 MAX_THROTTLES = 200
 DEFAULT_THROTTLE_WAIT = 5.0
 LIMITER_DOWN_WAIT = 2.0
+EARLY_TOLERANCE = 0.05
+ERROR_TEXT_MAX = 500
 
 
 class Publish(Protocol):
-    def __call__(self, job_id: str, node_id: str, queue: str, delay: float = 0.0) -> None: ...
+    def __call__(self, job_id: str, node_id: str, queue: str, delay: float = 0.0, exact: bool = False) -> None: ...
 
 
 @dataclass
@@ -56,11 +59,17 @@ class Driver:
     random: Callable[[], float] = random.random
     clock: Callable[[], float] = time.time
 
-    def run(self, job_id: str, node_id: str, recovering: bool = False) -> NodeState | None:
+    def run(self, job_id: str, node_id: str, recovering: bool = False, due: float | None = None) -> NodeState | None:
         """Run one node; answers its state afterwards, or None when the node was not to run
-        (finished already, or running under another task; see `Tree.claim`)."""
+        (not due yet, finished already, or running under another task; see `Tree.claim`).
+        UnknownNodeError when no job has the node."""
+        if due is not None and due - self.clock() > EARLY_TOLERANCE:
+            self._wait_until(job_id, node_id, due)
+            return None
         node = self.tree.claim(job_id, node_id, recovering)
         if node is None:
+            if recovering:
+                self._close_job_if_idle(job_id)
             return None
         job = self.db[store.JOBS].find_one({"_id": job_id})
         if job is None or job.get("state") == JobState.CANCELLED.value:
@@ -90,8 +99,14 @@ class Driver:
             return self._failed(job_id, node, connector, error)
         except ConfigError as error:
             return self._failed(job_id, node, connector, PermanentError(str(error)), calls=0)
-        self._complete(job_id, node, connector, spec, request, page)
-        return NodeState.DONE
+        return self._complete(job_id, node, connector, spec, request, page)
+
+    def _wait_until(self, job_id: str, node_id: str, due: float) -> None:
+        """A node back before its due time is sent to wait the rest."""
+        job = self.db[store.JOBS].find_one({"_id": job_id}, {"source": 1})
+        if job is None:
+            raise UnknownNodeError(f"no job {job_id!r} for node {node_id!r}")
+        self.publish(job_id, node_id, connectors.get(job["source"]).queue, delay=due - self.clock(), exact=True)
 
     def _call(self, connector: Connector, spec: dict, request: Request, scope: LimitScope,
               permit: Permit | None) -> Page:
@@ -127,8 +142,10 @@ class Driver:
         return fetched is not None and fetched.timestamp() >= newest_allowed
 
     def _complete(self, job_id: str, node: dict, connector: Connector, spec: dict,
-                  request: Request, page: Page) -> None:
-        stored = store.upsert_records(
+                  request: Request, page: Page) -> NodeState:
+        """Store the page, follow it, end the node: done, or failed when the store refused
+        some of its records (the others are stored and the pages after it still followed)."""
+        stored, refused = store.upsert_records(
             self.db, page.records, source=connector.name, host=urlsplit(request.url).netloc,
             endpoint=request.kind, job_id=job_id, fetched=now_utc(), digests=self.digests,
         )
@@ -140,8 +157,13 @@ class Driver:
             follow = []
         for child_id in self.tree.add(job_id, follow, parent=node["_id"]):
             self.publish(job_id, child_id, connector.queue)
-        self._end(job_id, node, NodeState.DONE, calls=1, records=len(page.records), new_records=stored,
-                  watermark=page.watermark)
+        if refused:
+            error = PermanentError(_refusal_text(request, refused))
+            log.warning("node %s of job %s: %s", node["_id"], job_id, error)
+            return self._end(job_id, node, NodeState.FAILED, calls=1, records=len(page.records) - len(refused),
+                             new_records=stored, error={**_describe(error, node["attempts"]), "kind": "refused"})
+        return self._end(job_id, node, NodeState.DONE, calls=1, records=len(page.records), new_records=stored,
+                         watermark=page.watermark)
 
     def _failed(self, job_id: str, node: dict, connector: Connector, error: FetchError,
                 calls: int = 1) -> NodeState:
@@ -157,7 +179,7 @@ class Driver:
         if isinstance(error, TransientError) and not self.stop(attempt):
             delay = self.backoff(attempt, self.random)
             self.tree.retrying(job_id, node, _describe(error, attempt), calls=calls)
-            self.publish(job_id, node_id, connector.queue, delay=delay)
+            self.publish(job_id, node_id, connector.queue, delay=delay, exact=True)
             return NodeState.RETRYING
         log.warning("node %s of job %s failed: %s", node_id, job_id, error)
         return self._end(job_id, node, NodeState.FAILED, calls=calls, error=_describe(error, attempt))
@@ -171,6 +193,19 @@ class Driver:
         if self.tree.finish(job_id, node, outcome, **result):
             complete_job(self.db, self.tree, job_id)
         return outcome
+
+    def _close_job_if_idle(self, job_id: str) -> None:
+        """A worker lost between ending the job's last node and ending the job leaves the job
+        running with no node live; the redelivered message of that node ends it."""
+        if self.tree.counts(job_id).live == 0:
+            complete_job(self.db, self.tree, job_id)
+
+
+def _refusal_text(request: Request, refused: list[tuple[str, str]]) -> str:
+    keys = ", ".join(key for key, _ in refused[:5]) + (" ..." if len(refused) > 5 else "")
+    text = (f"the document store refused {len(refused)} record(s) of {request.url} ({keys}): "
+            f"{refused[0][1]}")
+    return text[:ERROR_TEXT_MAX]
 
 
 def _describe(error: FetchError, attempt: int) -> dict:

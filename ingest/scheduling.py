@@ -3,13 +3,18 @@
 A node that must wait (a rate limit, a backoff) is not held in a worker's memory: it is
 published to a delay queue that no one consumes, whose messages expire after a fixed time and
 are dead-lettered back to the node's own queue. Waits are rounded down to a bucket; a node that
-arrives early asks the limiter again and waits the rest. Waits shorter than the smallest bucket
-use Celery's countdown, which holds the message briefly in the worker.
+arrives early asks the limiter again and waits the rest. A wait that must be kept in full (a
+backoff: its jitter is the point) carries its due time, and a node that arrives before it is
+published again for the rest. Waits shorter than the smallest bucket use Celery's countdown,
+which holds the message briefly in the worker.
+
+Every publish waits for the broker's confirm and is retried, queue declaration included,
+across a broker restart (see `ingest.broker.PUBLISH_RETRY_POLICY`).
 """
 
 from __future__ import annotations
 
-import threading
+import time
 from dataclasses import dataclass
 
 from celery import Celery
@@ -21,8 +26,6 @@ FETCH_TASK = "ingest.fetch"
 DELAY_EXCHANGE = Exchange("ingest.delay", type="direct", durable=True)
 DELAY_BUCKETS = (1.0, 5.0, 15.0, 60.0, 300.0, 1800.0)
 
-_declared: set[tuple[str, str]] = set()
-_declare_lock = threading.Lock()
 
 
 def delay_queue(target: str, bucket: float) -> Queue:
@@ -43,15 +46,6 @@ def bucket_for(delay: float) -> float | None:
     return fitting[-1] if fitting else None
 
 
-def _ensure_declared(app: Celery, queue: Queue) -> None:
-    key = (app.conf.broker_url, queue.name)
-    if key in _declared:
-        return
-    with _declare_lock, app.connection_for_write() as connection:
-        queue(connection.default_channel).declare()
-        _declared.add(key)
-
-
 @dataclass(frozen=True)
 class Publisher:
     """Sends `ingest.fetch(job_id, node_id)` to a source family's queue. The task id is the node
@@ -59,7 +53,8 @@ class Publisher:
 
     app: Celery
 
-    def publish(self, job_id: str, node_id: str, queue: str, delay: float = 0.0) -> None:
+    def publish(self, job_id: str, node_id: str, queue: str, delay: float = 0.0, exact: bool = False) -> None:
+        """Run the node after `delay` seconds; with `exact`, not a moment before."""
         if queue not in SOURCE_QUEUES:
             raise ValueError(f"unknown queue {queue!r}")
         bucket = bucket_for(delay)
@@ -70,8 +65,8 @@ class Publisher:
             )
             return
         waiting = delay_queue(queue, bucket)
-        _ensure_declared(self.app, waiting)
+        kwargs = {"due": time.time() + delay} if exact and bucket < delay else {}
         self.app.send_task(
-            FETCH_TASK, args=[job_id, node_id], exchange=DELAY_EXCHANGE.name, routing_key=waiting.name,
-            task_id=node_id,
+            FETCH_TASK, args=[job_id, node_id], kwargs=kwargs, exchange=DELAY_EXCHANGE.name,
+            routing_key=waiting.name, declare=[waiting], task_id=node_id,
         )

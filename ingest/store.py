@@ -100,13 +100,29 @@ class StoreWriteError(RuntimeError):
     """The document store refused a write for a reason other than a concurrent insert."""
 
 
+# A record the client cannot encode or the server will not keep (over 16 MiB, nested too
+# deeply, a lone surrogate or NUL in a key): refused alone, the rest of its page is stored.
+UNSTORABLE = (bson.errors.InvalidDocument, ValueError)
+# Server codes that mean "this document, never": bad value, parse failure, nesting too deep,
+# invalid BSON, `$` field name, object too large. Any other write error may pass and is retried.
+UNSTORABLE_CODES = frozenset({2, 9, 15, 22, 52, 10334, 17419})
+REASON_MAX = 300
+
+
+def _encoded_size(item: dict) -> int:
+    try:
+        return len(bson.encode(item))
+    except UNSTORABLE:
+        return 0
+
+
 def _batches(items: list[dict], statements: int) -> list[list[dict]]:
     """Split so that each command stays well under MongoDB's 16 MiB document limit and carries
     at most `statements` statements."""
     batches: list[list[dict]] = [[]]
     size = 0
     for item in items:
-        length = len(bson.encode(item))
+        length = _encoded_size(item)
         if batches[-1] and (size + length > BATCH_BYTES or len(batches[-1]) >= statements):
             batches.append([])
             size = 0
@@ -115,39 +131,83 @@ def _batches(items: list[dict], statements: int) -> list[list[dict]]:
     return batches
 
 
-def _insert_new(db: Database, collection: str, documents: list[dict]) -> tuple[int, list[int]]:
-    """Insert unordered; answers how many went in and the positions of those whose `_id` is
-    stored already."""
-    inserted = 0
-    present: list[int] = []
-    offset = 0
-    for batch in _batches(documents, MONGODB_BATCH_STATEMENTS):
+def _reason(error: Exception | str) -> str:
+    text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    return text[:REASON_MAX]
+
+
+def _insert_batch(db: Database, collection: str, batch: list[dict]) -> tuple[int, list[int], list[tuple[int, str]]]:
+    """One unordered insert: how many went in, positions stored already, positions refused
+    with the reason. A batch the client cannot send is tried one document at a time."""
+    try:
         with writing(db):
             reply = db.command("insert", collection, documents=batch, ordered=False)
-        inserted += reply.get("n", 0)
-        for error in reply.get("writeErrors", []):
-            if error.get("code") != DUPLICATE_KEY:
-                raise StoreWriteError(f"{db.name}.{collection}: {error.get('errmsg', error)}")
-            present.append(offset + error["index"])
+    except UNSTORABLE as error:
+        if len(batch) == 1:
+            return 0, [], [(0, _reason(error))]
+        inserted, present, refused = 0, [], []
+        for position, document in enumerate(batch):
+            one_inserted, one_present, one_refused = _insert_batch(db, collection, [document])
+            inserted += one_inserted
+            present += [position for _ in one_present]
+            refused += [(position, reason) for _, reason in one_refused]
+        return inserted, present, refused
+    present, refused = [], []
+    for error in reply.get("writeErrors", []):
+        if error.get("code") == DUPLICATE_KEY:
+            present.append(error["index"])
+        else:
+            refused.append((error["index"], _refusal(db, collection, error)))
+    return reply.get("n", 0), present, refused
+
+
+def _refusal(db: Database, collection: str, error: dict) -> str:
+    """The reason a write error refuses its document for good; OperationFailure (retried with
+    the task) for one that may pass."""
+    message = str(error.get("errmsg", error))
+    if error.get("code") not in UNSTORABLE_CODES:
+        raise OperationFailure(f"{db.name}.{collection}: {message}", code=error.get("code"))
+    return _reason(message)
+
+
+def _insert_new(db: Database, collection: str, documents: list[dict]) -> tuple[int, list[int], list[tuple[int, str]]]:
+    """Insert unordered; answers how many went in, the positions of those whose `_id` is
+    stored already, and the positions the store refused, with the reason."""
+    inserted = 0
+    present: list[int] = []
+    refused: list[tuple[int, str]] = []
+    offset = 0
+    for batch in _batches(documents, MONGODB_BATCH_STATEMENTS):
+        batch_inserted, batch_present, batch_refused = _insert_batch(db, collection, batch)
+        inserted += batch_inserted
+        present += [offset + position for position in batch_present]
+        refused += [(offset + position, reason) for position, reason in batch_refused]
         offset += len(batch)
-    return inserted, present
+    return inserted, present, refused
 
 
-def _update_present(db: Database, collection: str, updates: list[dict]) -> None:
-    """Refresh records stored before. An upsert here is only a fallback for a record removed in
-    between; one that then collides with a concurrent insert (E11000) is sent again and updates."""
+def _update_present(db: Database, collection: str, updates: list[dict]) -> list[tuple[str, str]]:
+    """Refresh records stored before; answers the keys of those refused, with the reason. An
+    upsert here is only a fallback for a record removed in between; one that then collides
+    with a concurrent insert (E11000) is sent again and updates."""
     pending = updates
+    refused: list[tuple[str, str]] = []
     for _ in range(UPSERT_ATTEMPTS):
         retry: list[dict] = []
         for batch in _batches(pending, statements_per_update(db)):
-            with writing(db):
-                reply = db.command("update", collection, updates=batch, ordered=False)
+            try:
+                with writing(db):
+                    reply = db.command("update", collection, updates=batch, ordered=False)
+            except UNSTORABLE as error:
+                refused += [(str(update["q"]["_id"]), _reason(error)) for update in batch]
+                continue
             for error in reply.get("writeErrors", []):
                 if error.get("code") != DUPLICATE_KEY:
-                    raise StoreWriteError(f"{db.name}.{collection}: {error.get('errmsg', error)}")
-                retry.append(batch[error["index"]])
+                    refused.append((str(batch[error["index"]]["q"]["_id"]), _refusal(db, collection, error)))
+                else:
+                    retry.append(batch[error["index"]])
         if not retry:
-            return
+            return refused
         pending = retry
     raise StoreWriteError(f"{db.name}.{collection}: {len(pending)} upserts kept colliding with concurrent inserts")
 
@@ -155,8 +215,9 @@ def _update_present(db: Database, collection: str, updates: list[dict]) -> None:
 def upsert_records(
     db: Database, records: Iterable[Record], *, source: str, host: str, endpoint: str,
     job_id: str, fetched: datetime, digests: RecordDigests | None = None,
-) -> int:
-    """Idempotent: a page stored twice stores nothing twice. Returns how many records were new.
+) -> tuple[int, list[tuple[str, str]]]:
+    """Idempotent: a page stored twice stores nothing twice. Returns how many records were new,
+    and the keys of the records the store refused, each with the reason (the others are stored).
 
     New records are inserted, and only those whose `_id` is stored already are updated: an
     insert costs one index probe on every server, while an update by `_id` scans the whole
@@ -167,6 +228,7 @@ def upsert_records(
     for record in records:
         by_collection.setdefault(record.collection, []).append(record)
     new = 0
+    refused: list[tuple[str, str]] = []
     for collection, batch in by_collection.items():
         by_key = {record.key: record for record in batch}
         digest_of = {key: payload_digest(record.payload) for key, record in by_key.items()}
@@ -175,8 +237,9 @@ def upsert_records(
             _note_sightings(db, collection, sorted(unchanged), job_id, fetched)
         documents = [_document(record, source, host, endpoint, job_id, fetched)
                      for key, record in by_key.items() if key not in unchanged]
-        inserted, present = _insert_new(db, collection, documents)
+        inserted, present, not_inserted = _insert_new(db, collection, documents)
         new += inserted
+        refused += [(str(documents[index]["_id"]), reason) for index, reason in not_inserted]
         stored_before = [documents[index] for index in present]
         if stored_before and digests:
             # Another page with the same record may have stored it meanwhile (a post in a
@@ -186,10 +249,12 @@ def upsert_records(
                 _note_sightings(db, collection, sorted(seen), job_id, fetched)
                 stored_before = [d for d in stored_before if d["_id"] not in seen]
         if stored_before:
-            _update_present(db, collection, [_refresh(document, job_id, fetched) for document in stored_before])
+            refused += _update_present(db, collection, [_refresh(document, job_id, fetched) for document in stored_before])
         if digests:
-            digests.remember(db.name, collection, {d["_id"]: digest_of[d["_id"]] for d in documents})
-    return new
+            kept_out = {key for key, _ in refused}
+            digests.remember(db.name, collection,
+                             {d["_id"]: digest_of[d["_id"]] for d in documents if str(d["_id"]) not in kept_out})
+    return new, refused
 
 
 def _document(record: Record, source: str, host: str, endpoint: str, job_id: str, fetched: datetime) -> dict:

@@ -6,10 +6,15 @@ A node's document is written when the node is registered and again when it reach
 limit) live in the tally only. A node registers its children before it finishes, so the tree
 never looks finished while children are in flight: the job is finished exactly when the step
 that ends a node leaves no node live.
+
+A child's id is derived from its parent's and its place among the parent's children, so a node
+that runs again (its worker was killed, a store refused a write) registers the same children
+again instead of new ones: nothing is fetched twice and no orphan is left live.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -17,8 +22,10 @@ from enum import Enum
 from typing import Any
 
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 from ingest.connectors.base import Request
+from ingest.errors import UnknownNodeError
 from ingest.store import NODES, writing
 from ingest.tally import Counts, RedisTally, TallyNode
 
@@ -56,9 +63,16 @@ def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def new_node(job_id: str, request: Request, parent: str | None) -> dict[str, Any]:
+DUPLICATE_KEY = 11000
+
+
+def child_id(parent: str, position: int) -> str:
+    return hashlib.sha256(f"{parent}/{position}".encode()).hexdigest()[:32]
+
+
+def new_node(job_id: str, request: Request, parent: str | None, position: int = 0) -> dict[str, Any]:
     return {
-        "_id": uuid.uuid4().hex,
+        "_id": uuid.uuid4().hex if parent is None else child_id(parent, position),
         "job": job_id,
         "parent": parent,
         "kind": request.kind,
@@ -104,9 +118,13 @@ class Tree:
     def add(self, job_id: str, requests: list[Request], parent: str | None) -> list[str]:
         if not requests:
             return []
-        nodes = [new_node(job_id, request, parent) for request in requests]
-        with writing(self.db):
-            self.db[NODES].insert_many(nodes, ordered=True)
+        nodes = [new_node(job_id, request, parent, position) for position, request in enumerate(requests)]
+        try:
+            with writing(self.db):
+                self.db[NODES].insert_many(nodes, ordered=False)
+        except BulkWriteError as error:
+            if any(failure.get("code") != DUPLICATE_KEY for failure in error.details.get("writeErrors", [])):
+                raise
         if parent is not None:
             self._ensure_tally(job_id)
         self.tally.add(job_id, [_tally_node(node) for node in nodes])
@@ -117,9 +135,12 @@ class Tree:
         attempts and throttles), or None when it is not to run: terminal already (a redelivered
         message of a node that finished), unknown, or running under another task. A node found
         running is taken over only when `recovering`: its message was redelivered (the task
-        that ran it was lost) or is a retry of the task itself."""
+        that ran it was lost) or is a retry of the task itself. UnknownNodeError when neither the
+        tally nor the store knows the node."""
         allowed = None if recovering else [NodeState.QUEUED, NodeState.WAITING, NodeState.RETRYING]
         move = self._move(job_id, node_id, NodeState.RUNNING, allowed, attempts=1)
+        if not move.known:
+            raise UnknownNodeError(f"job {job_id!r} has no node {node_id!r}")
         if not move.moved:
             return None
         node = self.db[NODES].find_one({"_id": node_id})

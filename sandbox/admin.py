@@ -1,4 +1,5 @@
-"""The admin routes under /_admin: health, reset, scenario, new items, counters, ground truth."""
+"""The admin routes under /_admin: health, reset, scenario, new items, counters, the log of
+recent requests, ground truth."""
 
 from __future__ import annotations
 
@@ -76,6 +77,10 @@ def admin_routes(state: "SandboxState", specs: tuple[ApiSpec, ...]) -> list[Rout
     async def counters(request: Request) -> JSONResponse:
         return JSONResponse(state.counters.snapshot(state.clock.monotonic(), state.clock.wall()))
 
+    async def requests_log(request: Request) -> JSONResponse:
+        api = request.query_params.get("api")
+        return JSONResponse({"requests": state.counters.requests(api)})
+
     async def truth(request: Request) -> JSONResponse:
         target = request.query_params.get("path")
         if not target:
@@ -103,5 +108,6 @@ def admin_routes(state: "SandboxState", specs: tuple[ApiSpec, ...]) -> list[Rout
         Route("/_admin/scenario", put_scenario, methods=["PUT", "POST"]),
         Route("/_admin/items", add_items, methods=["POST"]),
         Route("/_admin/counters", counters, methods=["GET"]),
+        Route("/_admin/requests", requests_log, methods=["GET"]),
         Route("/_admin/truth", truth, methods=["GET"]),
     ]

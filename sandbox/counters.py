@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import defaultdict, deque
 
 
 def credential_hash(token: str) -> str:
@@ -13,6 +13,7 @@ def credential_hash(token: str) -> str:
 
 class Counters:
     RECENT_SECONDS = 10
+    LOGGED_REQUESTS = 20_000
 
     def __init__(self, started: float, started_wall: float) -> None:
         self.open_connections = 0
@@ -35,6 +36,7 @@ class Counters:
         self.peak_concurrency = self.in_flight
         self.peak_connections = self.open_connections
         self._per_second: dict[int, int] = {}
+        self.log: deque[dict] = deque(maxlen=self.LOGGED_REQUESTS)
 
     def connection_opened(self) -> None:
         self.open_connections += 1
@@ -54,8 +56,11 @@ class Counters:
             for old in [s for s in self._per_second if s < second - self.RECENT_SECONDS]:
                 del self._per_second[old]
 
-    def end(self, api: str, route: str, outcome: str, credential: str | None) -> None:
-        """Record one finished request; `outcome` is its status code, or `drop`/`hang`."""
+    def end(self, api: str, route: str, outcome: str, credential: str | None, *, target: str = "",
+            at: float | None = None) -> None:
+        """Record one finished request; `outcome` is its status code, or `drop`/`hang`. The last
+        requests are kept in order, with their path and wall-clock time, for `requests()`."""
+        self.log.append({"at": at, "api": api, "route": route, "path": target, "status": outcome})
         self.in_flight -= 1
         self.total += 1
         self.by_api[api] += 1
@@ -66,6 +71,9 @@ class Counters:
             usage["requests"] += 1
             if outcome == "429":
                 usage["throttled"] += 1
+
+    def requests(self, api: str | None = None) -> list[dict]:
+        return [entry for entry in self.log if api is None or entry["api"] == api]
 
     def fault(self, api: str, kind: str) -> None:
         self.faults[api][kind] += 1

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import random
+import re
 
 from sandbox.responses import HTML_TYPE, ApiResponse
 from sandbox.scenario import ApiScenario
 
-_REASONS = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
+_REASONS = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
             503: "Service Unavailable", 504: "Gateway Timeout"}
 
 
+def reason_of(status: int) -> str:
+    return _REASONS.get(status, "Error")
+
+
 def html_error_page(status: int) -> bytes:
-    reason = _REASONS.get(status, "Error")
+    reason = reason_of(status)
     return (f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
             f"<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n"
             "</body>\r\n</html>\r\n").encode("ascii")
@@ -30,7 +35,24 @@ def outage_status(settings: ApiScenario, seconds_since_set: float) -> int | None
     return None
 
 
+_STRING_VALUE = re.compile(rb'"([A-Za-z_]+)":"')
+_KEY_FIELDS = frozenset({b"id", b"uri", b"cid", b"name", b"url", b"after", b"before", b"cursor"})
+
+
+def _with_bad_byte(body: bytes) -> bytes:
+    """A Latin-1 byte inside the first string value that is not an id, cursor or link: still
+    JSON in shape, no longer UTF-8."""
+    for match in _STRING_VALUE.finditer(body):
+        key = match.group(1)
+        if key not in _KEY_FIELDS and not key.endswith(b"_id"):
+            cut = match.end()
+            return body[:cut] + b"caf\xe9 " + body[cut:]
+    return body + b" \xe9"
+
+
 def malform(response: ApiResponse, kind: str) -> ApiResponse:
+    if kind == "non_utf8":
+        return ApiResponse(response.status, _with_bad_byte(response.body), response.headers, response.content_type)
     if kind == "truncated":
         cut = max(1, len(response.body) // 2)
         return ApiResponse(response.status, response.body[:cut], response.headers, response.content_type)
@@ -73,6 +95,9 @@ class FaultDecider:
             if self._random.random() < rate:
                 return kind
         return ""
+
+    def payloads(self, settings: ApiScenario) -> list[str]:
+        return [kind for kind, rate in settings.payloads if self._random.random() < rate]
 
     def repeat_cursor(self, settings: ApiScenario) -> bool:
         return bool(settings.cursor_repeat) and self._random.random() < settings.cursor_repeat

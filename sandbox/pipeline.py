@@ -12,7 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sandbox.counters import credential_hash
-from sandbox.faults import malform, outage_status, proxy_error
+from sandbox.faults import malform, outage_status, proxy_error, reason_of
+from sandbox.payloads import with_payloads
 from sandbox.limits import WindowState
 from sandbox.responses import ApiError, ApiResponse, RawAnswer
 
@@ -100,6 +101,7 @@ class Pipeline:
     async def handle(self, request: Request, route: RouteSpec, label: str) -> Response:
         state = self.state
         counters = state.counters
+        arrived = state.clock.wall()
         counters.begin(state.clock.monotonic())
         token = self.spec.token(request)
         credential = credential_hash(token) if token else None
@@ -115,7 +117,8 @@ class Pipeline:
             headers["content-type"] = response.content_type
             return Response(response.body, response.status, headers)
         finally:
-            counters.end(self.spec.name, label, outcome, credential)
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            counters.end(self.spec.name, label, outcome, credential, target=target, at=arrived)
 
     async def _respond(self, request: Request, route: RouteSpec, token: str | None,
                        credential: str | None) -> ApiResponse | str:
@@ -153,8 +156,8 @@ class Pipeline:
             if kind:
                 state.counters.fault(spec.name, kind if kind != "error" else str(status))
                 if kind == "error":
-                    if status == 500:
-                        return ApiResponse.json(spec.error_body(500, "Internal Server Error", None), 500)
+                    if status == 500 or status < 500:
+                        return ApiResponse.json(spec.error_body(status, reason_of(status), None), status)
                     return proxy_error(status)
                 if kind == "hang":
                     await asyncio.sleep(settings.hang_seconds)
@@ -174,6 +177,12 @@ class Pipeline:
                                         error.status)
         except RawAnswer as raw:
             response = raw.response
+        if response.status == 200 and settings.payloads and faults_hit:
+            kinds = decider.payloads(settings)
+            for kind in kinds:
+                state.counters.fault(spec.name, kind)
+            if kinds:
+                response = with_payloads(response, kinds, settings)
         if response.status == 200 and settings.malformed and faults_hit:
             kind = decider.malformed(settings)
             if kind:

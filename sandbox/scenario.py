@@ -15,10 +15,15 @@ Format (YAML or JSON; every key optional):
         retry_after: false # send Retry-After on 429
         latency: {fixed: 0.0, jitter: 0.0}       # seconds; jitter is uniform in [0, jitter)
         errors: {"500": 0.0, "502": 0.0, "503": 0.0}   # share of requests answered so
+                                                  # (also 401, 403, 404: the API's error body)
         hang: {rate: 0.0, seconds: 30.0}          # hold the request, then close unanswered
         drop: 0.0                                 # close the connection without an answer
         outages: [{start: 5.0, end: 10.0, status: 503}]  # seconds after the scenario is set
-        malformed: {truncated: 0.0, html_200: 0.0, wrong_content_type: 0.0}
+        malformed: {truncated: 0.0, html_200: 0.0, wrong_content_type: 0.0, non_utf8: 0.0}
+        payloads:                                 # odd but valid JSON, on each record of a page
+          {huge: 0.0, huge_bytes: 1000000,        #   a string field of huge_bytes characters
+           odd_keys: 0.0,                         #   keys with `$` and dots
+           deep: 0.0, deep_levels: 150}           #   objects nested deep_levels deep
         cursor_repeat: 0.0                        # share of pages whose next cursor is the one just used
         fault_routes: ["/v0/item/"]               # faults above hit only paths starting so (default: all)
 
@@ -35,10 +40,12 @@ from typing import Any
 
 API_NAMES = ("mastodon", "reddit", "hn", "bsky", "github")
 SCOPES = ("credential", "ip", "global")
-ERROR_STATUSES = (500, 502, 503)
-MALFORMED_KINDS = ("truncated", "html_200", "wrong_content_type")
+ERROR_STATUSES = (401, 403, 404, 500, 502, 503)
+MALFORMED_KINDS = ("truncated", "html_200", "wrong_content_type", "non_utf8")
+PAYLOAD_KINDS = ("huge", "odd_keys", "deep")
+PAYLOAD_KEYS = (*PAYLOAD_KINDS, "huge_bytes", "deep_levels")
 API_KEYS = ("rate_limits", "hidden_limits", "retry_after", "latency", "errors", "hang", "drop",
-            "outages", "malformed", "cursor_repeat", "fault_routes")
+            "outages", "malformed", "payloads", "cursor_repeat", "fault_routes")
 
 
 class ScenarioError(ValueError):
@@ -81,6 +88,9 @@ class ApiScenario:
     drop_rate: float = 0.0
     outages: tuple[Outage, ...] = ()
     malformed: tuple[tuple[str, float], ...] = ()
+    payloads: tuple[tuple[str, float], ...] = ()
+    huge_bytes: int = 1_000_000
+    deep_levels: int = 150
     cursor_repeat: float = 0.0
     fault_routes: tuple[str, ...] = ()
 
@@ -219,6 +229,7 @@ def _api(name: str, settings: dict[str, Any]) -> ApiScenario:
     errors = _mapping({str(k): v for k, v in settings.get("errors", {}).items()}, f"{where}.errors",
                       tuple(str(s) for s in ERROR_STATUSES))
     malformed = _mapping(settings.get("malformed", {}), f"{where}.malformed", MALFORMED_KINDS)
+    payloads = _mapping(settings.get("payloads", {}), f"{where}.payloads", PAYLOAD_KEYS)
     retry_after = settings.get("retry_after", False)
     if not isinstance(retry_after, bool):
         raise ScenarioError(f"{where}.retry_after must be true or false")
@@ -237,6 +248,9 @@ def _api(name: str, settings: dict[str, Any]) -> ApiScenario:
         drop_rate=_rate(settings.get("drop", 0.0), f"{where}.drop"),
         outages=_outages(settings.get("outages", []), f"{where}.outages"),
         malformed=tuple((k, _rate(v, f"{where}.malformed.{k}")) for k, v in malformed.items() if v),
+        payloads=tuple((k, _rate(payloads[k], f"{where}.payloads.{k}")) for k in PAYLOAD_KINDS if payloads.get(k)),
+        huge_bytes=_integer(payloads.get("huge_bytes", 1_000_000), f"{where}.payloads.huge_bytes"),
+        deep_levels=_integer(payloads.get("deep_levels", 150), f"{where}.payloads.deep_levels"),
         cursor_repeat=_rate(settings.get("cursor_repeat", 0.0), f"{where}.cursor_repeat"),
         fault_routes=_route_labels(settings.get("fault_routes", []), f"{where}.fault_routes"),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from datetime import datetime, timezone
@@ -9,17 +10,21 @@ from functools import lru_cache
 
 import redis
 from celery import current_app, shared_task
+from celery.exceptions import Reject
 from celery.signals import worker_ready
 from pymongo.errors import PyMongoError
 
 from ingest import store
 from ingest.digests import RecordDigests
+from ingest.errors import UnknownNodeError
 from ingest.fetching import Driver
 from ingest.limits import Limiter
 from ingest.scheduling import Publisher
 from ingest.settings import get_settings
 from ingest.tally import RedisTally
 from ingest.tree import Tree
+
+log = logging.getLogger(__name__)
 
 # The thread pool does not enforce these; the HTTP timeouts are the real ceiling there.
 SOFT_TIME_LIMIT = 120.0
@@ -50,11 +55,16 @@ def _create_indexes(**_kwargs) -> None:
     autoretry_for=(PyMongoError, redis.RedisError), retry_backoff=1.0, retry_backoff_max=60, retry_jitter=True,
     max_retries=20, bind=True,
 )
-def fetch(self, job_id: str, node_id: str) -> str | None:
+def fetch(self, job_id: str, node_id: str, due: float | None = None) -> str | None:
     """Fetch one page for one node of a job; returns the node's state afterwards, or None when
-    the node was not to run (finished already, or running under another task)."""
+    the node was not to run (not due yet, finished already, or running under another task).
+    A message naming a node no job has is rejected into the dead-letter queue."""
     redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
-    state = _driver().run(job_id, node_id, recovering=redelivered or self.request.retries > 0)
+    try:
+        state = _driver().run(job_id, node_id, recovering=redelivered or self.request.retries > 0, due=due)
+    except UnknownNodeError as error:
+        log.error("rejected to ingest.dead: %s", error)
+        raise Reject(str(error), requeue=False) from None
     return None if state is None else state.value
 
 

@@ -110,12 +110,22 @@ class Response:
         return header_value(self.headers, name)
 
     def json(self) -> Any:
-        """The decoded body, decoded once; MalformedResponseError when it is not JSON."""
+        """The decoded body, decoded once; MalformedResponseError when it is not JSON.
+
+        Bytes that are not UTF-8 (a stray Latin-1 byte in one text field) become U+FFFD rather
+        than costing the page and every page after it."""
         cached = self.__dict__.get("_decoded", _UNSET)
         if cached is _UNSET:
             try:
-                cached = json.loads(self.body)
-            except (ValueError, UnicodeDecodeError) as exc:
+                try:
+                    text = self.body.decode("utf-8")
+                except UnicodeDecodeError:
+                    text = self.body.decode("utf-8", errors="replace")
+                cached = json.loads(text)
+            except RecursionError:
+                raise MalformedResponseError(
+                    f"{self.safe_url}: body is JSON nested too deeply to decode", status=self.status) from None
+            except ValueError as exc:
                 raise MalformedResponseError(
                     f"{self.safe_url}: body is not JSON ({type(exc).__name__})",
                     status=self.status) from None

@@ -1,6 +1,9 @@
+import time
+
 import pytest
 
-from ingest.scheduling import DELAY_BUCKETS, bucket_for, delay_queue
+from ingest.scheduling import DELAY_BUCKETS, FETCH_TASK, Publisher, bucket_for, delay_queue
+from ingest.tree import child_id
 
 
 @pytest.mark.parametrize(
@@ -17,3 +20,40 @@ def test_delay_queues_dead_letter_back_to_their_source_queue():
         "x-message-ttl": 5000, "x-dead-letter-exchange": "ingest", "x-dead-letter-routing-key": "ingest.reddit",
     }
     assert queue.durable
+
+
+class RecordingApp:
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+
+    def send_task(self, name, **options) -> None:
+        self.sent.append({"name": name, **options})
+
+
+def test_an_exact_wait_longer_than_its_bucket_carries_its_due_time():
+    app = RecordingApp()
+    before = time.time()
+    Publisher(app).publish("job", "node", "ingest.hackernews", delay=3.5, exact=True)
+    (sent,) = app.sent
+    assert sent["routing_key"] == "ingest.hackernews.delay.1s"
+    assert [queue.name for queue in sent["declare"]] == ["ingest.hackernews.delay.1s"]
+    assert before + 3.5 <= sent["kwargs"]["due"] <= time.time() + 3.5
+
+
+def test_a_limiter_wait_and_a_wait_that_fits_its_bucket_carry_no_due_time():
+    app = RecordingApp()
+    Publisher(app).publish("job", "node", "ingest.reddit", delay=3.5)
+    Publisher(app).publish("job", "node", "ingest.reddit", delay=5.0, exact=True)
+    assert [sent["kwargs"] for sent in app.sent] == [{}, {}]
+
+
+def test_a_wait_below_the_smallest_bucket_is_a_countdown():
+    app = RecordingApp()
+    Publisher(app).publish("job", "node", "ingest.reddit", delay=0.4, exact=True)
+    assert app.sent == [{"name": FETCH_TASK, "args": ["job", "node"], "queue": "ingest.reddit", "countdown": 0.4,
+                         "task_id": "node"}]
+
+
+def test_children_of_a_node_have_the_same_ids_each_time_it_runs():
+    assert child_id("parent", 0) == child_id("parent", 0)
+    assert len({child_id("parent", 0), child_id("parent", 1), child_id("other", 0)}) == 3

@@ -1,0 +1,42 @@
+"""Odd but valid JSON for a page: huge records, keys a document store refuses, deep nesting.
+
+The change lands on every object of a top-level list (Mastodon, Hacker News lists), or on the
+top-level object itself (a Hacker News item), which is where those APIs keep their records.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sandbox.responses import ApiResponse, encode_json
+from sandbox.scenario import ApiScenario
+
+ODD_KEYS = {"$where": "1", "a.b": {"$gt": 1, "c.d": "e"}, "%2E": "percent", "_id": "shadow"}
+
+
+def nested(levels: int) -> dict:
+    value: dict = {"bottom": True}
+    for level in range(levels - 1):
+        value = {f"level{levels - 1 - level}": value}
+    return value
+
+
+def _change(record: dict, kinds: list[str], settings: ApiScenario) -> None:
+    if "huge" in kinds:
+        record["padding"] = "x" * settings.huge_bytes
+    if "odd_keys" in kinds:
+        record.update(json.loads(json.dumps(ODD_KEYS)))
+    if "deep" in kinds:
+        record["deep"] = nested(settings.deep_levels)
+
+
+def with_payloads(response: ApiResponse, kinds: list[str], settings: ApiScenario) -> ApiResponse:
+    try:
+        body = json.loads(response.body)
+    except ValueError:
+        return response
+    records = body if isinstance(body, list) else [body]
+    for record in records:
+        if isinstance(record, dict):
+            _change(record, kinds, settings)
+    return ApiResponse(response.status, encode_json(body), response.headers, response.content_type)

@@ -1,0 +1,152 @@
+"""What the reliability tests do to their stack and how they judge a job afterwards."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from dataclasses import dataclass, field
+
+import redis
+import requests
+from celery import Celery
+from pymongo.errors import PyMongoError
+
+from ingest import store
+from ingest.jobs import Job
+from ingest.settings import Settings
+from ingest.stack import status as stack_status
+from ingest.stack.supervisor import SupervisorPaths, rpc
+from ingest.tree import LIVE_STATES
+
+WORKER = "ingest-worker1"
+REDDIT_ENV_CREDENTIAL = "reddit-canary"
+# Storage and fault handling are under test, not pacing: a generous known limit keeps the
+# limiter in the path without the adaptive ramp-up of an unpublished one.
+FAST = {"limits": {"requests": 1000, "window": 10.0}}
+HN_TOP = "/hn/v0/topstories.json"
+
+
+class SandboxAdmin:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def reset(self) -> None:
+        requests.post(f"{self.url}/_admin/reset", timeout=10).raise_for_status()
+
+    def scenario(self, document: dict) -> None:
+        requests.put(f"{self.url}/_admin/scenario", json=document, timeout=10).raise_for_status()
+
+    def truth(self, path: str) -> list:
+        return requests.get(f"{self.url}/_admin/truth", params={"path": path}, timeout=30).json()["ids"]
+
+    def counters(self) -> dict:
+        return requests.get(f"{self.url}/_admin/counters", timeout=10).json()
+
+    def requests(self, api: str) -> list[dict]:
+        return requests.get(f"{self.url}/_admin/requests", params={"api": api}, timeout=10).json()["requests"]
+
+
+@dataclass
+class Outcome:
+    """What a job left behind, for the report: expected records, stored, duplicated."""
+
+    status: dict
+    expected: int
+    stored: int
+    duplicated: int
+    live_nodes: int
+    failed_nodes: list[dict] = field(default_factory=list)
+
+
+class Stack:
+    def __init__(self, settings: Settings, app: Celery, sandbox: SandboxAdmin) -> None:
+        self.settings = settings
+        self.app = app
+        self.sandbox = sandbox
+        self.paths = SupervisorPaths.of(settings)
+        self.db = store.database(settings)
+        self.redis = redis.Redis.from_url(settings.redis_url, socket_timeout=5.0, socket_connect_timeout=5.0)
+
+    @property
+    def supervisor(self):
+        return rpc(self.paths, timeout=120.0).supervisor
+
+    def pid(self, program: str) -> int:
+        return int(self.supervisor.getProcessInfo(program)["pid"])
+
+    def kill_worker(self) -> int:
+        """SIGKILL the worker; supervisord starts a new one. Answers the killed pid."""
+        pid = self.pid(WORKER)
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def stop(self, program: str) -> None:
+        self.supervisor.stopProcess(program, True)
+
+    def start(self, program: str) -> None:
+        self.supervisor.startProcess(program, True)
+
+    def wait_worker_answers(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            info = self.supervisor.getProcessInfo(WORKER)
+            if info["statename"] == "RUNNING" and self.app.control.ping(timeout=1.0):
+                return
+            time.sleep(0.3)
+        raise AssertionError(f"{WORKER} did not answer within {timeout:g} s")
+
+    def wait_healthy(self, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            parts = stack_status(self.settings, sandbox=True)
+            sick = sorted(name for name, part in parts.items() if not part.healthy)
+            if not sick:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not healthy after {timeout:g} s: {sick}")
+            time.sleep(0.5)
+
+    def wait(self, job: Job, timeout: float) -> dict:
+        """job.wait, riding out a store or Redis that restarts meanwhile."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return job.wait(timeout=max(1.0, deadline - time.monotonic()))
+            except (PyMongoError, redis.RedisError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+
+    def wait_until(self, job: Job, predicate, timeout: float = 60.0, what: str = "") -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate(job.status()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"job {job.id}: {what or 'condition'} not met in {timeout:g} s: {job.status()}")
+            time.sleep(0.1)
+
+    def outcome(self, job: Job, status: dict, collection: str, expected: list) -> Outcome:
+        """Compare the job's records with the ground truth. `duplicated` counts records beyond
+        one per expected id: in the collection (ids are unique there, so 0 unless the key is
+        wrong) and in the job's own count of stored records."""
+        stored = job.record_ids(collection)
+        nodes = self.db[store.NODES]
+        live = nodes.count_documents({"job": job.id, "state": {"$in": list(LIVE_STATES)}})
+        failed = list(nodes.find({"job": job.id, "state": "failed"}, {"error": 1, "attempts": 1, "request": 1}))
+        duplicated = (len(stored) - len(set(stored))) + max(0, status["counts"]["records"] - len(expected))
+        return Outcome(status, len(expected), len(set(stored)), duplicated, live, failed)
+
+    def assert_exact(self, job: Job, status: dict, collection: str, expected: list) -> Outcome:
+        result = self.outcome(job, status, collection, expected)
+        assert status["state"] == "completed", status
+        assert sorted(job.record_ids(collection)) == sorted(expected)
+        assert result.duplicated == 0 and status["counts"]["records"] == len(expected), status
+        assert result.live_nodes == 0 and not result.failed_nodes
+        assert sum(status["nodes"][state] for state in LIVE_STATES) == 0
+        return result
+
+
+def report(name: str, fault: str, outcome: Outcome, happened: str) -> None:
+    """One line per scenario, shown with `pytest -s` and kept in the test's output."""
+    print(f"\n[reliability] {name} | {fault} | {happened} | expected {outcome.expected} | "
+          f"stored {outcome.stored} | duplicated {outcome.duplicated}")

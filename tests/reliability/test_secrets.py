@@ -1,0 +1,176 @@
+"""A credential stays where it is used: in the request's header. Canary tokens, one from the
+workers' environment and one from the credentials file, are used for real pulls (with retries,
+waits in delay queues and failures), then searched for everywhere the stack keeps or says
+anything: broker messages at rest and in flight, task events, every Redis key and value, every
+document of every collection, every file under the data directory, every error text. Services
+listen on loopback only. The credentials file's mode is checked by the unit tests
+(tests/unit/test_credentials.py); here a looser file is refused on a real worker."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import bson
+import psutil
+import pytest
+from amqp.exceptions import NotFound
+from kombu import Connection, Exchange, Queue
+
+import ingest
+from ingest import credentials, store
+from ingest.broker import ALL_QUEUES, DEAD_LETTER_QUEUE, SOURCE_QUEUES
+from ingest.scheduling import DELAY_BUCKETS, delay_queue
+from sandbox.counters import credential_hash
+from tests.reliability.support import REDDIT_ENV_CREDENTIAL
+
+pytestmark = pytest.mark.stack
+
+FILE_CREDENTIAL = "reddit-file-canary"
+LOOPBACK = {"127.0.0.1", "::1"}
+QUEUES = [*ALL_QUEUES, DEAD_LETTER_QUEUE.name,
+          *(delay_queue(queue, bucket).name for queue in SOURCE_QUEUES for bucket in DELAY_BUCKETS)]
+
+
+def _peek_queues(connection: Connection) -> list[bytes]:
+    """Every message at rest in every queue, left where it was (unacknowledged, then requeued)."""
+    seen = []
+    for name in QUEUES:
+        channel = connection.channel()
+        try:
+            while (message := channel.basic_get(name, no_ack=False)) is not None:
+                body = message.body if isinstance(message.body, bytes) else message.body.encode("utf-8")
+                seen.append(body + repr(message.properties).encode())
+        except NotFound:
+            continue
+        finally:
+            try:
+                channel.close()
+            except Exception:  # noqa: BLE001 - the broker closed it on NotFound
+                pass
+    return seen
+
+
+def _redis_dump(client) -> list[bytes]:
+    values = []
+    for key in client.scan_iter(count=1000):
+        kind = client.type(key).decode()
+        value = {"string": lambda: client.get(key), "hash": lambda: client.hgetall(key),
+                 "list": lambda: client.lrange(key, 0, -1), "set": lambda: client.smembers(key),
+                 "zset": lambda: client.zrange(key, 0, -1, withscores=True)}.get(kind, lambda: kind)()
+        values.append(key + repr(value).encode())
+    return values
+
+
+def _documents(db) -> list[bytes]:
+    return [bson.encode(document) for name in db.list_collection_names() for document in db[name].find()]
+
+
+def _files(data_dir, excluded) -> dict[str, bytes]:
+    return {str(path): path.read_bytes() for path in data_dir.rglob("*")
+            if path.is_file() and not path.is_socket() and path != excluded}
+
+
+def _run_pulls(stack, tap_connection) -> list[bytes]:
+    """Three Reddit pulls through retries, delay queues and failures; answers what was peeked
+    from the queues meanwhile."""
+    base_url = stack.settings.sandbox_url + "/reddit"
+    stack.sandbox.scenario({"fault_seed": 2, "apis": {"reddit": {"errors": {"500": 0.3}}}})
+    waiting = ingest.pull("reddit", base_url=base_url, subreddit="python", limit=300, credential=REDDIT_ENV_CREDENTIAL,
+                          limits={"requests": 2, "window": 2.0}, settings=stack.settings)
+    peeked = []
+    while waiting.status()["state"] == "running":
+        peeked += _peek_queues(tap_connection)
+        time.sleep(0.2)
+    from_file = ingest.pull("reddit", base_url=base_url, subreddit="rust", limit=100, credential=FILE_CREDENTIAL,
+                            settings=stack.settings, limits={"requests": 100, "window": 10.0})
+    assert stack.wait(from_file, timeout=60)["state"] in ("completed", "completed_with_errors")
+    stack.sandbox.scenario({"apis": {"reddit": {"errors": {"401": 1.0}}}})
+    refused = ingest.pull("reddit", base_url=base_url, subreddit="news", limit=50, credential=REDDIT_ENV_CREDENTIAL,
+                          settings=stack.settings, limits={"requests": 100, "window": 10.0})
+    assert stack.wait(refused, timeout=60)["state"] == "completed_with_errors"
+    assert stack.wait(waiting, timeout=120)["state"] in ("completed", "completed_with_errors")
+    return peeked
+
+
+def test_a_canary_credential_appears_nowhere_but_in_its_requests(healthy_stack, canary):
+    stack = healthy_stack
+    file_canary = f"file-canary-{uuid.uuid4().hex}"
+    secrets_file = credentials.save(FILE_CREDENTIAL, file_canary, stack.settings)
+    assert secrets_file.stat().st_mode & 0o777 == 0o600
+    with Connection(stack.settings.broker_url) as connection:
+        tap = Queue(f"reliability.tap.{uuid.uuid4().hex[:8]}", Exchange("celeryev", type="topic"),
+                    routing_key="#", exclusive=True)
+        tap(connection.default_channel).declare()
+        peeked = _run_pulls(stack, connection)
+        events = []
+        channel = connection.channel()
+        while (message := channel.basic_get(tap.name, no_ack=True)) is not None:
+            events.append(message.body if isinstance(message.body, bytes) else message.body.encode("utf-8"))
+    used = stack.sandbox.counters()["credentials"]
+    assert credential_hash(canary) in used and credential_hash(file_canary) in used, "the canaries were never sent"
+    assert peeked and events, "nothing was captured from the broker"
+
+    db = store.database(stack.settings)
+    errors = [json.dumps(node["error"]) for node in db[store.NODES].find({"error": {"$ne": None}})]
+    assert errors, "the pulls should have left error texts"
+    places = {
+        "broker messages at rest": peeked,
+        "task events": events,
+        "redis": _redis_dump(stack.redis),
+        "documents": _documents(db),
+        "error texts": [text.encode() for text in errors],
+        "sandbox counters": [json.dumps(stack.sandbox.counters()).encode()],
+    }
+    files = _files(stack.settings.data_dir, excluded=secrets_file)
+    assert any("/logs/" in name for name in files), "no log files found"
+    for secret in (canary, file_canary):
+        needle = secret.encode()
+        for place, blobs in places.items():
+            assert not any(needle in blob for blob in blobs), f"a credential leaked into {place}"
+        leaking = [name for name, content in files.items() if needle in content]
+        assert not leaking, f"a credential leaked into {leaking}"
+
+
+def test_a_credentials_file_readable_by_others_is_refused_on_the_worker(healthy_stack):
+    stack = healthy_stack
+    secret = f"loose-{uuid.uuid4().hex}"
+    path = credentials.save(FILE_CREDENTIAL, secret, stack.settings)
+    path.chmod(0o644)
+    try:
+        job = ingest.pull("reddit", base_url=stack.settings.sandbox_url + "/reddit", subreddit="python", limit=10,
+                          credential=FILE_CREDENTIAL, settings=stack.settings, limits={"requests": 100, "window": 10.0})
+        status = stack.wait(job, timeout=60)
+    finally:
+        path.chmod(0o600)
+    assert status["state"] == "completed_with_errors"
+    failed = stack.db[store.NODES].find_one({"job": job.id, "state": "failed"})
+    assert "mode 0644, readable by others" in failed["error"]["message"]
+    assert f"chmod 600 {path}" in failed["error"]["message"]
+    assert secret not in failed["error"]["message"]
+    assert stack.sandbox.counters()["by_api"].get("reddit", 0) == 0
+
+
+def _stack_processes(stack) -> list[psutil.Process]:
+    pids = [int(stack.paths.pidfile.read_text().strip())]
+    pids += [info["pid"] for info in stack.supervisor.getAllProcessInfo() if info["pid"]]
+    processes = []
+    for pid in pids:
+        process = psutil.Process(pid)
+        processes += [process, *process.children(recursive=True)]
+    return processes
+
+
+def test_every_service_listens_on_loopback_only(healthy_stack):
+    listening = []
+    for process in _stack_processes(healthy_stack):
+        for connection in process.net_connections(kind="inet"):
+            if connection.status == psutil.CONN_LISTEN or (not connection.raddr and connection.status == psutil.CONN_NONE):
+                listening.append((process.name(), connection.laddr.ip, connection.laddr.port))
+    assert listening, "no listening socket found"
+    exposed = [entry for entry in listening if entry[1] not in LOOPBACK]
+    assert not exposed, f"listening beyond loopback: {exposed}"
+    ports = {port for _, _, port in listening}
+    settings = healthy_stack.settings
+    assert {settings.port("amqp"), settings.port("redis"), settings.port("mongo"), settings.port("sandbox")} <= ports
