@@ -210,8 +210,12 @@ class Job:
 
     def wait(self, timeout: float | None = None, poll: float = 0.25) -> dict:
         """Block until the job is finished; TimeoutError after `timeout` seconds."""
+        from ingest.widgets import refresh_views, views_following
+
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
+            if views_following(self.id):
+                refresh_views(self.id, self.snapshot())
             snapshot = self.status()
             if snapshot["state"] != JobState.RUNNING.value:
                 return snapshot

@@ -229,12 +229,36 @@ class JobView:
         return self.snapshot.as_text() if self.snapshot is not None else "JobView(no snapshot read yet)"
 
 
+# Views that follow a job, by job id: a cell blocked in `Job.wait()` keeps the kernel's event
+# loop from running their tasks, so `wait` refreshes them itself (on the loop's own thread).
+_following: dict[str, list[JobView]] = {}
+
+
 def job_view(job: JobLike, *, interval: float = POLL_INTERVAL) -> JobView:
     """A view of `job` that follows it (see `JobView.start`); a notebook shows it when it is a
     cell's value."""
     view = JobView(job.snapshot, job.cancel, lambda: job.rerun(failed_only=True), interval=interval)
     view.start()
+    job_id = getattr(job, "id", None)
+    if job_id is not None and view.following:
+        _following.setdefault(job_id, []).append(view)
     return view
+
+
+def views_following(job_id: str) -> bool:
+    return bool(_following.get(job_id))
+
+
+def refresh_views(job_id: str, snapshot: JobSnapshot) -> None:
+    """Render `snapshot` in every open view that follows the job; forget closed ones and, once
+    the job ended, all of them."""
+    views = [view for view in _following.get(job_id, []) if not view.closed]
+    for view in views:
+        view.render(snapshot)
+    if views and not snapshot.ended:
+        _following[job_id] = views
+    else:
+        _following.pop(job_id, None)
 
 
 def display_job(job: JobLike, *, interval: float = POLL_INTERVAL) -> None:

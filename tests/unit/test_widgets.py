@@ -316,3 +316,24 @@ def test_without_ipywidgets_the_view_is_the_snapshots_text():
                             timeout=60, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == snapshot().as_text()
+
+
+def test_a_blocked_cell_refreshes_the_views_that_follow_its_job():
+    """`Job.wait()` blocks the loop the view's task runs on, so it renders the views itself."""
+    from ingest.widgets import refresh_views, views_following
+
+    job = FakeJob()
+    job.id = "mastodon-0123456789ab"
+
+    async def shown_then_blocked() -> JobView:
+        view = job_view(job, interval=60.0)
+        assert views_following(job.id)
+        refresh_views(job.id, snapshot(progress=0.75))
+        assert view.progress.value == 0.75
+        refresh_views(job.id, snapshot(JobState.COMPLETED, progress=1.0))
+        view.stop()
+        return view
+
+    view = asyncio.run(shown_then_blocked())
+    assert view.progress.value == 1.0 and not views_following(job.id)
+    view.close()
