@@ -62,7 +62,9 @@ else
 fi
 
 # --- Chromium, for the browser test ------------------------------------------------------------
-if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+if [ -n "${INGEST_CHROMIUM_BIN:-}" ]; then
+  say "Chromium: INGEST_CHROMIUM_BIN is set; nothing to install"
+elif command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
   say "Chromium is installed"
 elif command -v apt-get >/dev/null 2>&1 && as_root true; then
   say "installing chromium from the distribution's packages (for the browser test)"
