@@ -171,16 +171,16 @@ class Page:
         return answer["result"].get("value")
 
     def wait_for(self, expression: str, timeout: float, what: str, *, interval: float = 0.5,
-                 on_value: Callable[[Any], None] | None = None) -> Any:
-        """Evaluate `expression` every `interval` seconds until its value is truthy; answers that
-        value. Each value read goes to `on_value`. TimeoutError naming `what` and the last value."""
+                 until: Callable[[Any], bool] = bool, on_value: Callable[[Any], None] | None = None) -> Any:
+        """Evaluate `expression` every `interval` seconds until `until` holds for its value (until
+        it is truthy, by default); answers that value. Each value read goes to `on_value`.
+        TimeoutError naming `what` and the last value read."""
         deadline = time.monotonic() + timeout
-        value = None
         while True:
             value = self.evaluate(expression)
             if on_value is not None:
                 on_value(value)
-            if value:
+            if until(value):
                 return value
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{what}: not within {timeout:g} s (last value read: {value!r})")
