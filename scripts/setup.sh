@@ -3,6 +3,7 @@
 #   - .venv with the project and its dev extra (reinstalled only when pyproject.toml changes)
 #   - RabbitMQ and Redis from the distribution's packages, when missing
 #   - FerretDB v1.24.2 built with Go into .venv/bin, when no mongod is on the PATH
+#   - Chromium from the distribution's packages, when missing (the browser test drives it)
 # When it cannot install something (no root, no apt, no Go) it says what to install instead.
 set -euo pipefail
 
@@ -58,6 +59,21 @@ or point INGEST_BROKER_URL / INGEST_REDIS_URL at running servers."
   fi
 else
   say "RabbitMQ and Redis are installed"
+fi
+
+# --- Chromium, for the browser test ------------------------------------------------------------
+if [ -n "${INGEST_CHROMIUM_BIN:-}" ]; then
+  say "Chromium: INGEST_CHROMIUM_BIN is set; nothing to install"
+elif command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+  say "Chromium is installed"
+elif command -v apt-get >/dev/null 2>&1 && as_root true; then
+  say "installing chromium from the distribution's packages (for the browser test)"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+    || fail "installing chromium failed; run: sudo apt-get install chromium"
+else
+  say "Chromium is not installed and cannot be (needs root and apt-get); the browser test will skip.
+  To run it: sudo apt-get install chromium (or set INGEST_CHROMIUM_BIN to a Chromium or Chrome)"
 fi
 
 # --- The document store -----------------------------------------------------------------------

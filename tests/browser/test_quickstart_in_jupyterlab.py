@@ -1,0 +1,183 @@
+"""The quickstart notebook, run in JupyterLab in a headless Chromium as a person would: opened,
+run with Run > Run All Cells, its job's live view followed until the progress bar is full and the
+job completed. The screenshot goes to <data dir>/browser/quickstart.png."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ingest.settings import PROJECT_ROOT
+
+pytest.importorskip("websocket", reason="websocket-client (in the dev extra) drives Chromium")
+from tests.browser.devtools import Chromium, Page, find_chromium, stop_process_group  # noqa: E402
+
+pytestmark = pytest.mark.stack
+
+NOTEBOOK = PROJECT_ROOT / "notebooks" / "01_quickstart.ipynb"
+SERVER_START_TIMEOUT = 120.0
+PAGE_READY_TIMEOUT = 180.0
+VIEW_SHOWN_TIMEOUT = 120.0
+JOB_DONE_TIMEOUT = 240.0
+# The stack's ports (17600 and up for users, 18600 and up for `make test`) stay clear of this.
+RESERVED_PORTS = range(17600, 22001)
+
+# What the job's view (ingest/widgets.py) shows: the width of its progress bar, the bar's
+# classes, the job's state from the headline ("<id> · <source> · <state> · <elapsed>") and
+# the label beside the bar.
+VIEW_STATE_JS = """(() => {
+  const view = document.querySelector('.ingest-view');
+  if (!view) return null;
+  const bar = view.querySelector('.progress .progress-bar');
+  const headline = view.querySelectorAll(':scope > .widget-html')[1];
+  const label = view.querySelector('.widget-hprogress + .widget-label');
+  return {
+    width: bar ? bar.style.width : null,
+    bar_classes: bar ? bar.className : '',
+    headline: headline ? headline.innerText.trim() : null,
+    state: headline ? (headline.innerText.split(' · ')[2] || '').trim() : null,
+    label: label ? label.innerText : null,
+  };
+})()"""
+# The status bar's kernel item reads "<kernel name> | Idle" once the notebook's kernel is
+# connected and idle (the toolbar's execution indicator says idle before there is a kernel).
+KERNEL_IDLE_JS = """[...document.querySelectorAll('.jp-StatusBar-TextItem')]
+  .some(item => /\\|\\s*Idle$/.test(item.innerText.trim()))"""
+
+
+@dataclass
+class JupyterLab:
+    url: str
+    token: str
+    log_path: Path
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _free_port() -> int:
+    """A port nothing listens on, from the system's ephemeral range, outside the stack's."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if port not in RESERVED_PORTS:
+            return port
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture()
+def chromium_binary() -> str:
+    binary = find_chromium()
+    if binary is None:
+        pytest.skip("no Chromium: `make setup` installs it (apt-get install chromium), "
+                    "or set INGEST_CHROMIUM_BIN to a Chromium or Chrome")
+    return binary
+
+
+@pytest.fixture()
+def jupyterlab(settings, tmp_path):
+    """JupyterLab on a free port with a random token, serving a copy of the quickstart, with
+    settings, workspaces and runtime files of its own; the kernel gets the test stack's
+    environment. Stopped, kernels included, afterwards."""
+    root = tmp_path / "notebooks"
+    root.mkdir()
+    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
+    user_settings = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension"
+    user_settings.mkdir(parents=True)
+    # No question about news and no update check: nothing asks for a click or goes outside.
+    (user_settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    environment = dict(os.environ,
+                       JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"),
+                       JUPYTER_RUNTIME_DIR=str(tmp_path / "jupyter-runtime"),
+                       JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "lab-settings"),
+                       JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "lab-workspaces"))
+    port, token = _free_port(), secrets.token_hex(16)
+    log_path = tmp_path / "jupyterlab.log"
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+               f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+               f"--ServerApp.root_dir={root}", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, env=environment, cwd=root, stdin=subprocess.DEVNULL, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    server = JupyterLab(f"http://127.0.0.1:{port}", token, log_path)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not _answers(f"{server.url}/api/status?token={token}"):
+            if process.poll() is not None:
+                pytest.fail(f"JupyterLab exited with {process.returncode}:\n{server.log_tail()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"JupyterLab did not answer within {SERVER_START_TIMEOUT:g} s:\n{server.log_tail()}")
+            time.sleep(0.5)
+        yield server
+    finally:
+        stop_process_group(process, grace=30.0)
+
+
+@pytest.fixture()
+def page(chromium_binary, tmp_path):
+    browser = Chromium(chromium_binary, tmp_path / "chromium-profile")
+    try:
+        yield browser.page()
+    finally:
+        browser.close()
+
+
+@pytest.mark.timeout(SERVER_START_TIMEOUT + PAGE_READY_TIMEOUT + VIEW_SHOWN_TIMEOUT + JOB_DONE_TIMEOUT + 60)
+def test_the_quickstart_runs_in_jupyterlab_and_its_view_reaches_100_percent(settings, chromium_binary, jupyterlab,
+                                                                          page: Page):
+    screenshot = settings.data_dir / "browser" / "quickstart.png"
+    failure_screenshot = screenshot.with_name("quickstart-failed.png")
+    screenshot.unlink(missing_ok=True)
+    failure_screenshot.unlink(missing_ok=True)
+    seen: list[dict] = []
+
+    def note(view_state):
+        if view_state and (not seen or seen[-1] != view_state):
+            seen.append(view_state)
+
+    try:
+        page.navigate(f"{jupyterlab.url}/lab/tree/{NOTEBOOK.name}?token={jupyterlab.token}")
+        page.wait_for(KERNEL_IDLE_JS, PAGE_READY_TIMEOUT, "the notebook open with its kernel idle")
+        page.click(".lm-MenuBar-item", text="Run")
+        page.wait_for("!!document.querySelector('.lm-Menu-item[data-command=\"runmenu:run-all\"]')", 30,
+                      "the Run menu open")
+        page.click('.lm-Menu-item[data-command="runmenu:run-all"]')
+        page.wait_for(VIEW_STATE_JS, VIEW_SHOWN_TIMEOUT, "the job's view shown by the pull's cell", on_value=note)
+        final = page.wait_for(VIEW_STATE_JS, JOB_DONE_TIMEOUT, "the job's view at 100 % and completed",
+                              until=lambda view: bool(view) and view["width"] == "100%" and view["state"] == "completed",
+                              on_value=note, interval=1.0)
+    except Exception as error:
+        page.screenshot(failure_screenshot)
+        raise AssertionError(f"{error}\nviews seen: {seen}\nscreenshot: {failure_screenshot}\n"
+                             f"JupyterLab's log:\n{jupyterlab.log_tail()}") from error
+
+    page.evaluate("document.querySelector('.ingest-view').scrollIntoView({block: 'center'})")
+    time.sleep(1.0)  # one frame's worth of layout after the scroll, on a busy machine
+    page.screenshot(screenshot)
+    assert "progress-bar-success" in final["bar_classes"], final
+    assert re.fullmatch(r"([\d,]+) of \1 nodes settled", final["label"] or ""), final
+    assert screenshot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), screenshot
