@@ -8,6 +8,7 @@ Running it twice changes nothing.
 from __future__ import annotations
 
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from ingest import connectors, store
 from ingest.tree import JobState, Tree, now_utc
@@ -41,6 +42,8 @@ def commit_watermark(db: Database, job: dict, watermarks: list[dict]) -> None:
     key = f"{connector.name}:{connector.query_key(job['spec'])}"
     stored = db[store.WATERMARKS].find_one({"_id": key})
     merged = connector.merge_watermarks(stored["value"] if stored else None, merged)
-    db[store.WATERMARKS].update_one(
-        {"_id": key}, {"$set": {"value": merged, "updated": now_utc(), "job": job["_id"]}}, upsert=True,
-    )
+    update = {"$set": {"value": merged, "updated": now_utc(), "job": job["_id"]}}
+    try:
+        db[store.WATERMARKS].update_one({"_id": key}, update, upsert=True)
+    except DuplicateKeyError:  # inserted meanwhile by another process ending the same job
+        db[store.WATERMARKS].update_one({"_id": key}, update)

@@ -40,6 +40,9 @@ JOB_OPTIONS = {
 
 # A running job whose tally has not changed for this long is checked against the store.
 STALLED_AFTER = 60.0
+# A running job with no live node is ended by the worker that ended its last node; a status
+# read ends it only when that has not happened this long after.
+REPAIR_GRACE = 5.0
 
 
 @lru_cache(maxsize=1)
@@ -169,9 +172,10 @@ class Job:
         Redis that lost its data); it is ended here. Answers whether anything changed."""
         if sum(counts.by_state.values()) == 0:
             return False
-        if counts.live == 0:
+        since_change = None if counts.changed is None else time.time() - counts.changed
+        if counts.live == 0 and since_change is not None and since_change > REPAIR_GRACE:
             return complete_job(self._db, self._tree, self.id) is not None
-        quiet = counts.changed is not None and time.time() - counts.changed > STALLED_AFTER
+        quiet = since_change is not None and since_change > STALLED_AFTER
         if quiet and self._tree.finished_in_store(self.id):
             self._tree.tally.forget(self.id)
             self._tree.load_tally(self.id)

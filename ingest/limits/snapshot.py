@@ -28,7 +28,10 @@ def build_snapshot(store: RedisLimitStore, adaptive_rate: Callable[[dict, float]
                               [float(fields.get("span", 0) or 0) for _, _, fields in known], now)
     for (_, name, fields), (count, reset_at) in zip(known, counts):
         hosts = result.setdefault(name.split(":", 1)[0], {})
-        entry = hosts.setdefault(fields.get("host", ""), _empty("known"))
+        host = fields.get("host", "")
+        entry = hosts.setdefault(host, _empty("known"))
+        if entry["mode"] == "adaptive":  # the same source and host also ran without a known limit
+            entry = hosts[host] = {**_empty("known"), "adaptive": entry}
         entry["limits"].append(_known_limit(name, fields, count, reset_at, guard, now))
     for hosts in result.values():
         for entry in hosts.values():

@@ -36,3 +36,11 @@ def test_snapshot_shows_rate_limit_remaining_reset_and_counts_per_source_and_hos
 
 def test_snapshot_of_an_unknown_source_is_empty(limiter):
     assert limiter.snapshot("reddit") == {"reddit": {}}
+
+
+def test_a_host_used_both_with_and_without_a_known_limit_shows_the_known_one(limiter):
+    limiter.acquire(LimitScope(source="hn", host="hn.example"), now=T0)
+    limiter.acquire(LimitScope(source="hn", host="hn.example", known=(KnownLimit(10, 10.0, ("host",)),)), now=T0 + 1.0)
+    entry = limiter.snapshot(now=T0 + 2.0)["hn"]["hn.example"]
+    assert entry["mode"] == "known" and entry["limit"] == 10 and entry["remaining"] == 9
+    assert entry["adaptive"]["mode"] == "adaptive" and entry["adaptive"]["granted"] == 1
