@@ -288,12 +288,16 @@ def measure_pipeline(name: str, workload: list[Listing], truths: list[list[str]]
 
 
 def stored_ids_by_job(database, collections: set[str]) -> dict[str, list[str]]:
-    """Record ids by the jobs that stored them, in one pass over each collection."""
+    """Record ids by the jobs that stored them or saw them stored unchanged (`sightings`), in
+    one pass over each collection."""
     found: dict[str, list[str]] = {}
     for collection in collections:
         for document in database[collection].find({}, {"_ingest.jobs": 1}):
             for job_id in document.get("_ingest", {}).get("jobs", []):
                 found.setdefault(job_id, []).append(document["_id"])
+    for sighting in database[store.SIGHTINGS].find({"collection": {"$in": sorted(collections)}}, {"job": 1, "key": 1}):
+        if sighting["key"] not in found.get(sighting["job"], []):
+            found.setdefault(sighting["job"], []).append(sighting["key"])
     return found
 
 
