@@ -14,27 +14,18 @@ Run: `.venv/bin/python bench/limits_isolation.py [--rounds 2]`; about three minu
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data" / "bench-isolation"
-ENV = {**{key: value for key, value in os.environ.items() if not key.startswith("INGEST_")},
-       "INGEST_DATA_DIR": str(DATA), "INGEST_PORT_BASE": "20600", "INGEST_WORKER_CONCURRENCY": "8"}
+from own_stack import ROOT, own_stack
+
+sys.path.insert(0, str(ROOT))
+
 SCENARIO = {"limit_scale": 100, "apis": {"*": {"latency": {"fixed": 0.05}}}}
 OPEN = {"requests": 10_000, "window": 1.0}
 THROTTLED = {"requests": 5, "window": 1.0}
 HN_ITEMS = 300
-
-
-def ingest_command(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "ingest", *args], env=ENV, check=True, stdout=subprocess.DEVNULL,
-                   timeout=300)
 
 
 def hacker_news_seconds(ingest, settings) -> float:
@@ -48,8 +39,6 @@ def hacker_news_seconds(ingest, settings) -> float:
 
 
 def measure(rounds: int) -> None:
-    os.environ.update(ENV)
-    sys.path.insert(0, str(ROOT))
     import requests
 
     import ingest
@@ -84,12 +73,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    shutil.rmtree(DATA, ignore_errors=True)
-    try:
-        ingest_command("up", "--sandbox")
+    with own_stack("bench-isolation", 20600, INGEST_WORKER_CONCURRENCY="8"):
         measure(args.rounds)
-    finally:
-        ingest_command("down")
     return 0
 
 

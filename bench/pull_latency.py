@@ -12,28 +12,16 @@ end. Run: `.venv/bin/python bench/pull_latency.py [--pulls 50]`.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data" / "bench-pull-latency"
-ENV = {**{key: value for key, value in os.environ.items() if not key.startswith("INGEST_")},
-       "INGEST_DATA_DIR": str(DATA), "INGEST_PORT_BASE": "20600"}
+from own_stack import ROOT, own_stack
 
-
-def ingest_command(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "ingest", *args], env=ENV, check=True, stdout=subprocess.DEVNULL,
-                   timeout=300)
+sys.path.insert(0, str(ROOT))
 
 
 def measure(pulls: int) -> None:
-    os.environ.update(ENV)
-    sys.path.insert(0, str(ROOT))
     started = time.perf_counter()
     import requests
 
@@ -67,12 +55,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pulls", type=int, default=50)
     args = parser.parse_args()
-    shutil.rmtree(DATA, ignore_errors=True)
-    try:
-        ingest_command("up", "--sandbox")
+    with own_stack("bench-pull-latency", 20600):
         measure(args.pulls)
-    finally:
-        ingest_command("down")
     return 0
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import redis
+from pymongo.database import Database
 
 from ingest import connectors, frames, store
 from ingest.broker import make_celery
@@ -58,17 +59,27 @@ def code_version() -> str:
     return f"{version}+{commit}" if commit else version
 
 
-_contexts: dict[tuple[str, ...], tuple] = {}
+@dataclass(frozen=True)
+class Context:
+    """What a notebook's process needs to reach one stack, made once per process."""
+
+    db: Database
+    publisher: Publisher
+    tree: Tree
+    limiter: Limiter
 
 
-def _context(settings: Settings) -> tuple[Any, Publisher, Tree]:
-    """The database, a publisher and the job trees for these settings, made once per process."""
+_contexts: dict[tuple[str, ...], Context] = {}
+
+
+def _context(settings: Settings) -> Context:
     key = (settings.mongo_url, settings.mongo_db, settings.broker_url, settings.redis_url)
     if key not in _contexts:
         database = store.database(settings)
         store.ensure_indexes(database)
         client = redis.Redis.from_url(settings.redis_url, socket_timeout=5.0, socket_connect_timeout=5.0)
-        _contexts[key] = (database, Publisher(make_celery(settings)), Tree(database, RedisTally(client)))
+        _contexts[key] = Context(database, Publisher(make_celery(settings)), Tree(database, RedisTally(client)),
+                                 Limiter(client))
     return _contexts[key]
 
 
@@ -105,7 +116,8 @@ def pull(source: str, *, settings: Settings | None = None, **params: Any) -> Job
     if "limits" in options:
         known_limits_with_overrides(connector.for_spec(spec).known_limits(spec), options["limits"])
     _check_reachable(spec["base_url"])
-    database, publisher, job_tree = _context(settings)
+    context = _context(settings)
+    database, publisher, job_tree = context.db, context.publisher, context.tree
     watermark = None
     if spec.get("incremental"):
         found = database[store.WATERMARKS].find_one({"_id": f"{connector.name}:{connector.query_key(spec)}"})
@@ -129,11 +141,11 @@ class Job:
 
     @property
     def _db(self):
-        return _context(self.settings)[0]
+        return _context(self.settings).db
 
     @property
     def _tree(self) -> Tree:
-        return _context(self.settings)[2]
+        return _context(self.settings).tree
 
     def _document(self) -> dict:
         document = self._db[store.JOBS].find_one({"_id": self.id})
@@ -151,20 +163,19 @@ class Job:
 
     def tree(self) -> JobTree:
         """The job's whole tree as a Celery ResultSet (`ready()`, `completed_count()`, `join()`)."""
-        return JobTree(self.id, self._tree, _context(self.settings)[1].app)
+        return JobTree(self.id, self._tree, _context(self.settings).publisher.app)
 
     def status(self) -> dict:
         """A snapshot: the job's state, its nodes by state, and its counters."""
+        return _status_of(*self._read())
+
+    def _read(self) -> tuple[dict, JobCounts]:
+        """The job's document and counts, after ending the job if its last step was cut short."""
         document = self._document()
         counts = self._tree.counts(self.id)
         if document["state"] == JobState.RUNNING.value and self._repair(counts):
             document, counts = self._document(), self._tree.counts(self.id)
-        return {
-            "id": self.id, "source": document["source"], "state": document["state"],
-            "nodes": counts.by_state, "total_nodes": sum(counts.by_state.values()),
-            "counts": counts.totals, "created": document["created"],
-            "finished": document.get("finished"),
-        }
+        return document, counts
 
     def _repair(self, counts: JobCounts) -> bool:
         """A running job with no live node, or whose tally has not moved for a long time while
@@ -185,15 +196,15 @@ class Job:
     def snapshot(self) -> JobSnapshot:
         """Everything the live view shows, read at once: states by kind and depth, counters,
         recent errors, the call rate over the last minutes and the limit it runs under."""
-        document = self._document()
-        counts = self._tree.counts(self.id)
-        if document["state"] == JobState.RUNNING.value and self._repair(counts):
-            document, counts = self._document(), self._tree.counts(self.id)
+        return self._snapshot_of(*self._read())
+
+    def _snapshot_of(self, document: dict, counts: JobCounts) -> JobSnapshot:
         now = time.time()
         since = None if document.get("finished") else now - RATE_WINDOW - 1
         rate = self._tree.tally.rate(self.id, since=since)
         host = urlsplit(document["spec"].get("base_url", "")).netloc or None
-        limit = limit_rate(Limiter(self._tree.tally.client).snapshot(document["source"]), document["source"], host)
+        source = document["source"]
+        limit = limit_rate(_context(self.settings).limiter.snapshot(source), source, host)
         return take_snapshot(document, counts, self._tree.recent_errors(self.id, 20), rate, limit, now=now)
 
     def frame(self, collection: str | None = None, *, where: dict | None = None, columns: list[str] | None = None,
@@ -213,14 +224,16 @@ class Job:
         display_job(self)
 
     def wait(self, timeout: float | None = None, poll: float = 0.25) -> dict:
-        """Block until the job is finished; TimeoutError after `timeout` seconds."""
+        """Block until the job is finished; TimeoutError after `timeout` seconds. The job's
+        views in this notebook keep updating meanwhile."""
         from ingest.widgets import refresh_views, views_following
 
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
+            document, counts = self._read()
             if views_following(self.id):
-                refresh_views(self.id, self.snapshot())
-            snapshot = self.status()
+                refresh_views(self.id, self._snapshot_of(document, counts))
+            snapshot = _status_of(document, counts)
             if snapshot["state"] != JobState.RUNNING.value:
                 return snapshot
             if deadline is not None and time.monotonic() > deadline:
@@ -241,7 +254,7 @@ class Job:
         if not ids:
             return 0
         self._db[store.JOBS].update_one({"_id": self.id}, {"$set": {"state": JobState.RUNNING.value, "finished": None}})
-        publisher = _context(self.settings)[1]
+        publisher = _context(self.settings).publisher
         queue = connectors.get(self.source).queue
         for node_id in ids:
             publisher.publish(self.id, node_id, queue)
@@ -266,12 +279,20 @@ def job(job_id: str, settings: Settings | None = None) -> Job:
     return found
 
 
+def _status_of(document: dict, counts: JobCounts) -> dict:
+    return {
+        "id": document["_id"], "source": document["source"], "state": document["state"],
+        "nodes": counts.by_state, "total_nodes": sum(counts.by_state.values()),
+        "counts": counts.totals, "created": document["created"], "finished": document.get("finished"),
+    }
+
+
 def frame(collection_or_source: str, where: dict | None = None, columns: list[str] | None = None,
           limit: int | None = None, depth: int = 1, settings: Settings | None = None):
     """Stored records of every job as a DataFrame: a collection ('reddit_comments') or a
     source's main collection ('reddit'); `where` is a MongoDB filter, `columns` are selected
     in the store, nested JSON is flattened to `depth` levels."""
-    database = _context(settings or get_settings())[0]
+    database = _context(settings or get_settings()).db
     return frames.frame(database, collection_or_source, where=where, columns=columns, limit=limit, depth=depth)
 
 
@@ -288,6 +309,6 @@ def jobs(limit: int = 20, source: str | None = None, state: str | None = None,
         except ValueError:
             raise ParameterError(
                 f"state={state!r} is not a job state; use one of {', '.join(s.value for s in JobState)}") from None
-    database = _context(settings)[0]
+    database = _context(settings).db
     found = database[store.JOBS].find(where, {"_id": 1}).sort("created", -1).limit(int(limit))
     return [Job(document["_id"], settings) for document in found]

@@ -158,7 +158,7 @@ class Tree:
             self._retrying_document(node, error, calls)
         self._move(job_id, node["_id"], NodeState.RETRYING, [NodeState.RUNNING], calls=calls,
                    totals={"retries": 1})
-        self.tally.note_error(job_id, {**error, "node": node["_id"], "node_kind": node.get("kind"), "at": now_utc()})
+        self._note_error(job_id, node, error)
 
     def _retrying_document(self, node: dict, error: dict, calls: int) -> None:
         self.db[NODES].update_one({"_id": node["_id"]}, {"$set": {
@@ -176,8 +176,11 @@ class Tree:
         move = self._move(job_id, node["_id"], state, None, calls=calls,
                           totals={"records": records, "new_records": new_records})
         if error is not None:
-            self.tally.note_error(job_id, {**error, "node": node["_id"], "node_kind": node.get("kind"), "at": now_utc()})
+            self._note_error(job_id, node, error)
         return move.moved and move.live == 0
+
+    def _note_error(self, job_id: str, node: dict, error: dict) -> None:
+        self.tally.note_error(job_id, {**error, "node": node["_id"], "node_kind": node.get("kind"), "at": now_utc()})
 
     def _outcome_document(self, node: dict, state: NodeState, calls: int, records: int, new_records: int,
                           watermark: Any, error: dict | None) -> None:
@@ -202,14 +205,9 @@ class Tree:
     def cancel_waiting(self, job_id: str) -> int:
         """Every node not running yet is cancelled; answers how many."""
         self._ensure_tally(job_id)
-        nodes_key = self.tally.keys(job_id)[0]
         waiting = [NodeState.QUEUED.value, NodeState.WAITING.value, NodeState.RETRYING.value]
-        cancelled = []
-        for node_id, value in self.tally.client.hscan_iter(nodes_key, count=1000):
-            node_id, value = _text(node_id), _text(value)
-            if value.split("|", 1)[0] in waiting and self.tally.move(
-                    job_id, node_id, NodeState.CANCELLED.value, waiting).moved:
-                cancelled.append(node_id)
+        cancelled = [node.id for node in self.tally.nodes(job_id) if node.state in waiting
+                     and self.tally.move(job_id, node.id, NodeState.CANCELLED.value, waiting).moved]
         if cancelled:
             self.db[NODES].update_many({"job": job_id, "state": {"$in": waiting}},
                                        {"$set": {"state": NodeState.CANCELLED.value, "finished": now_utc()}})
@@ -252,14 +250,11 @@ class Tree:
                       "watermark": 1, **dict.fromkeys(COUNTED_FIELDS, 1)}
         nodes = list(self.db[NODES].find({"job": job_id}, projection))
         loaded = self.tally.add(job_id, [_tally_node(node) for node in nodes])
-        if loaded == len(nodes):
+        if nodes and loaded == len(nodes):
+            self.tally.set_totals(job_id, {name: sum(node.get(name) or 0 for node in nodes) for name in COUNTED_FIELDS})
             for node in nodes:
                 if node.get("watermark") is not None:
                     self.tally.note_watermark(job_id, node["watermark"])
-        if loaded == len(nodes) and nodes:
-            totals = {name: sum(node.get(name) or 0 for node in nodes) for name in COUNTED_FIELDS}
-            self.tally.client.hset(self.tally.keys(job_id)[1],
-                                   mapping={f"total:{name}": value for name, value in totals.items()})
         return loaded
 
     def _ensure_tally(self, job_id: str) -> None:
@@ -283,6 +278,3 @@ def _tally_node(node: dict) -> TallyNode:
     return TallyNode(node["_id"], node.get("state", NodeState.QUEUED.value), int(node.get("depth") or 0),
                      str(node.get("kind") or ""), int(node.get("attempts") or 0))
 
-
-def _text(value: bytes | str) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)

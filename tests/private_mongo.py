@@ -16,7 +16,7 @@ import pytest
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
-from tests.private_redis import free_port
+from tests.ports import free_port
 
 START_TIMEOUT = 20.0
 

@@ -4,25 +4,13 @@ Test packages that need one import these fixtures into their conftest."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 
 import pytest
 import redis
 
-# The project's own stacks, tests and benchmarks use ports in this range.
-RESERVED_PORTS = range(17600, 22000)
-
-
-def free_port() -> int:
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if port not in RESERVED_PORTS:
-            return port
-
+from tests.ports import free_port
 
 def start_redis(directory: str) -> tuple[subprocess.Popen, redis.Redis]:
     """A redis-server without persistence on a free loopback port, answering PING; the caller

@@ -22,12 +22,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 LIVE_STATES = ("queued", "waiting", "running", "retrying")
 RECENT_ERRORS = 50
 DEFAULT_TTL = 30 * 24 * 3600.0
 RATE_READ_SPAN = 3600  # seconds read field by field; a longer span reads the whole hash
+
+
+def _parse_node(node_id: str, value: str) -> TallyNode:
+    state, depth, attempts, _throttles, _calls, kind = value.split("|", 5)
+    return TallyNode(node_id, state, int(depth), kind, int(attempts))
 
 
 def _text(value: bytes | str) -> str:
@@ -147,10 +152,16 @@ class RedisTally:
 
     def node(self, job_id: str, node_id: str) -> TallyNode | None:
         value = self.client.hget(self.keys(job_id)[0], node_id)
-        if value is None:
-            return None
-        state, depth, attempts, _throttles, _calls, kind = _text(value).split("|", 5)
-        return TallyNode(node_id, state, int(depth), kind, int(attempts))
+        return None if value is None else _parse_node(node_id, _text(value))
+
+    def nodes(self, job_id: str) -> Iterator[TallyNode]:
+        """Every node of the job, read in batches."""
+        for node_id, value in self.client.hscan_iter(self.keys(job_id)[0], count=1000):
+            yield _parse_node(_text(node_id), _text(value))
+
+    def set_totals(self, job_id: str, totals: dict[str, int]) -> None:
+        """The job's counters as given (a tally loaded again from the store)."""
+        self.client.hset(self.keys(job_id)[1], mapping={f"total:{name}": value for name, value in totals.items()})
 
     def watermarks_key(self, job_id: str) -> str:
         return f"{self.prefix}:{job_id}:watermarks"

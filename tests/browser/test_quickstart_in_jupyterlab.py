@@ -9,7 +9,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from ingest.settings import PROJECT_ROOT
 
 pytest.importorskip("websocket", reason="websocket-client (in the dev extra) drives Chromium")
 from tests.browser.devtools import Chromium, Page, find_chromium, stop_process_group  # noqa: E402
+from tests.ports import free_port  # noqa: E402
 
 pytestmark = pytest.mark.stack
 
@@ -32,9 +32,6 @@ SERVER_START_TIMEOUT = 120.0
 PAGE_READY_TIMEOUT = 180.0
 VIEW_SHOWN_TIMEOUT = 120.0
 JOB_DONE_TIMEOUT = 240.0
-# The stack's ports (17600 and up for users, 18600 and up for `make test`) stay clear of this.
-RESERVED_PORTS = range(17600, 22001)
-
 # What the job's view (ingest/widgets.py) shows: the width of its progress bar, the bar's
 # classes, the job's state from the headline ("<id> · <source> · <state> · <elapsed>") and
 # the label beside the bar.
@@ -66,16 +63,6 @@ class JupyterLab:
 
     def log_tail(self, lines: int = 30) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-
-def _free_port() -> int:
-    """A port nothing listens on, from the system's ephemeral range, outside the stack's."""
-    while True:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        if port not in RESERVED_PORTS:
-            return port
 
 
 def _answers(url: str) -> bool:
@@ -113,7 +100,7 @@ def jupyterlab(settings, tmp_path):
                        JUPYTER_RUNTIME_DIR=str(tmp_path / "jupyter-runtime"),
                        JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "lab-settings"),
                        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "lab-workspaces"))
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     log_path = tmp_path / "jupyterlab.log"
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",

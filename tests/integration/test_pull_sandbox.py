@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
-import requests
 
 import ingest
 from ingest import credentials, store
+from tests.sandbox_admin import SandboxAdmin
 
 pytestmark = pytest.mark.stack
 
@@ -22,34 +22,9 @@ REDDIT_CREDENTIAL = "sandbox-reddit"
 FAST = {"limits": {"requests": 1000, "window": 10.0}}
 
 
-class Sandbox:
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def reset(self) -> None:
-        requests.post(f"{self.url}/_admin/reset", timeout=10).raise_for_status()
-
-    def scenario(self, document: dict) -> None:
-        requests.put(f"{self.url}/_admin/scenario", json=document, timeout=10).raise_for_status()
-
-    def truth(self, path: str) -> list[str]:
-        return requests.get(f"{self.url}/_admin/truth", params={"path": path}, timeout=30).json()["ids"]
-
-    def counters(self) -> dict:
-        return requests.get(f"{self.url}/_admin/counters", timeout=10).json()
-
-    def calls(self, api: str) -> int:
-        return self.counters()["by_api"].get(api, 0)
-
-    def add_items(self, **body) -> list:
-        answer = requests.post(f"{self.url}/_admin/items", json=body, timeout=10)
-        answer.raise_for_status()
-        return answer.json()["ids"]
-
-
 @pytest.fixture()
 def sandbox(settings):
-    client = Sandbox(settings.sandbox_url)
+    client = SandboxAdmin(settings.sandbox_url)
     client.reset()
     credentials.save(REDDIT_CREDENTIAL, "sandbox-token-0001", settings)
     yield client

@@ -20,7 +20,6 @@ def test_the_notebook_runs_without_an_error(notebook: Path, settings):
     executed.parent.mkdir(parents=True, exist_ok=True)
     papermill.execute_notebook(str(notebook), str(executed), kernel_name="python3", cwd=str(notebook.parent),
                                execution_timeout=600, progress_bar=False)
-    assert executed.exists()
 
 
 def test_the_reproducible_notebook_takes_parameters(settings):
@@ -31,4 +30,3 @@ def test_the_reproducible_notebook_takes_parameters(settings):
         str(notebook), str(executed), kernel_name="python3", cwd=str(notebook.parent), progress_bar=False,
         parameters={"source": "mastodon", "api_prefix": "mastodon", "params": {"tag": "rust", "limit": 50}},
         execution_timeout=600)
-    assert executed.exists()

@@ -21,7 +21,8 @@ from ingest import credentials
 from ingest.broker import make_celery
 from ingest.settings import PROJECT_ROOT, Settings
 from ingest.stack.services import plan
-from tests.reliability.support import REDDIT_ENV_CREDENTIAL, SandboxAdmin, Stack
+from tests.reliability.support import REDDIT_ENV_CREDENTIAL, Stack
+from tests.sandbox_admin import SandboxAdmin
 
 PORT_BASE = int(os.environ.get("INGEST_RELIABILITY_PORT_BASE", "18800"))
 DATA_DIR = PROJECT_ROOT / "data" / "reliability-stack"

@@ -8,7 +8,6 @@ import time
 from dataclasses import dataclass, field
 
 import redis
-import requests
 from celery import Celery
 from pymongo.errors import PyMongoError
 
@@ -18,6 +17,7 @@ from ingest.settings import Settings
 from ingest.stack import status as stack_status
 from ingest.stack.supervisor import SupervisorPaths, rpc
 from ingest.tree import LIVE_STATES
+from tests.sandbox_admin import SandboxAdmin
 
 WORKER = "ingest-worker1"
 REDDIT_ENV_CREDENTIAL = "reddit-canary"
@@ -25,26 +25,6 @@ REDDIT_ENV_CREDENTIAL = "reddit-canary"
 # limiter in the path without the adaptive ramp-up of an unpublished one.
 FAST = {"limits": {"requests": 1000, "window": 10.0}}
 HN_TOP = "/hn/v0/topstories.json"
-
-
-class SandboxAdmin:
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def reset(self) -> None:
-        requests.post(f"{self.url}/_admin/reset", timeout=10).raise_for_status()
-
-    def scenario(self, document: dict) -> None:
-        requests.put(f"{self.url}/_admin/scenario", json=document, timeout=10).raise_for_status()
-
-    def truth(self, path: str) -> list:
-        return requests.get(f"{self.url}/_admin/truth", params={"path": path}, timeout=30).json()["ids"]
-
-    def counters(self) -> dict:
-        return requests.get(f"{self.url}/_admin/counters", timeout=10).json()
-
-    def requests(self, api: str) -> list[dict]:
-        return requests.get(f"{self.url}/_admin/requests", params={"api": api}, timeout=10).json()["requests"]
 
 
 @dataclass
