@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import redis
+from celery.result import AsyncResult
 from pymongo.database import Database
 
 from ingest import connectors, frames, store
@@ -257,6 +258,7 @@ class Job:
         publisher = _context(self.settings).publisher
         queue = connectors.get(self.source).queue
         for node_id in ids:
+            AsyncResult(node_id, app=publisher.app).forget()  # the earlier outcome gives way to this run's
             publisher.publish(self.id, node_id, queue)
         return len(ids)
 

@@ -1,7 +1,8 @@
 """A job's whole, growing tree as one Celery `ResultSet`.
 
 Every node is one task whose id is the node id, so `AsyncResult(node_id)` holds the node's
-latest outcome. A plain `ResultSet` knows only the results it was given and would call a
+outcome once it has one (runs that hand the node on to another message store none; the result
+of the run that ended the job lands just after the job reads as ended). A plain `ResultSet` knows only the results it was given and would call a
 job done while its pages still register children; `JobTree` asks the job's tree instead: it
 is ready exactly when the job's last live node has ended (see `tree`), and its members are
 re-read from the store each time they are asked for.

@@ -49,7 +49,7 @@ def bucket_for(delay: float) -> float | None:
 @dataclass(frozen=True)
 class Publisher:
     """Sends `ingest.fetch(job_id, node_id)` to a source family's queue. The task id is the node
-    id, so a node's latest outcome is its Celery result (see `jobtree.JobTree`)."""
+    id, so a node's outcome is its Celery result (see `jobtree.JobTree`)."""
 
     app: Celery
 
