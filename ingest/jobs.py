@@ -245,7 +245,7 @@ class Job:
         """Stop the job: nodes not yet running are not fetched."""
         self._db[store.JOBS].update_one({"_id": self.id}, {"$set": {"state": JobState.CANCELLED.value,
                                                                      "finished": now_utc()}})
-        self._tree.cancel_waiting(self.id)
+        self._tree.cancel(self.id)
 
     def rerun(self, failed_only: bool = True) -> int:
         """Run the failed nodes again (with failed_only=False, the cancelled ones too). Returns how many."""
@@ -255,6 +255,7 @@ class Job:
         if not ids:
             return 0
         self._db[store.JOBS].update_one({"_id": self.id}, {"$set": {"state": JobState.RUNNING.value, "finished": None}})
+        self._tree.resume(self.id)
         publisher = _context(self.settings).publisher
         queue = connectors.get(self.source).queue
         for node_id in ids:

@@ -26,7 +26,7 @@ from pymongo.errors import BulkWriteError
 
 from ingest.connectors.base import Request
 from ingest.errors import UnknownNodeError
-from ingest.store import NODES, writing
+from ingest.store import JOBS, NODES, writing
 from ingest.tally import Counts, RedisTally, TallyNode
 
 
@@ -202,6 +202,26 @@ class Tree:
                 "state": NodeState.QUEUED.value, "attempts": 0, "error": None, "finished": None}})
         return moved
 
+    def cancel(self, job_id: str) -> int:
+        """The job is cancelled: running nodes register no more children, and every node not
+        running yet is cancelled; answers how many were."""
+        self._ensure_tally(job_id)
+        self.tally.set_cancelled(job_id, True)
+        return self.cancel_waiting(job_id)
+
+    def resume(self, job_id: str) -> None:
+        """A cancelled job runs again (some of its nodes are queued again)."""
+        self._ensure_tally(job_id)
+        self.tally.set_cancelled(job_id, False)
+
+    def cancelled(self, job_id: str) -> bool:
+        """From the tally; from the job's document when the tally has no record of the job."""
+        cancelled = self.tally.cancelled(job_id)
+        if cancelled is None:
+            job = self.db[JOBS].find_one({"_id": job_id}, {"state": 1})
+            return job is None or job.get("state") == JobState.CANCELLED.value
+        return cancelled
+
     def cancel_waiting(self, job_id: str) -> int:
         """Every node not running yet is cancelled; answers how many."""
         self._ensure_tally(job_id)
@@ -251,6 +271,8 @@ class Tree:
         nodes = list(self.db[NODES].find({"job": job_id}, projection))
         loaded = self.tally.add(job_id, [_tally_node(node) for node in nodes])
         if nodes and loaded == len(nodes):
+            job = self.db[JOBS].find_one({"_id": job_id}, {"state": 1})
+            self.tally.set_cancelled(job_id, job is not None and job.get("state") == JobState.CANCELLED.value)
             self.tally.set_totals(job_id, {name: sum(node.get(name) or 0 for node in nodes) for name in COUNTED_FIELDS})
             for node in nodes:
                 if node.get("watermark") is not None:

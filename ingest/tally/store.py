@@ -150,6 +150,22 @@ class RedisTally:
                 counts.by_group[(kind, int(depth), state)] = int(value)
         return counts
 
+    def set_cancelled(self, job_id: str, cancelled: bool) -> None:
+        key = self.keys(job_id)[1]
+        if cancelled:
+            self.client.hset(key, "cancelled", 1)
+        else:
+            self.client.hdel(key, "cancelled")
+
+    def cancelled(self, job_id: str) -> bool | None:
+        """Whether the job was cancelled; None when the tally has no record of the job."""
+        key = self.keys(job_id)[1]
+        with self.client.pipeline(transaction=False) as pipe:
+            pipe.exists(key)
+            pipe.hget(key, "cancelled")
+            exists, flag = pipe.execute()
+        return None if not exists else flag is not None
+
     def node(self, job_id: str, node_id: str) -> TallyNode | None:
         value = self.client.hget(self.keys(job_id)[0], node_id)
         return None if value is None else _parse_node(node_id, _text(value))

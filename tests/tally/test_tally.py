@@ -168,3 +168,14 @@ def test_the_rate_since_a_time_keeps_the_second_it_falls_in_and_later(tally, cli
     assert tally.rate("j", since=now - 5.5) == [(now - 6.0, 2), (float(now), 3)]
     assert tally.rate("j", since=now - 4000.0) == [(now - 10.0, 1), (now - 6.0, 2), (float(now), 3)]
     assert tally.rate("j", since=now + 60.0) == []
+
+
+def test_a_cancelled_job_is_flagged_until_resumed_and_its_counts_are_untouched(tally):
+    assert tally.cancelled("j") is None
+    tally.add("j", nodes(2))
+    assert tally.cancelled("j") is False
+    tally.set_cancelled("j", True)
+    assert tally.cancelled("j") is True
+    assert tally.counts("j").by_state == {"queued": 2}
+    tally.set_cancelled("j", False)
+    assert tally.cancelled("j") is False
