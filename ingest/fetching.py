@@ -31,7 +31,7 @@ from ingest.retry import ExponentialJitterBackoff, StopAfterAttempt
 from ingest.settings import Settings
 from ingest.limits import Limiter, LimitScope, Permit, Reason
 from ingest.connectors.base import Connector, LimitReading, Page, Request
-from ingest.tree import JobState, NodeState, Tree, now_utc
+from ingest.tree import NodeState, Tree, now_utc
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ DEFAULT_THROTTLE_WAIT = 5.0
 LIMITER_DOWN_WAIT = 2.0
 EARLY_TOLERANCE = 0.05
 ERROR_TEXT_MAX = 500
+JOBS_REMEMBERED = 1024
 
 
 class Publish(Protocol):
@@ -58,6 +59,7 @@ class Driver:
     stop: StopAfterAttempt = field(default_factory=StopAfterAttempt)
     random: Callable[[], float] = random.random
     clock: Callable[[], float] = time.time
+    _jobs: dict[str, dict] = field(default_factory=dict, repr=False)
 
     def run(self, job_id: str, node_id: str, recovering: bool = False, due: float | None = None) -> NodeState | None:
         """Run one node; answers its state afterwards, or None when the node was not to run
@@ -71,8 +73,8 @@ class Driver:
             if recovering:
                 self._close_job_if_idle(job_id)
             return None
-        job = self.db[store.JOBS].find_one({"_id": job_id})
-        if job is None or job.get("state") == JobState.CANCELLED.value:
+        job = self._job(job_id)
+        if job is None or self.tree.cancelled(job_id):
             return self._end(job_id, node, NodeState.CANCELLED)
         spec = job["spec"]
         connector = connectors.get(job["source"]).for_spec(spec)
@@ -103,7 +105,7 @@ class Driver:
 
     def _wait_until(self, job_id: str, node_id: str, due: float) -> None:
         """A node back before its due time is sent to wait the rest."""
-        job = self.db[store.JOBS].find_one({"_id": job_id}, {"source": 1})
+        job = self._job(job_id)
         if job is None:
             raise UnknownNodeError(f"no job {job_id!r} for node {node_id!r}")
         self.publish(job_id, node_id, connectors.get(job["source"]).queue, delay=due - self.clock(), exact=True)
@@ -147,13 +149,13 @@ class Driver:
         some of its records (the others are stored and the pages after it still followed)."""
         stored, refused = store.upsert_records(
             self.db, page.records, source=connector.name, host=urlsplit(request.url).netloc,
-            endpoint=request.kind, job_id=job_id, fetched=now_utc(), digests=self.digests,
+            endpoint=request.kind, job_id=job_id, fetched=now_utc(), digests=self.digests, owner=node["_id"],
         )
         follow = list(page.children)
         max_pages = spec.get("max_pages")
         if page.next is not None and (max_pages is None or page.next.page <= max_pages):
             follow.append(page.next)
-        if self._cancelled(job_id):
+        if follow and self.tree.cancelled(job_id):
             follow = []
         for child_id in self.tree.add(job_id, follow, parent=node["_id"]):
             self.publish(job_id, child_id, connector.queue)
@@ -184,9 +186,17 @@ class Driver:
         log.warning("node %s of job %s failed: %s", node_id, job_id, error)
         return self._end(job_id, node, NodeState.FAILED, calls=calls, error=_describe(error, attempt))
 
-    def _cancelled(self, job_id: str) -> bool:
-        job = self.db[store.JOBS].find_one({"_id": job_id}, {"state": 1})
-        return job is None or job.get("state") == JobState.CANCELLED.value
+    def _job(self, job_id: str) -> dict | None:
+        """The job's source, spec and options, which never change: read once per process."""
+        job = self._jobs.get(job_id)
+        if job is None:
+            job = self.db[store.JOBS].find_one({"_id": job_id}, {"source": 1, "spec": 1, "options": 1})
+            if job is None:
+                return None
+            if len(self._jobs) >= JOBS_REMEMBERED:
+                self._jobs.clear()
+            self._jobs[job_id] = job
+        return job
 
     def _end(self, job_id: str, node: dict, outcome: NodeState, **result) -> NodeState:
         """Record the node's outcome; the step that leaves no node live ends the job too."""

@@ -17,7 +17,7 @@ from pymongo import ASCENDING, MongoClient
 from pymongo.errors import OperationFailure
 from pymongo.database import Database
 
-from ingest.digests import RecordDigests, payload_digest
+from ingest.digests import Claim, RecordDigests, payload_digest
 from ingest.escaping import escape
 from ingest.settings import Settings
 from ingest.connectors.base import Record
@@ -214,7 +214,7 @@ def _update_present(db: Database, collection: str, updates: list[dict]) -> list[
 
 def upsert_records(
     db: Database, records: Iterable[Record], *, source: str, host: str, endpoint: str,
-    job_id: str, fetched: datetime, digests: RecordDigests | None = None,
+    job_id: str, fetched: datetime, digests: RecordDigests | None = None, owner: str | None = None,
 ) -> tuple[int, list[tuple[str, str]]]:
     """Idempotent: a page stored twice stores nothing twice. Returns how many records were new,
     and the keys of the records the store refused, each with the reason (the others are stored).
@@ -222,8 +222,9 @@ def upsert_records(
     New records are inserted, and only those whose `_id` is stored already are updated: an
     insert costs one index probe on every server, while an update by `_id` scans the whole
     collection on FerretDB v1 with SQLite (its `_id` index is not used by its own queries).
-    With `digests`, a record stored before with the same payload is not written at all; the
-    job's sighting of it goes into `sightings` (see `job_records_filter`)."""
+    With `digests`, a record stored before with the same payload, or being stored by another
+    page (`owner` names this one) with the same payload, is not written at all; the job's
+    sighting of it goes into `sightings` (see `job_records_filter`)."""
     by_collection: dict[str, list[Record]] = {}
     for record in records:
         by_collection.setdefault(record.collection, []).append(record)
@@ -232,28 +233,37 @@ def upsert_records(
     for collection, batch in by_collection.items():
         by_key = {record.key: record for record in batch}
         digest_of = {key: payload_digest(record.payload) for key, record in by_key.items()}
-        unchanged = digests.unchanged(db.name, collection, digest_of) if digests else set()
-        if unchanged:
-            _note_sightings(db, collection, sorted(unchanged), job_id, fetched)
+        claims = digests.claim(db.name, collection, digest_of, owner or job_id) if digests else {}
+        only_seen = {key for key, claim in claims.items() if claim in (Claim.UNCHANGED, Claim.PENDING)}
+        if only_seen:
+            _note_sightings(db, collection, sorted(only_seen), job_id, fetched)
         documents = [_document(record, source, host, endpoint, job_id, fetched)
-                     for key, record in by_key.items() if key not in unchanged]
+                     for key, record in by_key.items() if key not in only_seen]
         inserted, present, not_inserted = _insert_new(db, collection, documents)
         new += inserted
-        refused += [(str(documents[index]["_id"]), reason) for index, reason in not_inserted]
+        collection_refused = [(str(documents[index]["_id"]), reason) for index, reason in not_inserted]
         stored_before = [documents[index] for index in present]
+        seen: set[str] = set()
         if stored_before and digests:
-            # Another page with the same record may have stored it meanwhile (a post in a
-            # subreddit's new and hot listings, fetched at once): unchanged, it is only seen.
-            seen = digests.unchanged(db.name, collection, {d["_id"]: digest_of[d["_id"]] for d in stored_before})
+            # Stored meanwhile by a page with the same payload (its digest is remembered, or it
+            # still holds its claim and will write it): only seen. Otherwise it was stored before
+            # with another payload, and is updated.
+            again = digests.claim(db.name, collection, {d["_id"]: digest_of[d["_id"]] for d in stored_before},
+                                  owner or job_id)
+            seen = {key for key, claim in again.items() if claim in (Claim.UNCHANGED, Claim.PENDING)}
             if seen:
                 _note_sightings(db, collection, sorted(seen), job_id, fetched)
                 stored_before = [d for d in stored_before if d["_id"] not in seen]
         if stored_before:
-            refused += _update_present(db, collection, [_refresh(document, job_id, fetched) for document in stored_before])
+            collection_refused += _update_present(
+                db, collection, [_refresh(document, job_id, fetched) for document in stored_before])
         if digests:
-            kept_out = {key for key, _ in refused}
-            digests.remember(db.name, collection,
-                             {d["_id"]: digest_of[d["_id"]] for d in documents if str(d["_id"]) not in kept_out})
+            kept_out = {key for key, _ in collection_refused}
+            digests.release(db.name, collection, sorted(kept_out))
+            # Only what this page wrote: a record it only saw may still be its claimant's to write.
+            digests.remember(db.name, collection, {d["_id"]: digest_of[d["_id"]] for d in documents
+                                                   if str(d["_id"]) not in kept_out and d["_id"] not in seen})
+        refused += collection_refused
     return new, refused
 
 

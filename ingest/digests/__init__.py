@@ -1,18 +1,37 @@
-"""Which stored records are unchanged, remembered in Redis.
+"""Which stored records are unchanged, and which are being written right now, in Redis.
 
 A page often repeats records stored before (the same post in a subreddit's new, hot and top
 listings, or in two searches). Writing such a record again changes nothing but costs a scan of
 its whole collection on FerretDB v1. So the digest of every payload as stored is kept here,
 one hash per database and collection, and a record whose digest matches is not written again:
-the store only notes that this job saw it (see `store.upsert_records`). A digest that is
-missing (a new record, or a Redis that lost its data) only means the record is written.
+the store only notes that this job saw it (see `store.upsert_records`).
+
+Pages fetched at the same moment often carry the same new record. Before writing, a page claims
+its records (`claim.lua`): the first page to claim a record writes it, and a page that finds the
+same payload claimed by another only notes its sighting, instead of both inserting and the
+loser updating. A claim names its owner (the node), so a node run again after its worker was
+lost takes its own claims back; a claim left by an owner that never came back expires after
+`claim_lifetime` seconds. A digest that is missing (a new record, or a Redis that lost its data)
+only means the record is written.
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
-from typing import Mapping
+import time
+from importlib import resources
+from typing import Callable, Mapping
+
+DEFAULT_CLAIM_LIFETIME = 120.0
+
+
+class Claim(str, enum.Enum):
+    UNCHANGED = "unchanged"
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    CONTESTED = "contested"
 
 
 def payload_digest(payload: Mapping) -> str:
@@ -21,12 +40,28 @@ def payload_digest(payload: Mapping) -> str:
 
 
 class RecordDigests:
-    def __init__(self, client, prefix: str = "ingest:digests") -> None:
+    def __init__(self, client, prefix: str = "ingest:digests", claim_lifetime: float = DEFAULT_CLAIM_LIFETIME,
+                 clock: Callable[[], float] = time.time) -> None:
         self.client = client
         self.prefix = prefix.rstrip(":")
+        self.claim_lifetime = float(claim_lifetime)
+        self.clock = clock
+        self._claim = client.register_script(resources.files(__package__).joinpath("claim.lua").read_text("utf-8"))
 
     def key(self, database: str, collection: str) -> str:
         return f"{self.prefix}:{database}:{collection}"
+
+    def claim(self, database: str, collection: str, digests: Mapping[str, str], owner: str) -> dict[str, Claim]:
+        """Each record key's claim (see `Claim`); the keys answered CLAIMED are now the owner's
+        to write, until `remember` or `release`."""
+        if not digests:
+            return {}
+        keys = list(digests)
+        arguments: list[str] = [owner, repr(float(self.clock())), repr(self.claim_lifetime)]
+        for key in keys:
+            arguments += [key, digests[key]]
+        answers = self._claim(keys=[self.key(database, collection)], args=arguments)
+        return {key: Claim(_text(answer)) for key, answer in zip(keys, answers)}
 
     def unchanged(self, database: str, collection: str, digests: Mapping[str, str]) -> set[str]:
         """The record keys whose stored payload has exactly this digest."""
@@ -34,9 +69,18 @@ class RecordDigests:
             return set()
         keys = list(digests)
         stored = self.client.hmget(self.key(database, collection), keys)
-        return {key for key, known in zip(keys, stored)
-                if known is not None and (known.decode() if isinstance(known, bytes) else known) == digests[key]}
+        return {key for key, known in zip(keys, stored) if known is not None and _text(known) == digests[key]}
 
     def remember(self, database: str, collection: str, digests: Mapping[str, str]) -> None:
+        """These payloads are stored: their digests replace any claim."""
         if digests:
             self.client.hset(self.key(database, collection), mapping=dict(digests))
+
+    def release(self, database: str, collection: str, keys: list[str]) -> None:
+        """Claims given up (the store refused the records): the next page writes them."""
+        if keys:
+            self.client.hdel(self.key(database, collection), *keys)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -8,52 +8,22 @@ from datetime import datetime, timezone
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
-from pymongo import MongoClient, monitoring
 
 from ingest import store
 from ingest.connectors.base import Record
 from ingest.errors import ParameterError, UnknownJobError
 from ingest.frames import frame, job_frame, job_frames
+from tests.command_log import watched_database
 
 FETCHED = datetime(2024, 5, 2, 8, 30, tzinfo=timezone.utc)
 UTC_US = "datetime64[us, UTC]"
 
 
-class Commands(monitoring.CommandListener):
-    """Every command sent and every reply received."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, dict]] = []
-        self.replies: list[tuple[str, dict]] = []
-
-    def started(self, event):
-        self.sent.append((event.command_name, event.command))
-
-    def succeeded(self, event):
-        self.replies.append((event.command_name, event.reply))
-
-    def failed(self, event):
-        pass
-
-    def named(self, name: str) -> list[dict]:
-        return [command for command_name, command in self.sent if command_name == name]
-
-    def documents_returned(self) -> list[dict]:
-        found = []
-        for name, reply in self.replies:
-            if name in ("find", "getMore"):
-                cursor = reply["cursor"]
-                found.extend(cursor.get("firstBatch", cursor.get("nextBatch", [])))
-        return found
-
-
 @pytest.fixture
 def watched(mongo_url, mongo_db):
     """The test's database through a client that logs its commands."""
-    commands = Commands()
-    client = MongoClient(mongo_url, tz_aware=True, event_listeners=[commands])
-    yield client[mongo_db.name], commands
-    client.close()
+    with watched_database(mongo_url, mongo_db.name) as watched:
+        yield watched
 
 
 def mastodon_status(number: int, language: str = "en") -> Record:
