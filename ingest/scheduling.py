@@ -2,11 +2,12 @@
 
 A node that must wait (a rate limit, a backoff) is not held in a worker's memory: it is
 published to a delay queue that no one consumes, whose messages expire after a fixed time and
-are dead-lettered back to the node's own queue. Waits are rounded down to a bucket; a node that
-arrives early asks the limiter again and waits the rest. A wait that must be kept in full (a
-backoff: its jitter is the point) carries its due time, and a node that arrives before it is
-published again for the rest. Waits shorter than the smallest bucket use Celery's countdown,
-which holds the message briefly in the worker.
+are dead-lettered back to the node's own queue. Waits are rounded down to a bucket. A wait
+that must be kept in full carries its due time, and a node that arrives before it is published
+again for the rest: a backoff (its jitter is the point) and a permit's wait (the limiter
+promised the node that moment, and spreads the moments of nodes refused together). Waits
+shorter than the smallest bucket use Celery's countdown, which holds the message briefly in
+the worker.
 
 Every publish waits for the broker's confirm and is retried, queue declaration included,
 across a broker restart (see `ingest.broker.PUBLISH_RETRY_POLICY`).

@@ -15,6 +15,7 @@ again instead of new ones: nothing is fetched twice and no orphan is left live.
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -143,7 +144,9 @@ class Tree:
             raise UnknownNodeError(f"job {job_id!r} has no node {node_id!r}")
         if not move.moved:
             return None
-        node = self.db[NODES].find_one({"_id": node_id})
+        node = _from_document(job_id, node_id, move.document) if move.document else None
+        if node is None:
+            node = self.db[NODES].find_one({"_id": node_id})
         if node is None:
             return None
         node.update(attempts=move.attempts, throttles=move.throttles, calls=move.calls, started=now_utc())
@@ -296,7 +299,32 @@ class Tree:
         return move
 
 
+CLAIM_FIELDS = ("parent", "kind", "depth", "page", "request")
+
+
 def _tally_node(node: dict) -> TallyNode:
     return TallyNode(node["_id"], node.get("state", NodeState.QUEUED.value), int(node.get("depth") or 0),
-                     str(node.get("kind") or ""), int(node.get("attempts") or 0))
+                     str(node.get("kind") or ""), int(node.get("attempts") or 0), _to_document(node))
+
+
+def _to_document(node: dict) -> str:
+    """What a worker needs of a node to run it, as the tally keeps it; '' when the node was
+    read without its request, or the request holds something JSON would not give back as it was (the worker then reads the node from
+    the store)."""
+    if node.get("request") is None:
+        return ""
+    fields = {name: node.get(name) for name in CLAIM_FIELDS}
+    try:
+        text = json.dumps(fields, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return ""
+    return text if json.loads(text) == fields else ""
+
+
+def _from_document(job_id: str, node_id: str, document: str) -> dict | None:
+    try:
+        fields = json.loads(document)
+    except ValueError:
+        return None
+    return {"_id": node_id, "job": job_id, **fields}
 

@@ -8,7 +8,7 @@
 
 local index, state = KEYS[1], KEYS[2]
 local now = clock(ARGV[1])
-local fields = redis.call('HMGET', state, 'version', 'tat', 'blocked_until')
+local fields = redis.call('HMGET', state, 'version', 'tat', 'blocked_until', 'promised')
 if (fields[1] or '0') ~= ARGV[2] then
   local reply = {'stale', num(now)}
   for _, item in ipairs(redis.call('HGETALL', state)) do reply[#reply + 1] = item end
@@ -22,17 +22,22 @@ redis.call('HSET', state, 'host', ARGV[6], 'rate', ARGV[3])
 redis.call('PEXPIRE', state, ttl)
 redis.call('SADD', index, state)
 
-local blocked = opt(fields[3])
-if blocked and blocked - now > EPSILON then
+-- A refused caller is promised its own moment, one interval after the last one promised, so
+-- that callers refused together do not all come back at once.
+local function refuse(wait, reason)
+  local moment = now + wait
+  local promised = opt(fields[4])
+  if promised and promised + interval > moment then moment = promised + interval end
+  redis.call('HSET', state, 'promised', num(moment))
   redis.call('HINCRBY', state, 'denied', 1)
-  return {0, num(blocked - now), num(now), 'retry_after'}
+  return {0, num(moment - now), num(now), reason}
 end
+
+local blocked = opt(fields[3])
+if blocked and blocked - now > EPSILON then return refuse(blocked - now, 'retry_after') end
 local tat = math.max(opt(fields[2]) or now, now)
 local early = tat - tolerance - now
-if early > EPSILON then
-  redis.call('HINCRBY', state, 'denied', 1)
-  return {0, num(early), num(now), 'rate'}
-end
+if early > EPSILON then return refuse(early, 'rate') end
 redis.call('HSET', state, 'tat', num(tat + interval))
 redis.call('HINCRBY', state, 'granted', 1)
 return {1, '0', num(now), 'granted'}

@@ -26,16 +26,16 @@ local function wait_for(log, state, capacity, span, spacing)
   end
   local last = tonumber(fields[1])
   if last and last + spacing - now > wait then wait, reason = last + spacing - now, 'spacing' end
-  return wait, reason
+  return wait, reason, math.max(spacing, span / allowed)
 end
 
-local longest, why, which = 0, 'granted', 0
+local longest, why, which, gap = 0, 'granted', 0, 0
 for i = 1, limits do
   local log, state = KEYS[2 * i], KEYS[2 * i + 1]
   local base = 2 + (i - 1) * 4
   local capacity, span, spacing = tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
-  local wait, reason = wait_for(log, state, capacity, span, spacing)
-  if wait > longest then longest, why, which = wait, reason, i end
+  local wait, reason, steady_gap = wait_for(log, state, capacity, span, spacing)
+  if wait > longest then longest, why, which, gap = wait, reason, i, steady_gap end
 end
 
 local granted = longest <= EPSILON
@@ -59,4 +59,14 @@ for i = 1, limits do
 end
 
 if granted then return {1, '0', num(now), 'granted', 0} end
-return {0, num(longest), num(now), why, which}
+
+-- Callers refused together would all be told the same free moment and come back as a herd,
+-- of which one is granted: each is promised its own moment instead, one steady-state gap
+-- between grants (the log's span over the calls it allows, at least the spacing) after the
+-- last one promised under the limit that refused.
+local refusing = KEYS[2 * which + 1]
+local promised = opt(redis.call('HGET', refusing, 'promised'))
+local moment = now + longest
+if promised and promised + gap > moment then moment = promised + gap end
+redis.call('HSET', refusing, 'promised', num(moment))
+return {0, num(moment - now), num(now), why, which}

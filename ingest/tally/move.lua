@@ -1,15 +1,16 @@
 -- Move one node to a new state if its state now is one of those allowed, and add to the
 -- node's and the job's counters, in one step.
--- KEYS: nodes hash, counts hash, rate hash (calls per server second).
+-- KEYS: nodes hash, counts hash, rate hash (calls per server second), documents hash.
 -- ARGV: node id, new state, allowed states ("," separated; "*live" for every live state),
 --       attempts delta ("=0" sets it), throttles delta, calls delta, ttl,
 --       then (job counter name, delta) pairs; the node's throttles and calls count for the job too.
 -- Returns {moved (1/0, or -1 for a node the tally does not know), state before, attempts,
---          throttles, calls, live nodes after}.
-local nodes, counts, rate = KEYS[1], KEYS[2], KEYS[3]
+--          throttles, calls, live nodes after, the node's document ('' unless moved to running
+--          with one kept)}. A node that ends gives up its document.
+local nodes, counts, rate, documents = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local value = redis.call('HGET', nodes, ARGV[1])
 if not value then
-  return {-1, '', 0, 0, 0, live(counts)}
+  return {-1, '', 0, 0, 0, live(counts), ''}
 end
 local node = parse(value)
 local before = node.state
@@ -22,7 +23,7 @@ else
   end
 end
 if not allowed then
-  return {0, before, node.attempts, node.throttles, node.calls, live(counts)}
+  return {0, before, node.attempts, node.throttles, node.calls, live(counts), ''}
 end
 count(counts, node, -1)
 node.state = ARGV[2]
@@ -48,4 +49,10 @@ if tonumber(ARGV[6]) > 0 then
   redis.call('HINCRBY', rate, now[1], ARGV[6])
   redis.call('EXPIRE', rate, ttl)
 end
-return {1, before, node.attempts, node.throttles, node.calls, live(counts)}
+local document = ''
+if ARGV[2] == 'running' then
+  document = redis.call('HGET', documents, ARGV[1]) or ''
+elseif not LIVE[ARGV[2]] then
+  redis.call('HDEL', documents, ARGV[1])
+end
+return {1, before, node.attempts, node.throttles, node.calls, live(counts), document}

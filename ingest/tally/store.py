@@ -12,6 +12,9 @@ Keys, under a prefix (default ``ingest:tally``):
     <prefix>:<job>:errors   list: the latest node errors, newest first, as JSON
     <prefix>:<job>:watermarks  list: the pages' watermarks, as JSON, until the job completes
     <prefix>:<job>:rate     hash: server unix second -> calls counted by the steps in it
+    <prefix>:<job>:documents  hash: live node id -> its fixed fields as the tree gave them
+                            (opaque text), handed back when the node is claimed, so a worker
+                            needs no store read to start a node; dropped when the node ends
 
 Every key expires `ttl` seconds after the job's last step; a job's tally that is gone (expiry,
 a Redis that lost its data) is loaded again from MongoDB (see `tree.load_tally`).
@@ -48,6 +51,7 @@ class TallyNode:
     depth: int = 0
     kind: str = ""
     attempts: int = 0
+    document: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class Move:
     throttles: int
     calls: int
     live: int
+    document: str = ""
 
 
 @dataclass
@@ -102,6 +107,9 @@ class RedisTally:
     def rate_key(self, job_id: str) -> str:
         return f"{self.prefix}:{job_id}:rate"
 
+    def documents_key(self, job_id: str) -> str:
+        return f"{self.prefix}:{job_id}:documents"
+
     def exists(self, job_id: str) -> bool:
         return bool(self.client.exists(self.keys(job_id)[1]))
 
@@ -109,10 +117,11 @@ class RedisTally:
         """Register nodes; one already known keeps its state. Returns how many were new."""
         args: list[str] = [str(self.ttl)]
         for node in nodes:
-            args.extend([node.id, node.state, str(int(node.depth)), str(int(node.attempts)), node.kind.replace("|", "/")])
+            args.extend([node.id, node.state, str(int(node.depth)), str(int(node.attempts)), node.kind.replace("|", "/"),
+                         node.document])
         if len(args) == 1:
             return 0
-        return int(self._scripts["add"](keys=self.keys(job_id), args=args))
+        return int(self._scripts["add"](keys=(*self.keys(job_id), self.documents_key(job_id)), args=args))
 
     def move(self, job_id: str, node_id: str, to: str, allowed: Sequence[str] | None = None, *,
              attempts: int = 0, reset_attempts: bool = False, throttles: int = 0, calls: int = 0,
@@ -123,11 +132,11 @@ class RedisTally:
                 str(self.ttl)]
         for name, delta in (totals or {}).items():
             args.extend([name, str(int(delta))])
-        moved, before, node_attempts, node_throttles, node_calls, live = self._scripts["move"](
-            keys=(*self.keys(job_id), self.rate_key(job_id)), args=args)
+        moved, before, node_attempts, node_throttles, node_calls, live, document = self._scripts["move"](
+            keys=(*self.keys(job_id), self.rate_key(job_id), self.documents_key(job_id)), args=args)
         moved = int(moved)
         return Move(moved == 1, moved != -1, _text(before), int(node_attempts), int(node_throttles),
-                    int(node_calls), int(live))
+                    int(node_calls), int(live), _text(document))
 
     def counts(self, job_id: str) -> Counts | None:
         """None when the tally has no record of the job."""
@@ -223,4 +232,4 @@ class RedisTally:
 
     def forget(self, job_id: str) -> None:
         self.client.delete(*self.keys(job_id), self.errors_key(job_id), self.rate_key(job_id),
-                           self.watermarks_key(job_id))
+                           self.watermarks_key(job_id), self.documents_key(job_id))

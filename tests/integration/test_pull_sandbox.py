@@ -176,7 +176,7 @@ def test_a_published_limit_is_respected_from_the_apis_own_headers(settings, sand
 
 
 def test_a_hidden_limit_is_waited_out_in_rabbitmq_without_failed_attempts(settings, sandbox):
-    sandbox.scenario({"apis": {"hn": {"hidden_limits": [{"limit": 5, "window": 1.0, "status": [429]}]}}})
+    sandbox.scenario({"apis": {"hn": {"hidden_limits": [{"limit": 1, "window": 1.0, "status": [429]}]}}})
     job = ingest.pull("hackernews", base_url=settings.sandbox_url + "/hn", list="top", limit=30)
     status = job.wait(timeout=180)
     assert status["state"] == "completed", status

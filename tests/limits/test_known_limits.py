@@ -81,3 +81,14 @@ def test_a_limit_overridden_lower_applies_at_once(limiter):
     limiter.acquire(scope(), now=T0)
     grants = saturate(limiter, scope(known=(KnownLimit(10, 3.0, ("host",)),)), T0 + 1.0, T0 + 16.0)
     assert most_in_any_window(grants, 3.0) <= 10
+
+
+def test_callers_refused_together_are_each_promised_their_own_moment_and_granted_at_it(limiter):
+    target = scope()  # 30 per 3 s: span 3.06 s, so one grant every 0.102 s at most
+    limiter.acquire(target, now=T0)
+    start = T0 + 10.0
+    assert limiter.acquire(target, now=start).granted
+    waits = [limiter.acquire(target, now=start + 0.01).wait for _ in range(5)]
+    assert waits == pytest.approx([0.09 + 0.102 * n for n in range(5)])
+    for wait in waits:
+        assert limiter.acquire(target, now=start + 0.01 + wait).granted

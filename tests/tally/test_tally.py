@@ -179,3 +179,21 @@ def test_a_cancelled_job_is_flagged_until_resumed_and_its_counts_are_untouched(t
     assert tally.counts("j").by_state == {"queued": 2}
     tally.set_cancelled("j", False)
     assert tally.cancelled("j") is False
+
+
+def test_a_node_is_handed_its_document_when_claimed_and_gives_it_up_when_it_ends(tally, client):
+    tally.add("j", [TallyNode("n0", "queued", 0, "page", document='{"page": 1}'), TallyNode("n1", "queued")])
+    assert tally.move("j", "n0", "waiting", ["queued"]).document == ""
+    assert tally.move("j", "n0", "running", ["waiting"]).document == '{"page": 1}'
+    assert tally.move("j", "n0", "running", ["queued"]).document == "", "a refused claim is handed nothing"
+    assert tally.move("j", "n1", "running", ["queued"]).document == "", "a node added without one has none"
+    tally.move("j", "n0", "done", LIVE)
+    assert not client.hexists(tally.documents_key("j"), "n0")
+    assert tally.move("j", "n0", "running", None).document == ""
+
+
+def test_a_node_added_as_ended_keeps_no_document_and_forget_drops_them(tally, client):
+    tally.add("j", [TallyNode("n0", "done", document="{}"), TallyNode("n1", "queued", document="{}")])
+    assert client.hkeys(tally.documents_key("j")) == [b"n1"]
+    tally.forget("j")
+    assert not client.exists(tally.documents_key("j"))
