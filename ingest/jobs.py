@@ -31,7 +31,7 @@ from ingest.snapshot import RATE_WINDOW, JobSnapshot, limit_rate, take_snapshot
 from ingest.tally import RedisTally
 from ingest.completion import complete_job
 from ingest.jobtree import JobTree
-from ingest.tree import JobCounts, JobState, NodeState, Tree, now_utc
+from ingest.tree import JobCounts, JobState, NodeState, Tree, node_documents, now_utc
 
 JOB_OPTIONS = {
     "fresh_for": "seconds: a record stored more recently than this is not fetched again",
@@ -250,7 +250,7 @@ class Job:
     def rerun(self, failed_only: bool = True) -> int:
         """Run the failed nodes again (with failed_only=False, the cancelled ones too). Returns how many."""
         states = [NodeState.FAILED] if failed_only else [NodeState.FAILED, NodeState.CANCELLED]
-        nodes = self._db[store.NODES].find({"job": self.id, "state": {"$in": [s.value for s in states]}}, {"_id": 1})
+        nodes = node_documents(self._db, self.id, states, fields=["state"])
         ids = self._tree.requeue(self.id, [node["_id"] for node in nodes], states)
         if not ids:
             return 0

@@ -25,6 +25,7 @@ from ingest.connectors.base import Record
 PROBES = "probes"
 JOBS = "jobs"
 NODES = "tasks"
+OUTCOMES = "task_outcomes"  # a node's terminal outcome, one document per node, written once
 WATERMARKS = "watermarks"
 SIGHTINGS = "sightings"  # a job saw a stored record unchanged, and did not write it again
 RECORD_COLLECTIONS = (
@@ -51,6 +52,7 @@ def ensure_indexes(db: Database) -> None:
     wanted = [
         (NODES, [("job", ASCENDING), ("state", ASCENDING)]),
         (NODES, [("job", ASCENDING), ("parent", ASCENDING)]),
+        (OUTCOMES, [("job", ASCENDING), ("state", ASCENDING)]),
         (JOBS, [("created", ASCENDING)]),
         (SIGHTINGS, [("job", ASCENDING), ("collection", ASCENDING)]),
         *((name, [("_ingest.jobs", ASCENDING)]) for name in RECORD_COLLECTIONS),

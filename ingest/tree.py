@@ -1,9 +1,13 @@
-"""The job's dependency tree: one MongoDB document per node (one request) in `tasks`, and the
-live tally of the nodes' states and counters in Redis (`ingest.tally`).
+"""The job's dependency tree: one MongoDB document per node (one request) in `tasks`, one per
+ended node in `task_outcomes`, and the live tally of the nodes' states and counters in Redis
+(`ingest.tally`).
 
-A node's document is written when the node is registered and again when it reaches an outcome
-(retrying with an error, or a terminal state); the steps in between (claimed, waiting on a
-limit) live in the tally only. A node registers its children before it finishes, so the tree
+A node's document is written when the node is registered, and updated only when it retries
+after an error; its terminal outcome is a document of its own, inserted, because an update by
+`_id` costs a scan of the whole collection on FerretDB while an insert costs the same at any
+size. A node's state in the store is its outcome's when it has one, else its own document's
+(`node_documents` reads them merged). The steps in between (claimed, waiting on a limit) live
+in the tally only. A node registers its children before it finishes, so the tree
 never looks finished while children are in flight: the job is finished exactly when the step
 that ends a node leaves no node live.
 
@@ -23,11 +27,11 @@ from enum import Enum
 from typing import Any
 
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from ingest.connectors.base import Request
 from ingest.errors import UnknownNodeError
-from ingest.store import JOBS, NODES, writing
+from ingest.store import JOBS, NODES, OUTCOMES, writing
 from ingest.tally import Counts, RedisTally, TallyNode
 
 
@@ -173,7 +177,7 @@ class Tree:
                new_records: int = 0, watermark: Any = None, error: dict | None = None) -> bool:
         """Record a node's outcome; answers whether it was the job's last live node."""
         with writing(self.db):
-            self._outcome_document(node, state, calls, records, new_records, watermark, error)
+            self._outcome_document(job_id, node, state, calls, records, new_records, watermark, error)
         if watermark is not None:
             self.tally.note_watermark(job_id, watermark)
         move = self._move(job_id, node["_id"], state, None, calls=calls,
@@ -185,13 +189,18 @@ class Tree:
     def _note_error(self, job_id: str, node: dict, error: dict) -> None:
         self.tally.note_error(job_id, {**error, "node": node["_id"], "node_kind": node.get("kind"), "at": now_utc()})
 
-    def _outcome_document(self, node: dict, state: NodeState, calls: int, records: int, new_records: int,
+    def _outcome_document(self, job_id: str, node: dict, state: NodeState, calls: int, records: int, new_records: int,
                           watermark: Any, error: dict | None) -> None:
-        self.db[NODES].update_one({"_id": node["_id"]}, {"$set": {
-            "state": state.value, "attempts": node.get("attempts", 0), "throttles": node.get("throttles", 0),
-            "calls": node.get("calls", 0) + calls, "records": records, "new_records": new_records,
-            "watermark": watermark, "error": error, "started": node.get("started"), "finished": now_utc(),
-        }})
+        outcome = {
+            "_id": node["_id"], "job": job_id, "state": state.value, "attempts": node.get("attempts", 0),
+            "throttles": node.get("throttles", 0), "calls": node.get("calls", 0) + calls, "records": records,
+            "new_records": new_records, "watermark": watermark, "error": error, "started": node.get("started"),
+            "finished": now_utc(),
+        }
+        try:
+            self.db[OUTCOMES].insert_one(outcome)
+        except DuplicateKeyError:  # the node ended before: a redelivered message ran it again
+            self.db[OUTCOMES].replace_one({"_id": node["_id"]}, outcome)
 
     def requeue(self, job_id: str, node_ids: list[str], allowed: list[NodeState]) -> list[str]:
         """Nodes in one of the `allowed` states, queued again with their attempts reset; answers
@@ -201,8 +210,10 @@ class Tree:
                  if self.tally.move(job_id, node_id, NodeState.QUEUED.value, [s.value for s in allowed],
                                     reset_attempts=True).moved]
         if moved:
-            self.db[NODES].update_many({"_id": {"$in": moved}}, {"$set": {
-                "state": NodeState.QUEUED.value, "attempts": 0, "error": None, "finished": None}})
+            with writing(self.db):
+                self.db[OUTCOMES].delete_many({"_id": {"$in": moved}})
+                self.db[NODES].update_many({"_id": {"$in": moved}}, {"$set": {
+                    "state": NodeState.QUEUED.value, "attempts": 0, "error": None, "finished": None}})
         return moved
 
     def cancel(self, job_id: str) -> int:
@@ -232,8 +243,15 @@ class Tree:
         cancelled = [node.id for node in self.tally.nodes(job_id) if node.state in waiting
                      and self.tally.move(job_id, node.id, NodeState.CANCELLED.value, waiting).moved]
         if cancelled:
-            self.db[NODES].update_many({"job": job_id, "state": {"$in": waiting}},
-                                       {"$set": {"state": NodeState.CANCELLED.value, "finished": now_utc()}})
+            finished = now_utc()
+            outcomes = [{"_id": node_id, "job": job_id, "state": NodeState.CANCELLED.value, "finished": finished}
+                        for node_id in cancelled]
+            try:
+                with writing(self.db):
+                    self.db[OUTCOMES].insert_many(outcomes, ordered=False)
+            except BulkWriteError as error:
+                if any(failure.get("code") != DUPLICATE_KEY for failure in error.details.get("writeErrors", [])):
+                    raise
         return len(cancelled)
 
     def counts(self, job_id: str) -> JobCounts:
@@ -255,23 +273,22 @@ class Tree:
         tally has no record of the job)."""
         if self.tally.exists(job_id):
             return self.tally.watermarks(job_id)
-        return [node["watermark"] for node in
-                self.db[NODES].find({"job": job_id, "watermark": {"$ne": None}}, {"watermark": 1})]
+        return [outcome["watermark"] for outcome in
+                self.db[OUTCOMES].find({"job": job_id, "watermark": {"$ne": None}}, {"watermark": 1})]
 
     def recent_errors(self, job_id: str, count: int = 20) -> list[dict]:
         return self.tally.recent_errors(job_id, count)
 
     def finished_in_store(self, job_id: str) -> bool:
-        """The slow, authoritative answer from MongoDB alone: no node document in a live state."""
-        return self.db[NODES].count_documents({"job": job_id, "state": {"$in": list(LIVE_STATES)}}, limit=1) == 0
+        """The slow, authoritative answer from MongoDB alone: every node has an outcome."""
+        return self.db[OUTCOMES].count_documents({"job": job_id}) >= self.db[NODES].count_documents({"job": job_id})
 
     def load_tally(self, job_id: str) -> int:
         """Rebuild a job's tally from its node documents (after expiry, or a Redis that lost its
         data). A node whose document is not terminal is live: its message is still queued, or it
         is redelivered. Answers how many nodes were loaded."""
-        projection = {"kind": 1, "depth": 1, "state": 1, "attempts": 1, "calls": 1, "throttles": 1,
-                      "watermark": 1, **dict.fromkeys(COUNTED_FIELDS, 1)}
-        nodes = list(self.db[NODES].find({"job": job_id}, projection))
+        fields = ["kind", "depth", "state", "attempts", "watermark", *COUNTED_FIELDS]
+        nodes = node_documents(self.db, job_id, fields=fields)
         loaded = self.tally.add(job_id, [_tally_node(node) for node in nodes])
         if nodes and loaded == len(nodes):
             job = self.db[JOBS].find_one({"_id": job_id}, {"state": 1})
@@ -293,6 +310,7 @@ class Tree:
             node = self.db[NODES].find_one({"_id": node_id, "job": job_id})
             if node is None:
                 return move
+            node.update(self.db[OUTCOMES].find_one({"_id": node_id}) or {})
             self._ensure_tally(job_id)
             self.tally.add(job_id, [_tally_node(node)])
             move = self.tally.move(job_id, node_id, to.value, allowed_values, **changes)
@@ -300,6 +318,20 @@ class Tree:
 
 
 CLAIM_FIELDS = ("parent", "kind", "depth", "page", "request")
+
+
+def node_documents(db: Database, job_id: str, states: list[NodeState] | None = None,
+                   fields: list[str] | None = None) -> list[dict]:
+    """The job's nodes as the store holds them: each node's document with its outcome's fields
+    over it; only those in one of `states` when given; only `fields` (and `_id`) when given."""
+    projection = None if fields is None else dict.fromkeys(fields, 1)
+    outcomes = {outcome["_id"]: outcome for outcome in db[OUTCOMES].find({"job": job_id}, projection)}
+    nodes = []
+    for node in db[NODES].find({"job": job_id}, projection):
+        node.update(outcomes.get(node["_id"], {}))
+        if states is None or node.get("state") in {state.value for state in states}:
+            nodes.append(node)
+    return nodes
 
 
 def _tally_node(node: dict) -> TallyNode:

@@ -12,6 +12,7 @@ import pytest
 
 import ingest
 from ingest import credentials, store
+from ingest.tree import NodeState, node_documents
 from tests.sandbox_admin import SandboxAdmin
 
 pytestmark = pytest.mark.stack
@@ -102,7 +103,7 @@ def test_a_malformed_page_fails_its_own_node_and_the_job_completes_with_errors(s
     assert status["state"] == "completed_with_errors", status
     assert status["nodes"]["failed"] >= 1 and status["nodes"]["done"] >= 2
     assert status["nodes"]["done"] + status["nodes"]["failed"] == 21
-    failed = store.database(settings)[store.NODES].find_one({"job": job.id, "state": "failed"})
+    failed = node_documents(store.database(settings), job.id, [NodeState.FAILED])[0]
     assert failed["error"]["kind"] == "malformed"
     assert "/v0/item/" in failed["error"]["message"] and "JSON" in failed["error"]["message"]
     assert failed["attempts"] == 1, "a malformed answer is not retried"
@@ -114,7 +115,7 @@ def test_a_missing_credential_is_a_clear_node_error_and_no_secret_leaks(settings
                       limit=10, credential="no-such-credential", **FAST)
     status = job.wait(timeout=60)
     assert status["state"] == "completed_with_errors"
-    failed = store.database(settings)[store.NODES].find_one({"job": job.id, "state": "failed"})
+    (failed,) = node_documents(store.database(settings), job.id, [NodeState.FAILED])
     assert "no credential named 'no-such-credential'" in failed["error"]["message"]
     assert "INGEST_CREDENTIAL_NO_SUCH_CREDENTIAL" in failed["error"]["message"]
     assert sandbox.calls("reddit") == 0
@@ -182,7 +183,7 @@ def test_a_hidden_limit_is_waited_out_in_rabbitmq_without_failed_attempts(settin
     assert status["state"] == "completed", status
     refused = sandbox.counters()["hidden_refusals"].get("hn", 0)
     assert refused >= 1 and status["counts"]["throttles"] >= refused
-    nodes = store.database(settings)[store.NODES].find({"job": job.id}, {"attempts": 1})
+    nodes = node_documents(store.database(settings), job.id, fields=["attempts"])
     assert all(node["attempts"] == 1 for node in nodes), "a throttled call counted as a failed attempt"
 
 

@@ -16,7 +16,7 @@ from ingest.jobs import Job
 from ingest.settings import Settings
 from ingest.stack import status as stack_status
 from ingest.stack.supervisor import SupervisorPaths, rpc
-from ingest.tree import LIVE_STATES
+from ingest.tree import LIVE_STATES, NodeState, node_documents
 from tests.sandbox_admin import SandboxAdmin
 
 WORKER = "ingest-worker1"
@@ -110,9 +110,9 @@ class Stack:
         one per expected id: in the collection (ids are unique there, so 0 unless the key is
         wrong) and in the job's own count of stored records."""
         stored = job.record_ids(collection)
-        nodes = self.db[store.NODES]
-        live = nodes.count_documents({"job": job.id, "state": {"$in": list(LIVE_STATES)}})
-        failed = list(nodes.find({"job": job.id, "state": "failed"}, {"error": 1, "attempts": 1, "request": 1}))
+        nodes = node_documents(self.db, job.id)
+        live = sum(node["state"] in LIVE_STATES for node in nodes)
+        failed = [node for node in nodes if node["state"] == NodeState.FAILED.value]
         duplicated = (len(stored) - len(set(stored))) + max(0, status["counts"]["records"] - len(expected))
         return Outcome(status, len(expected), len(set(stored)), duplicated, live, failed)
 

@@ -11,9 +11,9 @@ from collections import defaultdict
 import pytest
 
 import ingest
-from ingest import store
 from ingest.escaping import unescape
 from ingest.retry import ExponentialJitterBackoff
+from ingest.tree import NodeState, node_documents
 from sandbox.payloads import ODD_KEYS
 from tests.reliability.support import FAST, HN_TOP, report
 
@@ -37,7 +37,7 @@ def _hackernews(stack, limit: int):
 
 
 def _failed_items(stack, job) -> dict[str, dict]:
-    nodes = stack.db[store.NODES].find({"job": job.id, "state": "failed"}, {"request": 1, "error": 1, "attempts": 1})
+    nodes = node_documents(stack.db, job.id, [NodeState.FAILED])
     return {re.search(r"/item/(\d+)\.json", node["request"]["url"]).group(1): node for node in nodes}
 
 
@@ -76,7 +76,7 @@ def test_a_permanent_error_fails_fast_with_one_call(healthy_stack, status_code):
     job, _ = _mastodon(stack, "python", limit=40)
     status = stack.wait(job, timeout=60)
     assert status["state"] == "completed_with_errors" and status["nodes"]["failed"] == 1
-    failed = stack.db[store.NODES].find_one({"job": job.id, "state": "failed"})
+    (failed,) = node_documents(stack.db, job.id, [NodeState.FAILED])
     assert failed["attempts"] == 1 and failed["retries"] == 0
     assert failed["error"]["kind"] == "permanent" and failed["error"]["status"] == status_code
     assert f"HTTP {status_code}" in failed["error"]["message"]

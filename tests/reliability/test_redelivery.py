@@ -11,7 +11,7 @@ from ingest import store
 from ingest.fetching import Driver
 from ingest.limits import Limiter
 from ingest.tally import RedisTally
-from ingest.tree import Tree
+from ingest.tree import Tree, node_documents
 from tests.reliability.support import FAST
 
 pytestmark = pytest.mark.stack
@@ -36,7 +36,7 @@ def _finished_pull(stack):
                       settings=stack.settings, **FAST)
     status = stack.wait(job, timeout=60)
     assert status["state"] == "completed" and status["total_nodes"] == 2
-    nodes = {node["page"]: node for node in stack.db[store.NODES].find({"job": job.id})}
+    nodes = {node["page"]: node for node in node_documents(stack.db, job.id)}
     return job, status, nodes
 
 
@@ -46,7 +46,7 @@ def _reopen(stack, job, node: dict) -> None:
     tally = RedisTally(stack.redis)
     assert tally.move(job.id, node["_id"], "running", ["done"], calls=-node["calls"],
                       totals={"records": -node["records"], "new_records": -node["new_records"]}).moved
-    stack.db[store.NODES].update_one({"_id": node["_id"]}, {"$set": {"state": "queued", "finished": None}})
+    stack.db[store.OUTCOMES].delete_one({"_id": node["_id"]})
     stack.db[store.JOBS].update_one({"_id": job.id}, {"$set": {"state": "running", "finished": None}})
 
 

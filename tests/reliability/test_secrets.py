@@ -22,6 +22,7 @@ import ingest
 from ingest import credentials, store
 from ingest.broker import ALL_QUEUES, DEAD_LETTER_QUEUE, SOURCE_QUEUES
 from ingest.scheduling import DELAY_BUCKETS, delay_queue
+from ingest.tree import NodeState, node_documents
 from sandbox.counters import credential_hash
 from tests.reliability.support import REDDIT_ENV_CREDENTIAL
 
@@ -113,7 +114,8 @@ def test_a_canary_credential_appears_nowhere_but_in_its_requests(healthy_stack, 
     assert peeked and events, "nothing was captured from the broker"
 
     db = store.database(stack.settings)
-    errors = [json.dumps(node["error"]) for node in db[store.NODES].find({"error": {"$ne": None}})]
+    errors = [json.dumps(node["error"]) for collection in (store.NODES, store.OUTCOMES)
+              for node in db[collection].find({"error": {"$ne": None}})]
     assert errors, "the pulls should have left error texts"
     places = {
         "broker messages at rest": peeked,
@@ -145,7 +147,7 @@ def test_a_credentials_file_readable_by_others_is_refused_on_the_worker(healthy_
     finally:
         path.chmod(0o600)
     assert status["state"] == "completed_with_errors"
-    failed = stack.db[store.NODES].find_one({"job": job.id, "state": "failed"})
+    (failed,) = node_documents(stack.db, job.id, [NodeState.FAILED])
     assert "mode 0644, readable by others" in failed["error"]["message"]
     assert f"chmod 600 {path}" in failed["error"]["message"]
     assert secret not in failed["error"]["message"]
