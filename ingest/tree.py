@@ -124,12 +124,7 @@ class Tree:
         if not requests:
             return []
         nodes = [new_node(job_id, request, parent, position) for position, request in enumerate(requests)]
-        try:
-            with writing(self.db):
-                self.db[NODES].insert_many(nodes, ordered=False)
-        except BulkWriteError as error:
-            if any(failure.get("code") != DUPLICATE_KEY for failure in error.details.get("writeErrors", [])):
-                raise
+        self._insert_new(NODES, nodes)
         if parent is not None:
             self._ensure_tally(job_id)
         self.tally.add(job_id, [_tally_node(node) for node in nodes])
@@ -244,14 +239,8 @@ class Tree:
                      and self.tally.move(job_id, node.id, NodeState.CANCELLED.value, waiting).moved]
         if cancelled:
             finished = now_utc()
-            outcomes = [{"_id": node_id, "job": job_id, "state": NodeState.CANCELLED.value, "finished": finished}
-                        for node_id in cancelled]
-            try:
-                with writing(self.db):
-                    self.db[OUTCOMES].insert_many(outcomes, ordered=False)
-            except BulkWriteError as error:
-                if any(failure.get("code") != DUPLICATE_KEY for failure in error.details.get("writeErrors", [])):
-                    raise
+            self._insert_new(OUTCOMES, [{"_id": node_id, "job": job_id, "state": NodeState.CANCELLED.value,
+                                         "finished": finished} for node_id in cancelled])
         return len(cancelled)
 
     def counts(self, job_id: str) -> JobCounts:
@@ -298,6 +287,15 @@ class Tree:
                 if node.get("watermark") is not None:
                     self.tally.note_watermark(job_id, node["watermark"])
         return loaded
+
+    def _insert_new(self, collection: str, documents: list[dict]) -> None:
+        """Insert the documents; those stored already (by a run before this one) stay as they are."""
+        try:
+            with writing(self.db):
+                self.db[collection].insert_many(documents, ordered=False)
+        except BulkWriteError as error:
+            if any(failure.get("code") != DUPLICATE_KEY for failure in error.details.get("writeErrors", [])):
+                raise
 
     def _ensure_tally(self, job_id: str) -> None:
         if not self.tally.exists(job_id) and self.db[NODES].count_documents({"job": job_id}, limit=1):
