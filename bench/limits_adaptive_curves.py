@@ -28,8 +28,8 @@ LATENCY = 0.05
 CONCURRENCY = 16
 
 
-def hidden_limit(now: float) -> float:
-    return [limit for start, limit in PHASES if now >= start][-1]
+def hidden_limit(now: float, phases: tuple[tuple[float, float], ...] = PHASES) -> float:
+    return [limit for start, limit in phases if now >= start][-1]
 
 
 @dataclass
@@ -41,7 +41,9 @@ class Run:
     served: dict[int, int] = field(default_factory=dict)
 
 
-def simulate(curve: RateCurve) -> Run:
+def simulate(curve: RateCurve, phases: tuple[tuple[float, float], ...] = PHASES, duration: float = DURATION,
+             latency: float = LATENCY, concurrency: int = CONCURRENCY) -> Run:
+    """`phases`: (start, R) pairs; the halving is the second phase and the doubling the third."""
     run = Run()
     counted: dict[int, int] = {}
     state = curve.start(0.0)
@@ -49,24 +51,24 @@ def simulate(curve: RateCurve) -> Run:
     in_flight = 0
     events: list[tuple[float, int, str, float]] = [(0.0, 0, "try", 0.0)]
     order = 1
-    halved_at, doubled_at = PHASES[1][0], PHASES[2][0]
+    halved_at, doubled_at = phases[1][0], phases[2][0]
     while events:
         now, _, kind, sent_at = heapq.heappop(events)
-        if now >= DURATION:
+        if now >= duration:
             break
         if kind == "try":
-            if in_flight >= CONCURRENCY:
+            if in_flight >= concurrency:
                 continue
             rate = curve.rate_at(state, now)
-            if run.under_after_halving is None and halved_at <= now and rate <= hidden_limit(now):
+            if run.under_after_halving is None and halved_at <= now and rate <= hidden_limit(now, phases):
                 run.under_after_halving = now - halved_at
             granted, wait, tat = pace(tat, now, rate)
             if granted:
                 in_flight += 1
                 second = int(now)
                 counted[second] = counted.get(second, 0) + 1
-                status = "429" if counted[second] > hidden_limit(now) else "200"
-                heapq.heappush(events, (now + LATENCY, order, status, now))
+                status = "429" if counted[second] > hidden_limit(now, phases) else "200"
+                heapq.heappush(events, (now + latency, order, status, now))
                 heapq.heappush(events, (now, order + 1, "try", 0.0))
             else:
                 heapq.heappush(events, (now + wait, order + 1, "try", 0.0))
@@ -81,18 +83,18 @@ def simulate(curve: RateCurve) -> Run:
             second = int(sent_at)
             run.served[second] = run.served.get(second, 0) + 1
             state = curve.after_success(state, now, sent_at)
-        if in_flight == CONCURRENCY - 1:
+        if in_flight == concurrency - 1:
             heapq.heappush(events, (now, order, "try", 0.0))
             order += 1
-    for second in range(int(doubled_at), int(DURATION)):
-        if run.served.get(second, 0) >= 0.8 * hidden_limit(second):
+    for second in range(int(doubled_at), int(duration)):
+        if run.served.get(second, 0) >= 0.8 * hidden_limit(second, phases):
             run.reached_after_doubling = second + 1 - doubled_at
             break
     return run
 
 
-def allowed_calls() -> float:
-    return sum(hidden_limit(float(second)) for second in range(int(DURATION)))
+def allowed_calls(phases: tuple[tuple[float, float], ...] = PHASES, duration: float = DURATION) -> float:
+    return sum(hidden_limit(float(second), phases) for second in range(int(duration)))
 
 
 def main() -> None:
