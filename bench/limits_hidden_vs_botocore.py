@@ -28,7 +28,7 @@ a missed one. Also printed: both runs in 10-second rows with our shared rate, an
 simulation (limits_adaptive_curves.py) predicts for the same phases.
 
 The stack is its own (ports from 22600, data in data/bench-hidden) and is stopped at the end.
-Run: `flock /tmp/ingest-bench.lock make bench BENCH=limits_hidden_vs_botocore`, or
+Run: `make bench BENCH=limits_hidden_vs_botocore`, or
 `.venv/bin/python bench/limits_hidden_vs_botocore.py [--limit 10] [--phase-seconds 100]`;
 about 12 minutes.
 """
