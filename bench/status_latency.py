@@ -26,7 +26,8 @@ from pymongo import MongoClient  # noqa: E402
 from ingest.connectors.base import Request  # noqa: E402
 from ingest.store import NODES  # noqa: E402
 from ingest.tally import RedisTally  # noqa: E402
-from ingest.tree import COUNTED_FIELDS, NodeState, Tree, new_node  # noqa: E402
+from ingest.nodes import COUNTED_FIELDS, NodeState, new_node  # noqa: E402
+from ingest.tree import Tree  # noqa: E402
 from tests.private_mongo import ferretdb_binary, start_ferretdb  # noqa: E402
 from tests.private_redis import start_redis  # noqa: E402
 

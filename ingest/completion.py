@@ -11,7 +11,8 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from ingest import connectors, store
-from ingest.tree import JobState, Tree, now_utc
+from ingest.nodes import JobState, now_utc
+from ingest.tree import Tree
 
 
 def complete_job(db: Database, tree: Tree, job_id: str) -> JobState | None:

@@ -31,7 +31,8 @@ from ingest.retry import ExponentialJitterBackoff, StopAfterAttempt
 from ingest.settings import Settings
 from ingest.limits import Limiter, LimitScope, Permit, Reason
 from ingest.connectors.base import Connector, LimitReading, Page, Request
-from ingest.tree import NodeState, Tree, now_utc
+from ingest.nodes import NodeState, now_utc
+from ingest.tree import Tree
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,8 @@ from ingest.snapshot import RATE_WINDOW, JobSnapshot, limit_rate, take_snapshot
 from ingest.tally import RedisTally
 from ingest.completion import complete_job
 from ingest.jobtree import JobTree
-from ingest.tree import JobCounts, JobState, NodeState, Tree, node_documents, now_utc
+from ingest.nodes import JobState, NodeState, node_documents, now_utc
+from ingest.tree import JobCounts, Tree
 
 JOB_OPTIONS = {
     "fresh_for": "seconds: a record stored more recently than this is not fetched again",

@@ -17,7 +17,8 @@ from celery import Celery
 from celery.result import AsyncResult, ResultSet
 
 from ingest.store import JOBS, NODES
-from ingest.tree import JobState, NodeState, Tree
+from ingest.nodes import JobState, NodeState
+from ingest.tree import Tree
 
 
 class JobTree(ResultSet):

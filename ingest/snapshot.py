@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, NamedTuple
 
-from ingest.tree import COUNTED_FIELDS, JobCounts, JobState, NodeState
+from ingest.nodes import COUNTED_FIELDS, JobState, NodeState
+from ingest.tree import JobCounts
 
 RATE_WINDOW = 120.0  # seconds of calls-per-second history a snapshot keeps
 TOTAL_FIELDS = (*COUNTED_FIELDS, "errors")

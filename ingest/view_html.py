@@ -7,7 +7,7 @@ from html import escape
 from typing import Any, Mapping, Sequence
 
 from ingest.snapshot import STATE_COLUMNS, JobSnapshot, RatePoint, duration_text, error_time
-from ingest.tree import JobState
+from ingest.nodes import JobState
 
 STATE_TITLES = {
     "queued": "queued for a worker",

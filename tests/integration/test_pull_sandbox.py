@@ -12,7 +12,7 @@ import pytest
 
 import ingest
 from ingest import credentials, store
-from ingest.tree import NodeState, node_documents
+from ingest.nodes import NodeState, node_documents
 from tests.sandbox_admin import SandboxAdmin
 
 pytestmark = pytest.mark.stack

@@ -16,7 +16,7 @@ from ingest.jobs import Job
 from ingest.settings import Settings
 from ingest.stack import status as stack_status
 from ingest.stack.supervisor import SupervisorPaths, rpc
-from ingest.tree import LIVE_STATES, NodeState, node_documents
+from ingest.nodes import LIVE_STATES, NodeState, node_documents
 from tests.sandbox_admin import SandboxAdmin
 
 WORKER = "ingest-worker1"

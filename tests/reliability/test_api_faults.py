@@ -13,7 +13,7 @@ import pytest
 import ingest
 from ingest.escaping import unescape
 from ingest.retry import ExponentialJitterBackoff
-from ingest.tree import NodeState, node_documents
+from ingest.nodes import NodeState, node_documents
 from sandbox.payloads import ODD_KEYS
 from tests.reliability.support import FAST, HN_TOP, report
 

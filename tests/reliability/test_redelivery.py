@@ -11,7 +11,8 @@ from ingest import store
 from ingest.fetching import Driver
 from ingest.limits import Limiter
 from ingest.tally import RedisTally
-from ingest.tree import Tree, node_documents
+from ingest.nodes import node_documents
+from ingest.tree import Tree
 from tests.reliability.support import FAST
 
 pytestmark = pytest.mark.stack

@@ -22,7 +22,7 @@ import ingest
 from ingest import credentials, store
 from ingest.broker import ALL_QUEUES, DEAD_LETTER_QUEUE, SOURCE_QUEUES
 from ingest.scheduling import DELAY_BUCKETS, delay_queue
-from ingest.tree import NodeState, node_documents
+from ingest.nodes import NodeState, node_documents
 from sandbox.counters import credential_hash
 from tests.reliability.support import REDDIT_ENV_CREDENTIAL
 

@@ -11,7 +11,8 @@ import pytest
 from ingest import store
 from ingest.connectors.base import Request
 from ingest.tally import RedisTally
-from ingest.tree import NodeState, Tree
+from ingest.nodes import NodeState
+from ingest.tree import Tree
 from tests.command_log import watched_database
 
 FIELDS = ("_id", "job", "parent", "kind", "depth", "page", "request")

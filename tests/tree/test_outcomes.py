@@ -9,7 +9,8 @@ import pytest
 from ingest import store
 from ingest.connectors.base import Request
 from ingest.tally import RedisTally
-from ingest.tree import NodeState, Tree, node_documents
+from ingest.nodes import NodeState, node_documents
+from ingest.tree import Tree
 from tests.command_log import watched_database
 
 

@@ -3,7 +3,7 @@ import time
 import pytest
 
 from ingest.scheduling import DELAY_BUCKETS, FETCH_TASK, Publisher, bucket_for, delay_queue
-from ingest.tree import child_id
+from ingest.nodes import child_id
 
 
 @pytest.mark.parametrize(

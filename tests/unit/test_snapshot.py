@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 import pytest
 
 from ingest.snapshot import RatePoint, limit_rate, take_snapshot
-from ingest.tree import JobCounts, JobState
+from ingest.nodes import JobState
+from ingest.tree import JobCounts
 
 START = 1_700_000_000  # 2023-11-14 22:13:20 UTC
 

@@ -15,7 +15,7 @@ import pytest
 
 from ingest import widgets
 from ingest.snapshot import STATE_COLUMNS, JobSnapshot, RatePoint
-from ingest.tree import JobState
+from ingest.nodes import JobState
 from ingest.widgets import JobView, display_job, job_view
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,8 +12,8 @@ EXACT = {"rel": 1e-12, "abs": 1e-12}
 def test_power_law_starts_at_the_initial_rate_and_probes_upwards_along_a_cube():
     curve = PowerLawCurve(initial_rate=1.0)
     state = curve.start(100.0)
-    assert curve.period(1.0) == 60.0  # 150 calls at 1/s, capped at 60 s
-    assert state == CurveState(rate=1.0, peak=1.0, since=40.0, strikes=0, last_success=100.0)
+    assert curve.period(1.0) == 20.0  # 150 calls at 1/s, capped at 20 s
+    assert state == CurveState(rate=1.0, peak=1.0, since=80.0, strikes=0, last_success=100.0)
     assert curve.rate_at(state, 100.0) == 1.0
     assert curve.rate_at(state, 104.0) == 2.0  # one probe period: 1 * (1 + 1**3)
 

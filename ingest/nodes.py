@@ -1,0 +1,117 @@
+"""A node of a job's tree as the store holds it: its states, its document in `tasks`, its
+outcome in `task_outcomes`, and the two read merged."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any
+
+from pymongo.database import Database
+
+from ingest.connectors.base import Request
+from ingest.store import NODES, OUTCOMES
+
+
+class NodeState(str, Enum):
+    QUEUED = "queued"
+    WAITING = "waiting"      # on a rate limit; not a failed attempt
+    RUNNING = "running"
+    RETRYING = "retrying"    # after a transient failure, backing off
+    DONE = "done"
+    SKIPPED = "skipped"      # stored unchanged within the freshness window
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL_STATES
+
+
+TERMINAL_STATES = frozenset({NodeState.DONE, NodeState.SKIPPED, NodeState.FAILED, NodeState.CANCELLED})
+LIVE_STATES = tuple(state.value for state in NodeState if state not in TERMINAL_STATES)
+
+
+class JobState(str, Enum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    COMPLETED_WITH_ERRORS = "completed_with_errors"
+    CANCELLED = "cancelled"
+
+
+COUNTED_FIELDS = ("calls", "records", "new_records", "throttles", "retries")
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+
+def child_id(parent: str, position: int) -> str:
+    return hashlib.sha256(f"{parent}/{position}".encode()).hexdigest()[:32]
+
+
+def new_node(job_id: str, request: Request, parent: str | None, position: int = 0) -> dict[str, Any]:
+    return {
+        "_id": uuid.uuid4().hex if parent is None else child_id(parent, position),
+        "job": job_id,
+        "parent": parent,
+        "kind": request.kind,
+        "depth": request.depth,
+        "page": request.page,
+        "request": request.to_dict(),
+        "state": NodeState.QUEUED.value,
+        "attempts": 0,
+        "calls": 0,
+        "throttles": 0,
+        "retries": 0,
+        "records": 0,
+        "new_records": 0,
+        "watermark": None,
+        "error": None,
+        "created": now_utc(),
+        "started": None,
+        "finished": None,
+    }
+
+
+CLAIM_FIELDS = ("parent", "kind", "depth", "page", "request")
+
+
+def node_documents(db: Database, job_id: str, states: list[NodeState] | None = None,
+                   fields: list[str] | None = None) -> list[dict]:
+    """The job's nodes as the store holds them: each node's document with its outcome's fields
+    over it; only those in one of `states` when given; only `fields` (and `_id`) when given."""
+    projection = None if fields is None else dict.fromkeys(fields, 1)
+    outcomes = {outcome["_id"]: outcome for outcome in db[OUTCOMES].find({"job": job_id}, projection)}
+    nodes = []
+    for node in db[NODES].find({"job": job_id}, projection):
+        node.update(outcomes.get(node["_id"], {}))
+        if states is None or node.get("state") in {state.value for state in states}:
+            nodes.append(node)
+    return nodes
+
+
+def claim_text(node: dict) -> str:
+    """What a worker needs of a node to run it, as text the tally keeps; '' when the node
+    was read without its request, or the request holds something JSON would not give back as
+    it was (the worker then reads the node from the store)."""
+    if node.get("request") is None:
+        return ""
+    fields = {name: node.get(name) for name in CLAIM_FIELDS}
+    try:
+        text = json.dumps(fields, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return ""
+    return text if json.loads(text) == fields else ""
+
+
+def node_from_claim_text(job_id: str, node_id: str, document: str) -> dict | None:
+    try:
+        fields = json.loads(document)
+    except ValueError:
+        return None
+    return {"_id": node_id, "job": job_id, **fields}
