@@ -88,7 +88,7 @@ class Driver:
         permit = None
         if self.limiter is not None:
             try:
-                permit = self.limiter.acquire(scope)
+                permit = self.limiter.acquire(scope, returning=node.get("throttles", 0) > 0)
             except RedisError as error:
                 log.warning("limiter unavailable (%s); node %s waits", type(error).__name__, node_id)
                 permit = Permit(granted=False, wait=LIMITER_DOWN_WAIT, reason=Reason.RATE)

@@ -2,7 +2,8 @@
 --
 -- KEYS: the index set, the state hash of the (source, host).
 -- ARGV: now ('' = the server's clock), version the caller computed `rate` from,
---       rate (calls per second), burst (calls), ttl, host.
+--       rate (calls per second), burst (calls), ttl, host, returning ('1': the caller comes
+--       back at the moment a refusal told it).
 -- Reply: {granted 0|1, wait, now, reason}, or, when the caller's version is not the
 -- stored one, {'stale', now, field, value, ...} with the whole state to compute from.
 
@@ -23,12 +24,14 @@ redis.call('PEXPIRE', state, ttl)
 redis.call('SADD', index, state)
 
 -- A refused caller is promised its own moment, one interval after the last one promised, so
--- that callers refused together do not all come back at once.
+-- that callers refused together do not all come back at once; one that comes back at its
+-- moment and is refused by less than half an interval keeps its turn.
 local function refuse(wait, reason)
   local moment = now + wait
   local promised = opt(fields[4])
-  if promised and promised + interval > moment then moment = promised + interval end
-  redis.call('HSET', state, 'promised', num(moment))
+  local keeps_turn = ARGV[7] == '1' and wait < interval / 2
+  if not keeps_turn and promised and promised + interval > moment then moment = promised + interval end
+  if not promised or moment > promised then redis.call('HSET', state, 'promised', num(moment)) end
   redis.call('HINCRBY', state, 'denied', 1)
   return {0, num(moment - now), num(now), reason}
 end

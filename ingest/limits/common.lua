@@ -14,13 +14,14 @@ local function clock(given)
 end
 
 -- A known limit whose state is absent (first use, expiry, restart, flush) starts from an
--- assumed-full log: `capacity` entries `spacing` apart ending now, the densest pattern
--- the lost grants can have had.
+-- assumed-full log: `capacity` entries `spacing` apart ending half a spacing after now, the
+-- densest pattern the lost grants can have had (a grant comes up to half a spacing after its
+-- slot on the grid; see known_acquire.lua).
 local function boot(log, state, now, capacity, spacing)
   redis.call('DEL', log)
   local batch = {}
   for i = 0, capacity - 1 do
-    batch[#batch + 1] = num(now - i * spacing)
+    batch[#batch + 1] = num(now + spacing / 2 - i * spacing)
     batch[#batch + 1] = 'b' .. i
     if #batch >= 1000 then
       redis.call('ZADD', log, unpack(batch))

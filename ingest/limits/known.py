@@ -1,4 +1,4 @@
-"""The rule for published limits: a sliding window log with a guard band and a minimum spacing.
+"""The rule for published limits: a sliding window log with a guard band and a spacing grid.
 
 Why this algorithm. The API may count in any window of length W it likes (fixed windows
 aligned at its own start, sliding windows, ...), so "never more than L" has to hold in
@@ -15,16 +15,21 @@ unevenly. Two additions fix both that and network jitter:
 - guard band: the log spans W' = W * (1 + guard) (guard 2% by default). Calls reach the API
   a little later than they are granted and not all equally late; any L+1 grants span at
   least W', so the API sees at most L in any W as long as that jitter stays under W' - W.
-- minimum spacing: consecutive grants under one limit are at least W / L apart. The
-  pattern of grants is then even, whatever the demand, and any stretch of the API's window
-  the guard band leaves idle holds at most guard*L + 1 grants. In steady state every window
-  of length W holds at least L - guard*L - 1 grants: 97% of L for L = 300, 96.7% for L = 30.
+- spacing on a grid: grants under one limit keep to slots W / L apart. The pattern of
+  grants is then even, whatever the demand, and any stretch of the API's window the guard
+  band leaves idle holds at most guard*L + 1 grants. In steady state every window of length
+  W holds at least L - guard*L - 1 grants: 97% of L for L = 300, 96.7% for L = 30. A slot
+  is a time on the grid, not the moment of the grant: grants always come a little late
+  (the caller's trip back, the round trip to Redis), and measuring the spacing from them
+  would add those delays up (90% of L instead of 97%, measured). So a grant up to half a
+  spacing after its slot keeps the grid; a later one (after an idle spell) restarts it.
 
 Fail safe when Redis loses its keys (restart, flush, expiry): a limit whose state is absent
-starts from an assumed-full log, L entries spaced W / L apart ending now. Spacing makes that
-the densest pattern the real, lost grants can have had, so whatever they were, the union of
-the lost grants and the new ones still holds at most L in any W'. The price is one guard
-band plus one spacing (about 7 s for 300 per 5 minutes) at the first use of a limit.
+starts from an assumed-full log, L entries spaced W / L apart ending half a spacing after
+now. The grid makes that the densest pattern the real, lost grants can have had (the k-th
+latest came at the latest k - 1 spacings before now plus half a spacing), so whatever they were, the union of the
+lost grants and the new ones still holds at most L in any W'. The price is one guard band
+plus one and a half spacings (about 7 s for 300 per 5 minutes) at the first use of a limit.
 
 Reconciliation: after a response, the API's own count wins when it is stricter. The calls
 granted after the observed one are assumed still in flight (not yet counted by the API);

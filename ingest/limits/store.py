@@ -91,8 +91,9 @@ class RedisLimitStore:
 
     # known limits
 
-    def known_acquire(self, terms: Sequence[LimitTerms], host: str, now: float | None) -> KnownReply:
-        keys, args = [self.index_key], [_arg(now), host]
+    def known_acquire(self, terms: Sequence[LimitTerms], host: str, now: float | None,
+                      returning: bool = False) -> KnownReply:
+        keys, args = [self.index_key], [_arg(now), host, "1" if returning else "0"]
         for limit in terms:
             keys.extend(self.known_keys(limit))
             args.extend([str(limit.capacity), repr(limit.span), repr(limit.spacing), repr(limit.ttl)])
@@ -120,10 +121,10 @@ class RedisLimitStore:
     # adaptive rates
 
     def adaptive_acquire(self, key: str, host: str, version: str, rate: float, burst: float,
-                         ttl: float, now: float | None) -> AdaptiveReply:
+                         ttl: float, now: float | None, returning: bool = False) -> AdaptiveReply:
         reply = self._scripts["adaptive_acquire"](
             keys=[self.index_key, key],
-            args=[_arg(now), version, repr(rate), repr(burst), repr(ttl), host])
+            args=[_arg(now), version, repr(rate), repr(burst), repr(ttl), host, "1" if returning else "0"])
         if _text(reply[0]) == "stale":
             return AdaptiveReply(False, 0.0, float(_text(reply[1])), "stale", True, _pairs(reply[2:]))
         granted, wait, at, reason = reply

@@ -90,3 +90,4 @@ def test_callers_refused_together_are_each_promised_their_own_moment(limiter):
     interval = 1 / limiter.snapshot("hn", now=T0 + 5.0)["hn"]["hn.example"]["rate"]
     waits = [first.wait] + [limiter.acquire(HN, now=T0 + 5.0).wait for _ in range(4)]
     assert [later - earlier for earlier, later in zip(waits, waits[1:])] == pytest.approx([interval] * 4, rel=1e-3)
+

@@ -19,8 +19,8 @@ def test_a_new_limit_starts_from_an_assumed_full_log(limiter):
     target = scope()
     permit = limiter.acquire(target, now=T0)
     assert not permit.granted and permit.reason == "window"
-    assert permit.wait == pytest.approx(0.06 + 0.1)  # guard band (2% of 3 s) plus one spacing
-    assert limiter.acquire(target, now=T0 + 0.16).granted
+    assert permit.wait == pytest.approx(0.06 + 0.15)  # guard band (2% of 3 s) plus 1.5 spacings
+    assert limiter.acquire(target, now=T0 + 0.21).granted
 
 
 def test_a_permit_is_taken_in_every_limit_or_in_none(limiter, client):
@@ -72,7 +72,7 @@ def test_keys_lost_mid_window_do_not_allow_a_burst(limiter, client):
     assert flushed
     assert most_in_any_window(grants, 3.0) <= 30
     after = [t for t in grants if t >= flushed[0]]
-    assert after[0] - flushed[0] == pytest.approx(0.16, abs=2e-3)  # guard band + spacing
+    assert after[0] - flushed[0] == pytest.approx(0.21, abs=2e-3)  # guard band + 1.5 spacings
     counts = counts_in_fixed_windows(grants, 3.0, T0, flushed[0] + 3.0, T0 + 25.0)
     assert min(counts) >= 0.95 * 30
 
@@ -91,4 +91,24 @@ def test_callers_refused_together_are_each_promised_their_own_moment_and_granted
     waits = [limiter.acquire(target, now=start + 0.01).wait for _ in range(5)]
     assert waits == pytest.approx([0.09 + 0.102 * n for n in range(5)])
     for wait in waits:
-        assert limiter.acquire(target, now=start + 0.01 + wait).granted
+        assert limiter.acquire(target, now=start + 0.01 + wait, returning=True).granted
+
+
+def test_grants_keep_to_the_grid_when_they_come_late(limiter):
+    target = scope()  # spacing 0.1 s
+    limiter.acquire(target, now=T0)
+    start = T0 + 10.0
+    late = [start + 0.1 * n + (0.03 if n % 2 else 0.0) for n in range(1, 30)]
+    assert limiter.acquire(target, now=start).granted
+    assert all(limiter.acquire(target, now=at).granted for at in late)
+
+
+def test_a_returning_caller_refused_by_a_hair_keeps_its_turn_and_a_new_one_queues(limiter):
+    target = scope()
+    limiter.acquire(target, now=T0)
+    start = T0 + 10.0
+    limiter.acquire(target, now=start)
+    queued = [limiter.acquire(target, now=start + 0.01).wait for _ in range(3)]
+    assert queued == pytest.approx([0.09 + 0.102 * n for n in range(3)])
+    assert limiter.acquire(target, now=start + 0.095, returning=True).wait == pytest.approx(0.005)
+    assert limiter.acquire(target, now=start + 0.095).wait == pytest.approx(0.005 + 0.102 * 3)

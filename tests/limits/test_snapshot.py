@@ -14,11 +14,11 @@ def test_snapshot_shows_rate_limit_remaining_reset_and_counts_per_source_and_hos
     mastodon = LimitScope(source="mastodon", host="m.example", credential="my-token-name", known=known)
     hn = LimitScope(source="hn", host="hn.example")
     limiter.acquire(mastodon, now=T0)
-    permit = limiter.acquire(mastodon, now=T0 + 11.0)
-    limiter.observe(mastodon, LimitReading(), Outcome.THROTTLED, now=T0 + 11.0, permit=permit)
+    permit = limiter.acquire(mastodon, now=T0 + 12.0)  # the boot entries have expired
+    limiter.observe(mastodon, LimitReading(), Outcome.THROTTLED, now=T0 + 12.0, permit=permit)
     limiter.acquire(hn, now=T0)
 
-    view = limiter.snapshot(now=T0 + 12.0)
+    view = limiter.snapshot(now=T0 + 13.0)
     assert set(view) == {"mastodon", "hn"}
     entry = view["mastodon"]["m.example"]
     assert entry["mode"] == "known"
@@ -28,9 +28,9 @@ def test_snapshot_shows_rate_limit_remaining_reset_and_counts_per_source_and_hos
     assert [limit["limit"] for limit in entry["limits"]] == [5, 10]
     adaptive = view["hn"]["hn.example"]
     assert adaptive["mode"] == "adaptive" and adaptive["granted"] == 1
-    assert adaptive["rate"] == pytest.approx(limiter.curve.rate_at(limiter.curve.start(T0), T0 + 12.0))
+    assert adaptive["rate"] == pytest.approx(limiter.curve.rate_at(limiter.curve.start(T0), T0 + 13.0))
     assert adaptive["limit"] is None and adaptive["remaining"] is None
-    assert limiter.snapshot("hn", now=T0 + 12.0) == {"hn": view["hn"]}
+    assert limiter.snapshot("hn", now=T0 + 13.0) == {"hn": view["hn"]}
     assert not any(b"my-token-name" in key for key in client.keys("*"))
 
 
