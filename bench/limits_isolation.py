@@ -1,6 +1,6 @@
 """Isolation: a throttled source does not slow another source down.
 
-A Hacker News pull (300 items, one call each, 50 ms a call, its limit far away) runs alone,
+A Hacker News pull (500 items, one call each, 50 ms a call, its limit far away) runs alone,
 then again beside a Mastodon pull with every status's context (hundreds of tasks) held by its
 limit to 5 calls a second, so that most of its tasks wait on the limiter the whole time. Baseline, measured in the same run: the Hacker News
 pull alone. Target: beside the throttled pull, Hacker News keeps at least 90 % of its alone
@@ -8,7 +8,7 @@ throughput. One worker process with 8 threads; a warm-up pull first, so every me
 finds the same records stored. The stack is its own (ports from 20600, data in
 data/bench-isolation) and is stopped at the end.
 
-Run: `.venv/bin/python bench/limits_isolation.py [--rounds 2]`; about three minutes.
+Run: `.venv/bin/python bench/limits_isolation.py [--rounds 3]`; about two minutes.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 SCENARIO = {"limit_scale": 100, "apis": {"*": {"latency": {"fixed": 0.05}}}}
 OPEN = {"requests": 10_000, "window": 1.0}
 THROTTLED = {"requests": 5, "window": 1.0}
-HN_ITEMS = 300
+HN_ITEMS = 500  # the whole "new" list
 
 
 def hacker_news_seconds(ingest, settings) -> float:
@@ -47,7 +47,7 @@ def measure(rounds: int) -> None:
     settings = Settings.from_env()
     requests.put(f"{settings.sandbox_url}/_admin/scenario", json=SCENARIO, timeout=10).raise_for_status()
     hacker_news_seconds(ingest, settings)
-    alone, beside, mastodon_calls, throttles = [], [], [], []
+    alone, beside, mastodon_calls, throttles, waiting = [], [], [], [], []
     for _ in range(rounds):
         alone.append(hacker_news_seconds(ingest, settings))
         throttled = ingest.pull("mastodon", base_url=settings.sandbox_url + "/mastodon", tag="python", limit=2000,
@@ -58,7 +58,8 @@ def measure(rounds: int) -> None:
         mastodon_calls.append(snapshot["counts"]["calls"])
         throttled.cancel()
         throttles.append(snapshot["counts"]["throttles"])
-        if snapshot["counts"]["throttles"] < 50:
+        waiting.append(snapshot["nodes"]["waiting"])
+        if snapshot["nodes"]["waiting"] < 10:
             raise SystemExit("the Mastodon pull was not held by its limit; the run shows nothing")
     alone_rate = HN_ITEMS / statistics.median(alone)
     beside_rate = HN_ITEMS / statistics.median(beside)
@@ -66,12 +67,13 @@ def measure(rounds: int) -> None:
     print(f"beside a throttled Mastodon pull: {beside_rate:7.1f} items/s  (runs: {', '.join(f'{s:.2f} s' for s in beside)})")
     print(f"ratio {beside_rate / alone_rate:.2f} of alone (target >= 0.90); the Mastodon pull made "
           f"{', '.join(map(str, mastodon_calls))} calls meanwhile, at most {THROTTLED['requests']} a second, "
-          f"and was refused a permit {', '.join(map(str, throttles))} times")
+          f"was refused a permit {', '.join(map(str, throttles))} times, and had "
+          f"{', '.join(map(str, waiting))} tasks waiting on its limit at the end")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     with own_stack("bench-isolation", 20600, INGEST_WORKER_CONCURRENCY="8"):
         measure(args.rounds)
