@@ -94,7 +94,7 @@ class Driver:
                 permit = Permit(granted=False, wait=LIMITER_DOWN_WAIT, reason=Reason.RATE)
             if not permit.granted:
                 self.tree.throttled(job_id, node_id)
-                self.publish(job_id, node_id, connector.queue, delay=permit.wait, exact=True)
+                self.publish(job_id, node_id, connector.queue, delay=permit.wait, exact=permit.promised)
                 return NodeState.WAITING
         try:
             page = self._call(connector, spec, request, scope, permit)

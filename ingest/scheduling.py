@@ -4,7 +4,7 @@ A node that must wait (a rate limit, a backoff) is not held in a worker's memory
 published to a delay queue that no one consumes, whose messages expire after a fixed time and
 are dead-lettered back to the node's own queue. Waits are rounded down to a bucket. A wait
 that must be kept in full carries its due time, and a node that arrives before it is published
-again for the rest: a backoff (its jitter is the point) and a permit's wait (the limiter
+again for the rest: a backoff (its jitter is the point) and a known limit's wait (the limiter
 promised the node that moment, and spreads the moments of nodes refused together). Waits
 shorter than the smallest bucket use Celery's countdown, which holds the message briefly in
 the worker.

@@ -14,7 +14,7 @@
                     permit=permit)
     limiter.snapshot()                        # {source: {host: {rate, limit, remaining, ...}}}
 
-`acquire(scope, now=None) -> Permit(granted, wait, reason, granted_at)`: one atomic Lua call.
+`acquire(scope, now=None) -> Permit(granted, wait, reason, granted_at, promised)`: one atomic Lua call.
 With known limits, a permit is taken in every limit of the scope or in none; `reason` says
 which rule refused ("window", "spacing", "retry_after"). With no known limit (`scope.known`
 empty), the (source, host) gets an adaptive rate ("rate" when refused).

@@ -43,16 +43,18 @@ class Limiter:
     def acquire(self, scope: LimitScope, now: float | None = None, returning: bool = False) -> Permit:
         """A permit now, or the seconds to wait before one could be granted. Never sleeps.
 
-        Callers refused together are told moments one after the other, not the same one. Pass
-        `returning` when the caller comes back at the moment a refusal told it: refused again
-        by a hair (the grant before it came late), it keeps its turn instead of queueing anew."""
+        Under a known limit, callers refused together are promised moments one after the other,
+        not the same one (`Permit.promised`). Pass `returning` when the caller comes back at the
+        moment a refusal promised it: refused again by a hair (the grant before it came late), it
+        keeps its turn instead of queueing anew. An adaptive rate changes while callers wait, so
+        its waits are only the earliest moment to ask again."""
         terms = self.rule.terms(scope)
         if terms:
             reply = self.store.known_acquire(terms, scope.host, now, returning)
             self._learn_clock(reply.now, now)
             return Permit(reply.granted, 0.0 if reply.granted else reply.wait, reply.reason,
-                          reply.now if reply.granted else None)
-        return self._acquire_adaptive(scope, now, returning)
+                          reply.now if reply.granted else None, promised=not reply.granted)
+        return self._acquire_adaptive(scope, now)
 
     def observe(self, scope: LimitScope, reading: LimitReading, outcome: Outcome | str,
                 now: float | None = None, permit: Permit | None = None) -> None:
@@ -79,13 +81,13 @@ class Limiter:
 
     # adaptive
 
-    def _acquire_adaptive(self, scope: LimitScope, now: float | None, returning: bool) -> Permit:
+    def _acquire_adaptive(self, scope: LimitScope, now: float | None) -> Permit:
         key = self.store.adaptive_key(scope.source, scope.host)
         for _ in range(ATTEMPTS):
             version, state = self._curves.get(key, (NEVER_STORED, None))
             rate = self.curve.rate_at(state, self._now(now)) if state else self.curve.initial_rate
             reply = self.store.adaptive_acquire(key, scope.host, version, rate, self.burst,
-                                                self.adaptive_ttl, now, returning)
+                                                self.adaptive_ttl, now)
             self._learn_clock(reply.now, now)
             if not reply.stale:
                 return Permit(reply.granted, 0.0 if reply.granted else reply.wait, reply.reason,

@@ -58,15 +58,18 @@ class Permit:
     """The answer of `Limiter.acquire`: a permit, or the seconds to wait before asking again.
 
     A refused permit is throttling, not a failure: reschedule the call `wait` seconds later
-    and do not count it as an attempt. `granted_at` is the limiter's clock at the grant; pass
-    the permit back to `Limiter.observe` so that reconciliation knows which grants were
-    still in flight when the API counted.
+    and do not count it as an attempt; when `promised`, that moment is the caller's own (others
+    refused with it were told other moments), so come back exactly then, not earlier.
+    `granted_at` is the limiter's clock at the grant; pass the permit back to
+    `Limiter.observe` so that reconciliation knows which grants were still in flight when the
+    API counted.
     """
 
     granted: bool
     wait: float
     reason: str
     granted_at: float | None = None
+    promised: bool = False
 
     @property
     def throttled(self) -> bool:

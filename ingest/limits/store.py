@@ -121,10 +121,10 @@ class RedisLimitStore:
     # adaptive rates
 
     def adaptive_acquire(self, key: str, host: str, version: str, rate: float, burst: float,
-                         ttl: float, now: float | None, returning: bool = False) -> AdaptiveReply:
+                         ttl: float, now: float | None) -> AdaptiveReply:
         reply = self._scripts["adaptive_acquire"](
             keys=[self.index_key, key],
-            args=[_arg(now), version, repr(rate), repr(burst), repr(ttl), host, "1" if returning else "0"])
+            args=[_arg(now), version, repr(rate), repr(burst), repr(ttl), host])
         if _text(reply[0]) == "stale":
             return AdaptiveReply(False, 0.0, float(_text(reply[1])), "stale", True, _pairs(reply[2:]))
         granted, wait, at, reason = reply

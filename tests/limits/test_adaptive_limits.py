@@ -81,13 +81,3 @@ def test_a_flushed_rate_is_restored_from_the_worker_s_last_view(limiter, client)
     after = limiter.snapshot("hn", now=T0 + 10.0)["hn"]["hn.example"]["rate"]
     assert after == pytest.approx(before)
 
-
-def test_callers_refused_together_are_each_promised_their_own_moment(limiter):
-    run_calls(limiter, HN, T0, T0 + 5.0)
-    first = limiter.acquire(HN, now=T0 + 5.0)
-    while first.granted:
-        first = limiter.acquire(HN, now=T0 + 5.0)
-    interval = 1 / limiter.snapshot("hn", now=T0 + 5.0)["hn"]["hn.example"]["rate"]
-    waits = [first.wait] + [limiter.acquire(HN, now=T0 + 5.0).wait for _ in range(4)]
-    assert [later - earlier for earlier, later in zip(waits, waits[1:])] == pytest.approx([interval] * 4, rel=1e-3)
-

@@ -112,3 +112,15 @@ def test_a_returning_caller_refused_by_a_hair_keeps_its_turn_and_a_new_one_queue
     assert queued == pytest.approx([0.09 + 0.102 * n for n in range(3)])
     assert limiter.acquire(target, now=start + 0.095, returning=True).wait == pytest.approx(0.005)
     assert limiter.acquire(target, now=start + 0.095).wait == pytest.approx(0.005 + 0.102 * 3)
+
+
+def test_only_a_known_limit_promises_its_moments(limiter):
+    limiter.acquire(scope(), now=T0)
+    refused = limiter.acquire(scope(), now=T0 + 0.01)
+    assert not refused.granted and refused.promised
+    assert not limiter.acquire(scope(), now=T0 + 10.0).promised, "a grant promises nothing"
+    adaptive = LimitScope(source="hn", host="hn.example")
+    permit = limiter.acquire(adaptive, now=T0)
+    while permit.granted:
+        permit = limiter.acquire(adaptive, now=T0)
+    assert not permit.promised
