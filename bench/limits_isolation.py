@@ -59,7 +59,7 @@ def measure(rounds: int) -> None:
         throttled.cancel()
         throttles.append(snapshot["counts"]["throttles"])
         waiting.append(snapshot["nodes"]["waiting"])
-        if snapshot["nodes"]["waiting"] < 10:
+        if snapshot["counts"]["throttles"] < 10:
             raise SystemExit("the Mastodon pull was not held by its limit; the run shows nothing")
     alone_rate = HN_ITEMS / statistics.median(alone)
     beside_rate = HN_ITEMS / statistics.median(beside)
