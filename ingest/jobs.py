@@ -31,7 +31,7 @@ from ingest.snapshot import RATE_WINDOW, JobSnapshot, limit_rate, take_snapshot
 from ingest.tally import RedisTally
 from ingest.completion import complete_job
 from ingest.jobtree import JobTree
-from ingest.nodes import JobState, NodeState, node_documents, now_utc
+from ingest.nodes import JobState, NodeState, ended_node_ids, now_utc
 from ingest.tree import JobCounts, Tree
 
 JOB_OPTIONS = {
@@ -251,8 +251,7 @@ class Job:
     def rerun(self, failed_only: bool = True) -> int:
         """Run the failed nodes again (with failed_only=False, the cancelled ones too). Returns how many."""
         states = [NodeState.FAILED] if failed_only else [NodeState.FAILED, NodeState.CANCELLED]
-        nodes = node_documents(self._db, self.id, states, fields=["state"])
-        ids = self._tree.requeue(self.id, [node["_id"] for node in nodes], states)
+        ids = self._tree.requeue(self.id, ended_node_ids(self._db, self.id, states), states)
         if not ids:
             return 0
         self._db[store.JOBS].update_one({"_id": self.id}, {"$set": {"state": JobState.RUNNING.value, "finished": None}})

@@ -49,7 +49,6 @@ def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
 
-
 def child_id(parent: str, position: int) -> str:
     return hashlib.sha256(f"{parent}/{position}".encode()).hexdigest()[:32]
 
@@ -85,14 +84,23 @@ def node_documents(db: Database, job_id: str, states: list[NodeState] | None = N
                    fields: list[str] | None = None) -> list[dict]:
     """The job's nodes as the store holds them: each node's document with its outcome's fields
     over it; only those in one of `states` when given; only `fields` (and `_id`) when given."""
-    projection = None if fields is None else dict.fromkeys(fields, 1)
+    wanted = None if states is None else {state.value for state in states}
+    projection = None if fields is None else dict.fromkeys([*fields, "state"], 1)
     outcomes = {outcome["_id"]: outcome for outcome in db[OUTCOMES].find({"job": job_id}, projection)}
     nodes = []
     for node in db[NODES].find({"job": job_id}, projection):
         node.update(outcomes.get(node["_id"], {}))
-        if states is None or node.get("state") in {state.value for state in states}:
+        if wanted is None or node.get("state") in wanted:
             nodes.append(node)
     return nodes
+
+
+def ended_node_ids(db: Database, job_id: str, states: list[NodeState]) -> list[str]:
+    """The job's nodes that ended in one of these terminal `states`: from their outcomes alone."""
+    if not all(state.terminal for state in states):
+        raise ValueError(f"only terminal states end a node, not {[state.value for state in states]}")
+    found = db[OUTCOMES].find({"job": job_id, "state": {"$in": [state.value for state in states]}}, {"_id": 1})
+    return [outcome["_id"] for outcome in found]
 
 
 def claim_text(node: dict) -> str:

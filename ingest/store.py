@@ -232,10 +232,11 @@ def upsert_records(
         by_collection.setdefault(record.collection, []).append(record)
     new = 0
     refused: list[tuple[str, str]] = []
+    claimant = owner or job_id
     for collection, batch in by_collection.items():
         by_key = {record.key: record for record in batch}
         digest_of = {key: payload_digest(record.payload) for key, record in by_key.items()}
-        claims = digests.claim(db.name, collection, digest_of, owner or job_id) if digests else {}
+        claims = digests.claim(db.name, collection, digest_of, claimant) if digests else {}
         only_seen = {key for key, claim in claims.items() if claim in (Claim.UNCHANGED, Claim.PENDING)}
         if only_seen:
             _note_sightings(db, collection, sorted(only_seen), job_id, fetched)
@@ -251,7 +252,7 @@ def upsert_records(
             # still holds its claim and will write it): only seen. Otherwise it was stored before
             # with another payload, and is updated.
             again = digests.claim(db.name, collection, {d["_id"]: digest_of[d["_id"]] for d in stored_before},
-                                  owner or job_id)
+                                  claimant)
             seen = {key for key, claim in again.items() if claim in (Claim.UNCHANGED, Claim.PENDING)}
             if seen:
                 _note_sightings(db, collection, sorted(seen), job_id, fetched)

@@ -59,7 +59,7 @@ class Tree:
         if not requests:
             return []
         nodes = [new_node(job_id, request, parent, position) for position, request in enumerate(requests)]
-        self._insert_new(NODES, nodes)
+        self._insert_keeping_stored(NODES, nodes)
         if parent is not None:
             self._ensure_tally(job_id)
         self.tally.add(job_id, [_tally_node(node) for node in nodes])
@@ -174,8 +174,9 @@ class Tree:
                      and self.tally.move(job_id, node.id, NodeState.CANCELLED.value, waiting).moved]
         if cancelled:
             finished = now_utc()
-            self._insert_new(OUTCOMES, [{"_id": node_id, "job": job_id, "state": NodeState.CANCELLED.value,
-                                         "finished": finished} for node_id in cancelled])
+            self._insert_keeping_stored(OUTCOMES, [
+                {"_id": node_id, "job": job_id, "state": NodeState.CANCELLED.value, "finished": finished}
+                for node_id in cancelled])
         return len(cancelled)
 
     def counts(self, job_id: str) -> JobCounts:
@@ -223,7 +224,7 @@ class Tree:
                     self.tally.note_watermark(job_id, node["watermark"])
         return loaded
 
-    def _insert_new(self, collection: str, documents: list[dict]) -> None:
+    def _insert_keeping_stored(self, collection: str, documents: list[dict]) -> None:
         """Insert the documents; those stored already (by a run before this one) stay as they are."""
         try:
             with writing(self.db):

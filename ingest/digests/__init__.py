@@ -63,14 +63,6 @@ class RecordDigests:
         answers = self._claim(keys=[self.key(database, collection)], args=arguments)
         return {key: Claim(_text(answer)) for key, answer in zip(keys, answers)}
 
-    def unchanged(self, database: str, collection: str, digests: Mapping[str, str]) -> set[str]:
-        """The record keys whose stored payload has exactly this digest."""
-        if not digests:
-            return set()
-        keys = list(digests)
-        stored = self.client.hmget(self.key(database, collection), keys)
-        return {key for key, known in zip(keys, stored) if known is not None and _text(known) == digests[key]}
-
     def remember(self, database: str, collection: str, digests: Mapping[str, str]) -> None:
         """These payloads are stored: their digests replace any claim."""
         if digests:

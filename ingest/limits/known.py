@@ -27,9 +27,10 @@ unevenly. Two additions fix both that and network jitter:
 Fail safe when Redis loses its keys (restart, flush, expiry): a limit whose state is absent
 starts from an assumed-full log, L entries spaced W / L apart ending half a spacing after
 now. The grid makes that the densest pattern the real, lost grants can have had (the k-th
-latest came at the latest k - 1 spacings before now plus half a spacing), so whatever they were, the union of the
-lost grants and the new ones still holds at most L in any W'. The price is one guard band
-plus one and a half spacings (about 7 s for 300 per 5 minutes) at the first use of a limit.
+latest came at the latest k - 1 spacings before now plus half a spacing), so whatever they
+were, the union of the lost grants and the new ones still holds at most L in any W'. The
+price is one guard band plus one and a half spacings (7.5 s for 300 per 5 minutes) at the
+first use of a limit.
 
 Reconciliation: after a response, the API's own count wins when it is stricter. The calls
 granted after the observed one are assumed still in flight (not yet counted by the API);

@@ -11,7 +11,7 @@ import pytest
 
 from ingest import store
 from ingest.connectors.base import Record
-from ingest.digests import RecordDigests, payload_digest
+from ingest.digests import Claim, RecordDigests, payload_digest
 from tests.command_log import watched_database
 
 FETCHED = datetime(2024, 5, 2, 8, 30, tzinfo=timezone.utc)
@@ -83,7 +83,8 @@ def test_a_record_stored_while_its_digest_was_lost_is_brought_up_to_date(watched
     client.flushdb()
     put(db, [post(1, score=5)], "job-b", "node-b", digests)
     assert db["reddit_posts"].find_one({"_id": "p1"})["score"] == 5
-    assert digests.unchanged(db.name, "reddit_posts", {"p1": payload_digest(post(1, score=5).payload)}) == {"p1"}
+    assert digests.claim(db.name, "reddit_posts", {"p1": payload_digest(post(1, score=5).payload)},
+                         owner="node-c") == {"p1": Claim.UNCHANGED}
 
 
 def test_an_owner_run_again_after_claiming_writes_its_records(watched, digests):

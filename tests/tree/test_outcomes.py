@@ -9,7 +9,7 @@ import pytest
 from ingest import store
 from ingest.connectors.base import Request
 from ingest.tally import RedisTally
-from ingest.nodes import NodeState, node_documents
+from ingest.nodes import NodeState, ended_node_ids, node_documents
 from ingest.tree import Tree
 from tests.command_log import watched_database
 
@@ -72,3 +72,15 @@ def test_a_tally_lost_is_loaded_again_from_nodes_and_outcomes(watched_tree, clie
     counts = tree.counts("j")
     assert (counts.by_state["done"], counts.by_state["queued"], counts.totals["records"]) == (1, 1, 40)
     assert tree.claim("j", queued)["request"]["page"] == 2
+
+
+def test_the_nodes_to_rerun_are_read_from_outcomes_alone(watched_tree):
+    tree, log = watched_tree
+    failed, done, queued = tree.add("j", pages(3), parent=None)
+    tree.finish("j", tree.claim("j", failed), NodeState.FAILED, error={"message": "HTTP 500"})
+    tree.finish("j", tree.claim("j", done), NodeState.DONE)
+    log.sent.clear()
+    assert ended_node_ids(tree.db, "j", [NodeState.FAILED, NodeState.CANCELLED]) == [failed]
+    assert [command["find"] for command in log.named("find")] == [store.OUTCOMES]
+    with pytest.raises(ValueError, match="only terminal states"):
+        ended_node_ids(tree.db, "j", [NodeState.QUEUED])
