@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from tests.limits.support import most_in_any_window
+
 
 @dataclass(frozen=True)
 class Run:
@@ -39,16 +41,6 @@ class Counts:
         return min((window.calls - window.throttled) / limit for window in self.full_windows)
 
 
-def busiest_interval(times: list[float], length: float) -> int:
-    """The most of the sorted `times` in any half-open interval of this length."""
-    most, first = 0, 0
-    for last, at in enumerate(times):
-        while times[first] <= at - length:
-            first += 1
-        most = max(most, last - first + 1)
-    return most
-
-
 def count(run: Run, boundary: float, window: float, latency: float) -> Counts:
     """Calls and 429s per full window, `boundary` being the start of one of the API's windows.
 
@@ -66,7 +58,7 @@ def count(run: Run, boundary: float, window: float, latency: float) -> Counts:
         full_windows.append(WindowCount(start, len(inside), sum(inside)))
         start += window
     return Counts(run.name, full_windows, len(calls), sum(throttled for _, throttled in calls),
-                  busiest_interval([at for at, _ in calls], window), first_call)
+                  most_in_any_window([at for at, _ in calls], window), first_call)
 
 
 def print_counts(counts: Counts, limit: int, window: float) -> None:

@@ -39,13 +39,12 @@ def hacker_news_seconds(ingest, settings) -> float:
 
 
 def measure(rounds: int) -> None:
-    import requests
-
     import ingest
     from ingest.settings import Settings
+    from tests.sandbox_admin import SandboxAdmin
 
     settings = Settings.from_env()
-    requests.put(f"{settings.sandbox_url}/_admin/scenario", json=SCENARIO, timeout=10).raise_for_status()
+    SandboxAdmin(settings.sandbox_url).scenario(SCENARIO)
     hacker_news_seconds(ingest, settings)
     alone, beside, mastodon_calls, throttles, waiting = [], [], [], [], []
     for _ in range(rounds):

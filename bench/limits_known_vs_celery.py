@@ -41,10 +41,12 @@ from pathlib import Path
 
 import requests
 
-from api_windows import Counts, Run, count, print_counts
 from own_stack import ROOT, own_stack
 
 sys.path.insert(0, str(ROOT))
+
+from api_windows import Counts, Run, count, print_counts  # noqa: E402
+from tests.sandbox_admin import SandboxAdmin  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DATA_NAME = "bench-known"
@@ -89,10 +91,11 @@ class Sandbox:
     def __init__(self, url: str, load: Load) -> None:
         self.url = url
         self.load = load
+        self.admin = SandboxAdmin(url)
 
     def restart(self) -> None:
-        requests.post(f"{self.url}/_admin/reset", timeout=10).raise_for_status()
-        requests.put(f"{self.url}/_admin/scenario", json=self.load.scenario(), timeout=10).raise_for_status()
+        self.admin.reset()
+        self.admin.scenario(self.load.scenario())
 
     def window_boundary(self) -> float:
         """The wall-clock end of the API's current window, from the reset header of one call
@@ -103,23 +106,20 @@ class Sandbox:
         answer.raise_for_status()
         return datetime.fromisoformat(answer.headers["x-ratelimit-reset"]).timestamp()
 
-    def calls(self) -> int:
-        return requests.get(f"{self.url}/_admin/counters", timeout=10).json()["by_api"].get(API, 0)
-
     def log_when_quiet(self, timeout: float = 60.0) -> list[dict]:
         """The API's log once no call has come for a while: calls in flight when the load
         stopped are in it."""
         deadline = time.monotonic() + timeout
-        seen = self.calls()
+        seen = self.admin.calls(API)
         while time.monotonic() < deadline:
             time.sleep(QUIET_SECONDS)
-            now = self.calls()
+            now = self.admin.calls(API)
             if now == seen:
                 break
             seen = now
         else:
             raise SystemExit(f"calls to {API} did not stop within {timeout:g} s of the load's end")
-        return requests.get(f"{self.url}/_admin/requests", params={"api": API}, timeout=30).json()["requests"]
+        return self.admin.requests(API)
 
 
 def run_ours(load: Load, sandbox: Sandbox, settings) -> Run:

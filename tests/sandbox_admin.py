@@ -32,4 +32,4 @@ class SandboxAdmin:
 
     def requests(self, api: str) -> list[dict]:
         """The latest requests one API received, oldest first."""
-        return requests.get(f"{self.url}/_admin/requests", params={"api": api}, timeout=10).json()["requests"]
+        return requests.get(f"{self.url}/_admin/requests", params={"api": api}, timeout=30).json()["requests"]
