@@ -14,11 +14,13 @@ Run: `.venv/bin/python bench/limits_isolation.py [--rounds 3]`; about two minute
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
 
 from own_stack import ROOT, own_stack
+from stack_cpu import CpuReading, stack_pids
 
 sys.path.insert(0, str(ROOT))
 
@@ -28,14 +30,21 @@ THROTTLED = {"requests": 5, "window": 1.0}
 HN_ITEMS = 500  # the whole "new" list
 
 
-def hacker_news_seconds(ingest, settings) -> float:
+def hacker_news_seconds(ingest, settings, cores: list[dict[str, float]] | None = None) -> float:
+    """Seconds to pull the Hacker News items; the cores each part of the stack kept busy meanwhile
+    are appended to `cores`."""
+    pids = stack_pids([sys.executable, "-m", "ingest"], dict(os.environ)) if cores is not None else {}
+    before = CpuReading.take(pids)
     started = time.perf_counter()
     job = ingest.pull("hackernews", base_url=settings.sandbox_url + "/hn", list="new", limit=HN_ITEMS,
                       settings=settings, limits=OPEN)
     status = job.wait(timeout=600, poll=0.05)
     if status["state"] != "completed":
         raise SystemExit(f"the Hacker News pull ended {status['state']}: {status['counts']}")
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    if cores is not None:
+        cores.append(CpuReading.take(pids).cores_since(before, seconds))
+    return seconds
 
 
 def measure(rounds: int) -> None:
@@ -47,12 +56,14 @@ def measure(rounds: int) -> None:
     SandboxAdmin(settings.sandbox_url).scenario(SCENARIO)
     hacker_news_seconds(ingest, settings)
     alone, beside, mastodon_calls, throttles, waiting = [], [], [], [], []
+    alone_cores: list[dict[str, float]] = []
+    beside_cores: list[dict[str, float]] = []
     for _ in range(rounds):
-        alone.append(hacker_news_seconds(ingest, settings))
+        alone.append(hacker_news_seconds(ingest, settings, alone_cores))
         throttled = ingest.pull("mastodon", base_url=settings.sandbox_url + "/mastodon", tag="python", limit=2000,
                                 with_context=True, settings=settings, limits=THROTTLED)
         time.sleep(2.0)
-        beside.append(hacker_news_seconds(ingest, settings))
+        beside.append(hacker_news_seconds(ingest, settings, beside_cores))
         snapshot = throttled.status()
         mastodon_calls.append(snapshot["counts"]["calls"])
         throttled.cancel()
@@ -68,6 +79,9 @@ def measure(rounds: int) -> None:
           f"{', '.join(map(str, mastodon_calls))} calls meanwhile, at most {THROTTLED['requests']} a second, "
           f"was refused a permit {', '.join(map(str, throttles))} times, and had "
           f"{', '.join(map(str, waiting))} tasks waiting on its limit at the end")
+    print("cores busy, median of the rounds:  " + "  ".join(
+        f"{part} {statistics.median(c[part] for c in alone_cores):.2f} -> {statistics.median(c[part] for c in beside_cores):.2f}"
+        for part in alone_cores[0]))
 
 
 def main() -> int:

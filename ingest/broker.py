@@ -59,7 +59,6 @@ def celery_config(settings: Settings) -> dict:
         "task_default_queue": DEFAULT_QUEUE,
         "task_default_exchange": TASK_EXCHANGE.name,
         "task_default_routing_key": DEFAULT_QUEUE,
-        "task_track_started": True,
         "task_ignore_result": False,
         "result_expires": 7 * 24 * 3600.0,
         # A worker stores a task's state in Redis before and after running it; if that store
@@ -69,8 +68,9 @@ def celery_config(settings: Settings) -> dict:
         "result_backend_max_retries": 60,
         "result_backend_base_sleep_between_retries_ms": 50,
         "result_backend_max_sleep_between_retries_ms": 2000,
-        "worker_send_task_events": True,
-        "task_send_sent_event": True,
+        # Task events cost every task a few messages; Flower, when it runs, turns them on.
+        "worker_send_task_events": False,
+        "task_send_sent_event": False,
         "worker_hijack_root_logger": False,
     }
 

@@ -60,6 +60,7 @@ class Driver:
     stop: StopAfterAttempt = field(default_factory=StopAfterAttempt)
     random: Callable[[], float] = random.random
     clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
     _jobs: dict[str, dict] = field(default_factory=dict, repr=False)
 
     def run(self, job_id: str, node_id: str, recovering: bool = False, due: float | None = None) -> NodeState | None:
@@ -96,6 +97,8 @@ class Driver:
                 self.tree.throttled(job_id, node_id)
                 self.publish(job_id, node_id, connector.queue, delay=permit.wait, exact=permit.promised)
                 return NodeState.WAITING
+            if permit.wait > 0:
+                self.sleep(permit.wait)  # the granted slot is a few hundredths of a second away
         try:
             page = self._call(connector, spec, request, scope, permit)
         except FetchError as error:

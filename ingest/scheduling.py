@@ -6,8 +6,9 @@ are dead-lettered back to the node's own queue. Waits are rounded down to a buck
 that must be kept in full carries its due time, and a node that arrives before it is published
 again for the rest: a backoff (its jitter is the point) and a known limit's wait (the limiter
 promised the node that moment, and spreads the moments of nodes refused together). Waits
-shorter than the smallest bucket use Celery's countdown, which holds the message briefly in
-the worker.
+shorter than the smallest bucket use Celery's countdown, which holds the message in the
+worker's memory (not in a pool slot) for those few seconds: a node waiting its turn under a
+limit then costs one delivery, where a delay queue would bring it back early to wait again.
 
 Every publish waits for the broker's confirm and is retried, queue declaration included,
 across a broker restart (see `ingest.broker.PUBLISH_RETRY_POLICY`).
@@ -25,7 +26,7 @@ from ingest.broker import SOURCE_QUEUES, TASK_EXCHANGE
 
 FETCH_TASK = "ingest.fetch"
 DELAY_EXCHANGE = Exchange("ingest.delay", type="direct", durable=True)
-DELAY_BUCKETS = (1.0, 5.0, 15.0, 60.0, 300.0, 1800.0)
+DELAY_BUCKETS = (5.0, 15.0, 60.0, 300.0, 1800.0)
 
 
 

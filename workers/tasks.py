@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import redis
 from celery import current_app, shared_task
-from celery.exceptions import Ignore, Reject
+from celery.exceptions import Reject
 from celery.signals import worker_ready
 from pymongo.errors import PyMongoError
 
@@ -53,15 +53,17 @@ def _create_indexes(**_kwargs) -> None:
 @shared_task(
     name="ingest.fetch", soft_time_limit=SOFT_TIME_LIMIT, time_limit=HARD_TIME_LIMIT,
     autoretry_for=(PyMongoError, redis.RedisError), retry_backoff=1.0, retry_backoff_max=60, retry_jitter=True,
-    max_retries=20, bind=True,
+    max_retries=20, bind=True, ignore_result=True, store_errors_even_if_ignored=True,
 )
-def fetch(self, job_id: str, node_id: str, due: float | None = None) -> str:
-    """Fetch one page for one node of a job; returns the node's outcome (done, skipped, failed,
-    cancelled), which becomes the result of task id = node id. A run that hands the node on to
+def fetch(self, job_id: str, node_id: str, due: float | None = None) -> str | None:
+    """Fetch one page for one node of a job; answers the node's outcome (done, skipped, failed,
+    cancelled), stored as the result of task id = node id. A run that hands the node on to
     another message (waiting on a limit, retrying, not due yet) or finds it not to run
     (finished already, running under another task) stores no result: Celery's result backend
-    never replaces a stored success, so an early one would hide the node's outcome. A message
-    naming a node no job has is rejected into the dead-letter queue."""
+    never replaces a stored success, so an early one would hide the node's outcome. So the
+    task ignores its results and stores the outcome itself (raising Ignore instead would have
+    Celery copy the traceback of every wait). A message naming a node no job has is rejected
+    into the dead-letter queue."""
     redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
     try:
         state = _driver().run(job_id, node_id, recovering=redelivered or self.request.retries > 0, due=due)
@@ -69,7 +71,8 @@ def fetch(self, job_id: str, node_id: str, due: float | None = None) -> str:
         log.error("rejected to ingest.dead: %s", error)
         raise Reject(str(error), requeue=False) from None
     if state is None or not state.terminal:
-        raise Ignore()
+        return None
+    self.backend.mark_as_done(self.request.id, state.value, request=self.request)
     return state.value
 
 

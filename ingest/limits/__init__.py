@@ -9,12 +9,15 @@
     permit = limiter.acquire(scope)           # returns at once, never sleeps
     if not permit.granted:
         reschedule the call permit.wait seconds later: throttling, not a failed attempt
+        (and pass returning=True when it comes back)
+    start the call permit.wait seconds from now (0, or at most the limiter's lead)
     ... make the call ...
     limiter.observe(scope, connector.read_limits(response, now), outcome_for_status(status),
                     permit=permit)
     limiter.snapshot()                        # {source: {host: {rate, limit, remaining, ...}}}
 
-`acquire(scope, now=None) -> Permit(granted, wait, reason, granted_at, promised)`: one atomic Lua call.
+`acquire(scope, now=None, returning=False) -> Permit(granted, wait, reason, granted_at, promised)`: one
+atomic Lua call.
 With known limits, a permit is taken in every limit of the scope or in none; `reason` says
 which rule refused ("window", "spacing", "retry_after"). With no known limit (`scope.known`
 empty), the (source, host) gets an adaptive rate ("rate" when refused).

@@ -15,6 +15,7 @@ from ingest.connectors.base import LimitReading
 CURVE_FIELDS = ("curve_rate", "curve_peak", "curve_since", "curve_strikes")
 NEVER_STORED = "-"          # a version no state has: asks the store for the whole state
 CONTENDED_WAIT = 0.05       # seconds to come back when the state kept changing under us
+LEAD = 0.1                  # a returning caller's grant may start this long after it asks
 ATTEMPTS = 4
 
 
@@ -28,13 +29,16 @@ class Limiter:
 
     def __init__(self, client, prefix: str = "ingest:limits", *, rule: SlidingLogRule | None = None,
                  curve: RateCurve | None = None, burst: float = 2.0,
-                 in_flight_horizon: float = 5.0, adaptive_ttl: float = 3600.0) -> None:
+                 in_flight_horizon: float = 5.0, adaptive_ttl: float = 3600.0, lead: float = LEAD) -> None:
+        if lead < 0:
+            raise ValueError(f"lead must be zero or more seconds, got {lead!r}")
         self.store = RedisLimitStore(client, prefix)
         self.rule = rule or SlidingLogRule()
         self.curve = curve or PowerLawCurve()
         self.burst = float(burst)
         self.in_flight_horizon = float(in_flight_horizon)
         self.adaptive_ttl = float(adaptive_ttl)
+        self.lead = float(lead)
         self._curves: dict[str, tuple[str, CurveState]] = {}
         self._clock_offset = 0.0
 
@@ -45,15 +49,16 @@ class Limiter:
 
         Under a known limit, callers refused together are promised moments one after the other,
         not the same one (`Permit.promised`). Pass `returning` when the caller comes back at the
-        moment a refusal promised it: refused again by a hair (the grant before it came late), it
-        keeps its turn instead of queueing anew. An adaptive rate changes while callers wait, so
-        its waits are only the earliest moment to ask again."""
+        moment a refusal promised it: if its slot is then at most `lead` seconds away (it came a
+        hair early, or a grant before it came a hair late), it is granted that slot, and the
+        permit's `wait` says when the call may start. An adaptive rate changes while callers
+        wait, so its waits are only the earliest moment to ask again."""
         terms = self.rule.terms(scope)
         if terms:
-            reply = self.store.known_acquire(terms, scope.host, now, returning)
+            reply = self.store.known_acquire(terms, scope.host, now, returning, self.lead)
             self._learn_clock(reply.now, now)
-            return Permit(reply.granted, 0.0 if reply.granted else reply.wait, reply.reason,
-                          reply.now if reply.granted else None, promised=not reply.granted)
+            return Permit(reply.granted, reply.wait, reply.reason,
+                          reply.now + reply.wait if reply.granted else None, promised=not reply.granted)
         return self._acquire_adaptive(scope, now)
 
     def observe(self, scope: LimitScope, reading: LimitReading, outcome: Outcome | str,

@@ -59,8 +59,10 @@ class Permit:
 
     A refused permit is throttling, not a failure: reschedule the call `wait` seconds later
     and do not count it as an attempt; when `promised`, that moment is the caller's own (others
-    refused with it were told other moments), so come back exactly then, not earlier.
-    `granted_at` is the limiter's clock at the grant; pass the permit back to
+    refused with it were told other moments), so come back exactly then, not earlier. A granted
+    permit's `wait` is the moment its call may start: zero, or a few hundredths of a second
+    when the grant is the very next slot (see `Limiter.lead`).
+    `granted_at` is the limiter's clock at that moment; pass the permit back to
     `Limiter.observe` so that reconciliation knows which grants were still in flight when the
     API counted.
     """

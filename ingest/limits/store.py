@@ -92,8 +92,8 @@ class RedisLimitStore:
     # known limits
 
     def known_acquire(self, terms: Sequence[LimitTerms], host: str, now: float | None,
-                      returning: bool = False) -> KnownReply:
-        keys, args = [self.index_key], [_arg(now), host, "1" if returning else "0"]
+                      returning: bool = False, lead: float = 0.0) -> KnownReply:
+        keys, args = [self.index_key], [_arg(now), host, "1" if returning else "0", repr(float(lead))]
         for limit in terms:
             keys.extend(self.known_keys(limit))
             args.extend([str(limit.capacity), repr(limit.span), repr(limit.spacing), repr(limit.ttl)])

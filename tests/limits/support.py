@@ -11,24 +11,25 @@ def saturate(limiter: Limiter, scope: LimitScope, start: float, end: float, fetc
              on_time=None) -> list[float]:
     """Grant times of `fetchers` callers that always want a permit, from `start` to `end`.
 
-    A refused caller comes back after the wait it was given; a granted one asks again at
-    once. `on_time(now)` runs before each attempt (to flush keys mid-run, for example).
+    A refused caller comes back after the wait it was given, saying it returns; a granted one
+    calls when its permit says (a grant may start a little ahead) and asks again at once.
+    `on_time(now)` runs before each attempt (to flush keys mid-run, for example).
     """
-    queue = [(start, caller) for caller in range(fetchers)]
+    queue = [(start, caller, False) for caller in range(fetchers)]
     heapq.heapify(queue)
     granted: list[float] = []
     while queue:
-        now, caller = heapq.heappop(queue)
+        now, caller, returning = heapq.heappop(queue)
         if now >= end:
             continue
         if on_time is not None:
             on_time(now)
-        permit = limiter.acquire(scope, now=now)
+        permit = limiter.acquire(scope, now=now, returning=returning)
         if permit.granted:
-            granted.append(now)
-            heapq.heappush(queue, (now + 1e-3, caller))
+            granted.append(now + permit.wait)
+            heapq.heappush(queue, (now + permit.wait + 1e-3, caller, False))
         else:
-            heapq.heappush(queue, (now + permit.wait, caller))
+            heapq.heappush(queue, (now + permit.wait, caller, True))
     return sorted(granted)
 
 

@@ -1,10 +1,11 @@
-"""Known limits in a real Redis: all or none, never above L in any window, use of L, boot."""
+"""Known limits in a real Redis: all or none, never above L in any window, use of L, boot,
+promised moments and the lead of a returning caller."""
 
 from __future__ import annotations
 
 import pytest
 
-from ingest.limits import KnownLimit, LimitScope
+from ingest.limits import KnownLimit, Limiter, LimitScope
 
 from tests.limits.support import counts_in_fixed_windows, most_in_any_window, saturate
 
@@ -103,15 +104,36 @@ def test_grants_keep_to_the_grid_when_they_come_late(limiter):
     assert all(limiter.acquire(target, now=at).granted for at in late)
 
 
-def test_a_returning_caller_refused_by_a_hair_keeps_its_turn_and_a_new_one_queues(limiter):
-    target = scope()
+def test_a_returning_caller_a_hair_early_is_granted_its_slot_and_starts_then(limiter):
+    target = scope()  # spacing 0.1 s; the limiter's lead 0.1 s
     limiter.acquire(target, now=T0)
     start = T0 + 10.0
     limiter.acquire(target, now=start)
     queued = [limiter.acquire(target, now=start + 0.01).wait for _ in range(3)]
     assert queued == pytest.approx([0.09 + 0.102 * n for n in range(3)])
-    assert limiter.acquire(target, now=start + 0.095, returning=True).wait == pytest.approx(0.005)
-    assert limiter.acquire(target, now=start + 0.095).wait == pytest.approx(0.005 + 0.102 * 3)
+    permit = limiter.acquire(target, now=start + 0.095, returning=True)
+    assert permit.granted and permit.wait == pytest.approx(0.005)
+    assert permit.granted_at == pytest.approx(start + 0.1)
+    new = limiter.acquire(target, now=start + 0.195)  # as near its slot, but a new caller gets no lead
+    assert not new.granted and new.wait == pytest.approx(0.406 - 0.195)
+
+
+def test_a_returning_caller_whose_slot_was_taken_queues_after_the_others(client):
+    limiter = Limiter(client, prefix="test:limits", lead=0.02)
+    target = scope()
+    limiter.acquire(target, now=T0)
+    start = T0 + 10.0
+    limiter.acquire(target, now=start)
+    queued = [limiter.acquire(target, now=start + 0.01).wait for _ in range(3)]
+    assert queued == pytest.approx([0.09 + 0.102 * n for n in range(3)])  # moments 0.1, 0.202, 0.304
+    assert limiter.acquire(target, now=start + 0.1).granted  # a new caller takes the first moment
+    back = limiter.acquire(target, now=start + 0.101, returning=True)
+    assert not back.granted and back.wait == pytest.approx(0.304 + 0.102 - 0.101)
+
+
+def test_a_lead_below_zero_is_refused(client):
+    with pytest.raises(ValueError, match="lead"):
+        Limiter(client, lead=-0.1)
 
 
 def test_only_a_known_limit_promises_its_moments(limiter):

@@ -11,12 +11,17 @@ import redis
 from celery import Celery
 from pymongo.errors import PyMongoError
 
+import ingest
 from ingest import store
+from ingest.fetching import Driver
 from ingest.jobs import Job
+from ingest.limits import Limiter
 from ingest.settings import Settings
 from ingest.stack import status as stack_status
 from ingest.stack.supervisor import SupervisorPaths, rpc
 from ingest.nodes import LIVE_STATES, NodeState, node_documents
+from ingest.tally import RedisTally
+from ingest.tree import Tree
 from tests.sandbox_admin import SandboxAdmin
 
 WORKER = "ingest-worker1"
@@ -130,3 +135,42 @@ def report(name: str, fault: str, outcome: Outcome, happened: str) -> None:
     """One line per scenario, shown with `pytest -s` and kept in the test's output."""
     print(f"\n[reliability] {name} | {fault} | {happened} | expected {outcome.expected} | "
           f"stored {outcome.stored} | duplicated {outcome.duplicated}")
+
+
+class RecordedPublish:
+    """A Driver's publish that only notes the nodes it was asked to publish."""
+
+    def __init__(self) -> None:
+        self.published: list[str] = []
+
+    def __call__(self, job_id: str, node_id: str, queue: str, delay: float = 0.0, exact: bool = False) -> None:
+        self.published.append(node_id)
+
+
+def driver_for(stack, limiter=None, **options) -> tuple[Driver, RecordedPublish, Tree]:
+    """A Driver of this process on the stack's stores, publishing nowhere."""
+    publish = RecordedPublish()
+    tree = Tree(stack.db, RedisTally(stack.redis))
+    limiter = limiter if limiter is not None else Limiter(stack.redis)
+    return Driver(settings=stack.settings, db=stack.db, tree=tree, publish=publish, limiter=limiter, **options), publish, tree
+
+
+def finished_pull(stack) -> tuple[Job, dict, dict[int, dict]]:
+    """A two-page Mastodon pull run to its end: the job, its status, its nodes by page."""
+    job = ingest.pull("mastodon", base_url=stack.settings.sandbox_url + "/mastodon", tag="caturday", limit=80,
+                      settings=stack.settings, **FAST)
+    status = stack.wait(job, timeout=60)
+    assert status["state"] == "completed" and status["total_nodes"] == 2
+    nodes = {node["page"]: node for node in node_documents(stack.db, job.id)}
+    return job, status, nodes
+
+
+def reopen(stack, job: Job, node: dict) -> None:
+    """As if the worker running this node died after registering its children, before ending
+    it: the node running and not yet counted, the job running."""
+    tally = RedisTally(stack.redis)
+    assert tally.move(job.id, node["_id"], "running", ["done"], calls=-node["calls"],
+                      totals={"records": -node["records"], "new_records": -node["new_records"]}).moved
+    stack.db[store.OUTCOMES].delete_one({"_id": node["_id"]})
+    stack.db[store.JOBS].update_one({"_id": job.id}, {"$set": {"state": "running", "finished": None}})
+

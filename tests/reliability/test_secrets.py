@@ -20,7 +20,7 @@ from kombu import Connection, Exchange, Queue
 
 import ingest
 from ingest import credentials, store
-from ingest.broker import ALL_QUEUES, DEAD_LETTER_QUEUE, SOURCE_QUEUES
+from ingest.broker import ALL_QUEUES, DEAD_LETTER_QUEUE, SOURCE_QUEUES, make_celery
 from ingest.scheduling import DELAY_BUCKETS, delay_queue
 from ingest.nodes import NodeState, node_documents
 from sandbox.counters import credential_hash
@@ -78,8 +78,9 @@ def _run_pulls(stack, tap_connection) -> list[bytes]:
     from the queues meanwhile."""
     base_url = stack.settings.sandbox_url + "/reddit"
     stack.sandbox.scenario({"fault_seed": 2, "apis": {"reddit": {"errors": {"500": 0.3}}}})
+    # One call in 6 s: each page waits longer than the shortest delay queue, so it rests there.
     waiting = ingest.pull("reddit", base_url=base_url, subreddit="python", limit=300, credential=REDDIT_ENV_CREDENTIAL,
-                          limits={"requests": 2, "window": 2.0}, settings=stack.settings)
+                          limits={"requests": 1, "window": 6.0}, settings=stack.settings)
     peeked = []
     while waiting.status()["state"] == "running":
         peeked += _peek_queues(tap_connection)
@@ -100,11 +101,16 @@ def test_a_canary_credential_appears_nowhere_but_in_its_requests(healthy_stack, 
     file_canary = f"file-canary-{uuid.uuid4().hex}"
     secrets_file = credentials.save(FILE_CREDENTIAL, file_canary, stack.settings)
     assert secrets_file.stat().st_mode & 0o777 == 0o600
+    control = make_celery(stack.settings).control
     with Connection(stack.settings.broker_url) as connection:
         tap = Queue(f"reliability.tap.{uuid.uuid4().hex[:8]}", Exchange("celeryev", type="topic"),
                     routing_key="#", exclusive=True)
         tap(connection.default_channel).declare()
-        peeked = _run_pulls(stack, connection)
+        control.enable_events()  # as Flower does; workers send no task events otherwise
+        try:
+            peeked = _run_pulls(stack, connection)
+        finally:
+            control.disable_events()
         events = []
         channel = connection.channel()
         while (message := channel.basic_get(tap.name, no_ack=True)) is not None:

@@ -7,7 +7,7 @@ from ingest.nodes import child_id
 
 
 @pytest.mark.parametrize(
-    ("delay", "bucket"), [(0.0, None), (0.5, None), (1.0, 1.0), (4.9, 1.0), (5.0, 5.0), (70.0, 60.0), (99999.0, 1800.0)]
+    ("delay", "bucket"), [(0.0, None), (0.5, None), (4.9, None), (5.0, 5.0), (14.9, 5.0), (70.0, 60.0), (99999.0, 1800.0)]
 )
 def test_a_wait_goes_to_the_longest_bucket_not_longer_than_it(delay, bucket):
     assert bucket_for(delay) == bucket
@@ -15,9 +15,9 @@ def test_a_wait_goes_to_the_longest_bucket_not_longer_than_it(delay, bucket):
 
 def test_delay_queues_dead_letter_back_to_their_source_queue():
     queue = delay_queue("ingest.reddit", DELAY_BUCKETS[1])
-    assert queue.name == "ingest.reddit.delay.5s"
+    assert queue.name == "ingest.reddit.delay.15s"
     assert queue.queue_arguments == {
-        "x-message-ttl": 5000, "x-dead-letter-exchange": "ingest", "x-dead-letter-routing-key": "ingest.reddit",
+        "x-message-ttl": 15000, "x-dead-letter-exchange": "ingest", "x-dead-letter-routing-key": "ingest.reddit",
     }
     assert queue.durable
 
@@ -33,24 +33,24 @@ class RecordingApp:
 def test_an_exact_wait_longer_than_its_bucket_carries_its_due_time():
     app = RecordingApp()
     before = time.time()
-    Publisher(app).publish("job", "node", "ingest.hackernews", delay=3.5, exact=True)
+    Publisher(app).publish("job", "node", "ingest.hackernews", delay=7.5, exact=True)
     (sent,) = app.sent
-    assert sent["routing_key"] == "ingest.hackernews.delay.1s"
-    assert [queue.name for queue in sent["declare"]] == ["ingest.hackernews.delay.1s"]
-    assert before + 3.5 <= sent["kwargs"]["due"] <= time.time() + 3.5
+    assert sent["routing_key"] == "ingest.hackernews.delay.5s"
+    assert [queue.name for queue in sent["declare"]] == ["ingest.hackernews.delay.5s"]
+    assert before + 7.5 <= sent["kwargs"]["due"] <= time.time() + 7.5
 
 
 def test_a_limiter_wait_and_a_wait_that_fits_its_bucket_carry_no_due_time():
     app = RecordingApp()
-    Publisher(app).publish("job", "node", "ingest.reddit", delay=3.5)
-    Publisher(app).publish("job", "node", "ingest.reddit", delay=5.0, exact=True)
+    Publisher(app).publish("job", "node", "ingest.reddit", delay=7.5)
+    Publisher(app).publish("job", "node", "ingest.reddit", delay=15.0, exact=True)
     assert [sent["kwargs"] for sent in app.sent] == [{}, {}]
 
 
 def test_a_wait_below_the_smallest_bucket_is_a_countdown():
     app = RecordingApp()
-    Publisher(app).publish("job", "node", "ingest.reddit", delay=0.4, exact=True)
-    assert app.sent == [{"name": FETCH_TASK, "args": ["job", "node"], "queue": "ingest.reddit", "countdown": 0.4,
+    Publisher(app).publish("job", "node", "ingest.reddit", delay=4.9, exact=True)
+    assert app.sent == [{"name": FETCH_TASK, "args": ["job", "node"], "queue": "ingest.reddit", "countdown": 4.9,
                          "task_id": "node"}]
 
 
