@@ -30,10 +30,10 @@ THROTTLED = {"requests": 5, "window": 1.0}
 HN_ITEMS = 500  # the whole "new" list
 
 
-def hacker_news_seconds(ingest, settings, cores: list[dict[str, float]] | None = None) -> float:
-    """Seconds to pull the Hacker News items; the cores each part of the stack kept busy meanwhile
-    are appended to `cores`."""
-    pids = stack_pids([sys.executable, "-m", "ingest"], dict(os.environ)) if cores is not None else {}
+def hacker_news_seconds(ingest, settings, pids: dict[str, list[int]],
+                        cores: list[dict[str, float]] | None = None) -> float:
+    """Seconds to pull the Hacker News items; the cores each part of the stack (`pids`) kept busy
+    meanwhile are appended to `cores`."""
     before = CpuReading.take(pids)
     started = time.perf_counter()
     job = ingest.pull("hackernews", base_url=settings.sandbox_url + "/hn", list="new", limit=HN_ITEMS,
@@ -54,16 +54,17 @@ def measure(rounds: int) -> None:
 
     settings = Settings.from_env()
     SandboxAdmin(settings.sandbox_url).scenario(SCENARIO)
-    hacker_news_seconds(ingest, settings)
+    pids = stack_pids([sys.executable, "-m", "ingest"], dict(os.environ))
+    hacker_news_seconds(ingest, settings, pids)
     alone, beside, mastodon_calls, throttles, waiting = [], [], [], [], []
     alone_cores: list[dict[str, float]] = []
     beside_cores: list[dict[str, float]] = []
     for _ in range(rounds):
-        alone.append(hacker_news_seconds(ingest, settings, alone_cores))
+        alone.append(hacker_news_seconds(ingest, settings, pids, alone_cores))
         throttled = ingest.pull("mastodon", base_url=settings.sandbox_url + "/mastodon", tag="python", limit=2000,
                                 with_context=True, settings=settings, limits=THROTTLED)
         time.sleep(2.0)
-        beside.append(hacker_news_seconds(ingest, settings, beside_cores))
+        beside.append(hacker_news_seconds(ingest, settings, pids, beside_cores))
         snapshot = throttled.status()
         mastodon_calls.append(snapshot["counts"]["calls"])
         throttled.cancel()

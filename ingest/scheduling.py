@@ -1,14 +1,15 @@
 """Publishing node tasks, now or later.
 
-A node that must wait (a rate limit, a backoff) is not held in a worker's memory: it is
-published to a delay queue that no one consumes, whose messages expire after a fixed time and
-are dead-lettered back to the node's own queue. Waits are rounded down to a bucket. A wait
-that must be kept in full carries its due time, and a node that arrives before it is published
-again for the rest: a backoff (its jitter is the point) and a known limit's wait (the limiter
-promised the node that moment, and spreads the moments of nodes refused together). Waits
-shorter than the smallest bucket use Celery's countdown, which holds the message in the
-worker's memory (not in a pool slot) for those few seconds: a node waiting its turn under a
-limit then costs one delivery, where a delay queue would bring it back early to wait again.
+A node that must wait (a rate limit, a backoff) never waits in a worker's pool slot. A wait of
+a few seconds is a Celery countdown, held in the worker's memory until due: it costs one
+delivery, where a delay queue would bring the node back early to wait again. A longer wait is
+not held in a worker's memory (RabbitMQ closes a channel whose deliveries stay unacknowledged
+too long): it is published to a delay queue that no one consumes, whose messages expire after
+a fixed time and are dead-lettered back to the node's own queue. Waits are rounded down to a
+bucket. A wait that must be kept in full carries its due time, and a node that arrives before
+it is published again for the rest: a backoff (its jitter is the point) and a known limit's
+wait (the limiter promised the node that moment, and spreads the moments of nodes refused
+together).
 
 Every publish waits for the broker's confirm and is retried, queue declaration included,
 across a broker restart (see `ingest.broker.PUBLISH_RETRY_POLICY`).

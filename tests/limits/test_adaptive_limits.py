@@ -80,4 +80,3 @@ def test_a_flushed_rate_is_restored_from_the_worker_s_last_view(limiter, client)
     assert limiter.acquire(HN, now=T0 + 10.0).granted
     after = limiter.snapshot("hn", now=T0 + 10.0)["hn"]["hn.example"]["rate"]
     assert after == pytest.approx(before)
-

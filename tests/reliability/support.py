@@ -155,22 +155,22 @@ def driver_for(stack, limiter=None, **options) -> tuple[Driver, RecordedPublish,
     return Driver(settings=stack.settings, db=stack.db, tree=tree, publish=publish, limiter=limiter, **options), publish, tree
 
 
-def finished_pull(stack) -> tuple[Job, dict, dict[int, dict]]:
+def finished_pull(stack, limits: dict = FAST["limits"]) -> tuple[Job, dict, dict[int, dict]]:
     """A two-page Mastodon pull run to its end: the job, its status, its nodes by page."""
     job = ingest.pull("mastodon", base_url=stack.settings.sandbox_url + "/mastodon", tag="caturday", limit=80,
-                      settings=stack.settings, **FAST)
+                      settings=stack.settings, limits=limits)
     status = stack.wait(job, timeout=60)
     assert status["state"] == "completed" and status["total_nodes"] == 2
     nodes = {node["page"]: node for node in node_documents(stack.db, job.id)}
     return job, status, nodes
 
 
-def reopen(stack, job: Job, node: dict) -> None:
+def reopen(stack, job: Job, node: dict, throttles: int = 0) -> None:
     """As if the worker running this node died after registering its children, before ending
-    it: the node running and not yet counted, the job running."""
+    it: the node running and not yet counted, the job running; refused a permit `throttles`
+    more times."""
     tally = RedisTally(stack.redis)
-    assert tally.move(job.id, node["_id"], "running", ["done"], calls=-node["calls"],
+    assert tally.move(job.id, node["_id"], "running", ["done"], calls=-node["calls"], throttles=throttles,
                       totals={"records": -node["records"], "new_records": -node["new_records"]}).moved
     stack.db[store.OUTCOMES].delete_one({"_id": node["_id"]})
     stack.db[store.JOBS].update_one({"_id": job.id}, {"$set": {"state": "running", "finished": None}})
-
