@@ -1,12 +1,12 @@
 """Isolation: a throttled source does not slow another source down.
 
 A Hacker News pull (500 items, one call each, 50 ms a call, its limit far away) runs alone,
-then again beside a Mastodon pull with every status's context (hundreds of tasks) held by its
-limit to 5 calls a second, so that most of its tasks wait on the limiter the whole time. Baseline, measured in the same run: the Hacker News
-pull alone. Target: beside the throttled pull, Hacker News keeps at least 90 % of its alone
-throughput. One worker process with 8 threads; a warm-up pull first, so every measured pull
-finds the same records stored. The stack is its own (ports from 20600, data in
-data/bench-isolation) and is stopped at the end.
+then again beside a Mastodon pull with every status's context held by its limit to 5 calls a
+second: each page's 40 contexts wait on the limiter, so the pull has tasks waiting the whole
+time. Baseline, measured in the same run: the Hacker News pull alone. Target: beside the
+throttled pull, Hacker News keeps at least 90 % of its alone throughput. One worker process with
+8 threads; a warm-up pull first, so every measured pull finds the same records stored. The
+stack is its own (ports from 20600, data in data/bench-isolation) and is stopped at the end.
 
 Run: `.venv/bin/python bench/limits_isolation.py [--rounds 3]`; about two minutes.
 """
@@ -47,25 +47,39 @@ def hacker_news_seconds(ingest, settings, pids: dict[str, list[int]],
     return seconds
 
 
+def limiter_counts(limiter, source: str) -> dict[str, int]:
+    """The source's limiter counters, summed over its hosts: grants, asks refused, and moments
+    promised before the caller asked."""
+    hosts = limiter.snapshot(source).get(source, {}).values()
+    return {name: sum(entry[name] for entry in hosts) for name in ("granted", "denied", "promised_ahead")}
+
+
 def measure(rounds: int) -> None:
+    import redis
+
     import ingest
+    from ingest.limits import Limiter
     from ingest.settings import Settings
     from tests.sandbox_admin import SandboxAdmin
 
     settings = Settings.from_env()
+    limiter = Limiter(redis.Redis.from_url(settings.redis_url))
     SandboxAdmin(settings.sandbox_url).scenario(SCENARIO)
     pids = stack_pids([sys.executable, "-m", "ingest"], dict(os.environ))
     hacker_news_seconds(ingest, settings, pids)
     alone, beside, mastodon_calls, throttles, waiting = [], [], [], [], []
+    asks: list[dict[str, int]] = []
     alone_cores: list[dict[str, float]] = []
     beside_cores: list[dict[str, float]] = []
     for _ in range(rounds):
         alone.append(hacker_news_seconds(ingest, settings, pids, alone_cores))
+        counted = limiter_counts(limiter, "mastodon")
         throttled = ingest.pull("mastodon", base_url=settings.sandbox_url + "/mastodon", tag="python", limit=2000,
                                 with_context=True, settings=settings, limits=THROTTLED)
         time.sleep(2.0)
         beside.append(hacker_news_seconds(ingest, settings, pids, beside_cores))
         snapshot = throttled.status()
+        asks.append({name: value - counted[name] for name, value in limiter_counts(limiter, "mastodon").items()})
         mastodon_calls.append(snapshot["counts"]["calls"])
         throttled.cancel()
         throttles.append(snapshot["counts"]["throttles"])
@@ -80,6 +94,9 @@ def measure(rounds: int) -> None:
           f"{', '.join(map(str, mastodon_calls))} calls meanwhile, at most {THROTTLED['requests']} a second, "
           f"was refused a permit {', '.join(map(str, throttles))} times, and had "
           f"{', '.join(map(str, waiting))} tasks waiting on its limit at the end")
+    print("Mastodon's limiter, per round: " + "; ".join(
+        f"{a['granted']} granted, {a['denied']} asks refused, {a['promised_ahead']} promised before asking "
+        f"({(a['granted'] + a['denied']) / max(1, a['granted']):.2f} asks per grant)" for a in asks))
     print("cores busy, median of the rounds:  " + "  ".join(
         f"{part} {statistics.median(c[part] for c in alone_cores):.2f} -> {statistics.median(c[part] for c in beside_cores):.2f}"
         for part in alone_cores[0]))

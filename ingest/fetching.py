@@ -3,8 +3,9 @@
 In order: claim the node; skip it if its one record is stored and fresh; take a permit from
 the shared limiter (or wait for one in a delay queue); make the call with connect and read
 timeouts; tell the limiter what the API said; classify the answer; store the page's records;
-register the children and next page in the tree; publish them; mark the node done. A failure
-is retried with jittered backoff when it may pass, and fails the node (not the job) when not.
+register the children and next page in the tree, each promised its moment under a busy known
+limit; publish them; mark the node done. A failure is retried with jittered backoff when it may
+pass, and fails the node (not the job) when not.
 """
 
 from __future__ import annotations
@@ -161,8 +162,10 @@ class Driver:
             follow.append(page.next)
         if follow and self.tree.cancelled(job_id):
             follow = []
-        for child_id in self.tree.add(job_id, follow, parent=node["_id"]):
-            self.publish(job_id, child_id, connector.queue)
+        waits = self._promised_waits(job_id, connector, spec, follow)
+        for child_id, wait in zip(self.tree.add(job_id, follow, parent=node["_id"], waiting=[w > 0 for w in waits]),
+                                  waits):
+            self.publish(job_id, child_id, connector.queue, delay=wait, exact=wait > 0)
         if refused:
             error = PermanentError(_refusal_text(request, refused))
             log.warning("node %s of job %s: %s", node["_id"], job_id, error)
@@ -170,6 +173,28 @@ class Driver:
                              new_records=stored, error={**_describe(error, node["attempts"]), "kind": "refused"})
         return self._end(job_id, node, NodeState.DONE, calls=1, records=len(page.records), new_records=stored,
                          watermark=page.watermark)
+
+    def _promised_waits(self, job_id: str, connector: Connector, spec: dict, follow: list[Request]) -> list[float]:
+        """How long each request to follow waits before it runs: the moment the limiter promises
+        it now, so that a request under a busy known limit is delivered once, at its moment,
+        instead of first to be refused. 0 for every request when the limiter cannot say."""
+        waits = [0.0] * len(follow)
+        if self.limiter is None or not follow:
+            return waits
+        overrides = (self._job(job_id) or {}).get("options", {}).get("limits")
+        by_scope: dict[LimitScope, list[int]] = {}
+        for position, request in enumerate(follow):
+            by_scope.setdefault(limiting.scope_for(connector, spec, request, overrides), []).append(position)
+        for scope, positions in by_scope.items():
+            try:
+                promised = self.limiter.promise(scope, len(positions))
+            except RedisError as error:
+                log.warning("limiter unavailable (%s); %d requests go unpromised", type(error).__name__,
+                            len(positions))
+                continue
+            for position, wait in zip(positions, promised):
+                waits[position] = wait
+        return waits
 
     def _failed(self, job_id: str, node: dict, connector: Connector, error: FetchError,
                 calls: int = 1) -> NodeState:

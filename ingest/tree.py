@@ -18,7 +18,8 @@ again instead of new ones: nothing is fetched twice and no orphan is left live.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pymongo.database import Database
@@ -55,14 +56,21 @@ class Tree:
         self.db = db
         self.tally = tally
 
-    def add(self, job_id: str, requests: list[Request], parent: str | None) -> list[str]:
+    def add(self, job_id: str, requests: list[Request], parent: str | None,
+            waiting: Sequence[bool] = ()) -> list[str]:
+        """Register the requests as nodes; answers their ids. Those whose `waiting` flag is set
+        were promised a later moment by the limiter: they start waiting on it, one throttle each.
+        A node registered before keeps its state."""
         if not requests:
             return []
         nodes = [new_node(job_id, request, parent, position) for position, request in enumerate(requests)]
         self._insert_keeping_stored(NODES, nodes)
         if parent is not None:
             self._ensure_tally(job_id)
-        self.tally.add(job_id, [_tally_node(node) for node in nodes])
+        held = list(waiting) + [False] * (len(nodes) - len(waiting))
+        self.tally.add(job_id, [
+            replace(_tally_node(node), state=NodeState.WAITING.value, throttles=1) if wait else _tally_node(node)
+            for node, wait in zip(nodes, held)])
         return [node["_id"] for node in nodes]
 
     def claim(self, job_id: str, node_id: str, recovering: bool = False) -> dict | None:

@@ -11,6 +11,7 @@
         reschedule the call permit.wait seconds later: throttling, not a failed attempt
         (and pass returning=True when it comes back)
     start the call permit.wait seconds from now (0, or at most the limiter's lead)
+    waits = limiter.promise(scope, 3)         # for callers that will ask later: when to ask
     ... make the call ...
     limiter.observe(scope, connector.read_limits(response, now), outcome_for_status(status),
                     permit=permit)
@@ -21,6 +22,11 @@ atomic Lua call.
 With known limits, a permit is taken in every limit of the scope or in none; `reason` says
 which rule refused ("window", "spacing", "retry_after"). With no known limit (`scope.known`
 empty), the (source, host) gets an adaptive rate ("rate" when refused).
+
+`promise(scope, count, now=None) -> [wait, ...]`: what asking now would tell each of `count`
+callers that will ask later (a page's children), granting nothing: the first may be told 0, the
+others are promised their own moments and come back with `returning=True`. An adaptive rate
+promises nothing (every wait 0).
 
 `observe(scope, reading, outcome, now=None, permit=None)` after every response, errors
 included. `outcome` is an `Outcome` (OK, THROTTLED for 429, TIMEOUT, UNAVAILABLE for 503,

@@ -31,3 +31,87 @@ local function boot(log, state, now, capacity, spacing)
   if #batch > 0 then redis.call('ZADD', log, unpack(batch)) end
   redis.call('HSET', state, 'last', num(now), 'booted', num(now), 'seq', 0)
 end
+
+-- Known limits. KEYS: the index set, then per limit its log and its state; ARGV: a script's
+-- own `header` arguments, then per limit capacity, span, spacing, ttl.
+
+local function known_limit_count() return (#KEYS - 1) / 2 end
+
+local function known_args(header, i)
+  local base = header + (i - 1) * 4
+  return KEYS[2 * i], KEYS[2 * i + 1], tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]),
+         tonumber(ARGV[base + 3]), math.ceil(tonumber(ARGV[base + 4]) * 1000)
+end
+
+-- The wait before one more call under one limit, the rule that sets it, and the steady-state
+-- gap between its grants (the log's span over the calls it allows, at least the spacing).
+local function limit_wait(log, state, now, capacity, span, spacing)
+  if redis.call('EXISTS', state) == 0 then boot(log, state, now, capacity, spacing) end
+  redis.call('ZREMRANGEBYSCORE', log, '-inf', num(now - span))
+  local fields = redis.call('HMGET', state, 'last', 'blocked_until', 'api_limit')
+  local allowed = capacity
+  if fields[3] then allowed = math.max(1, math.min(capacity, math.floor(tonumber(fields[3])))) end
+  local wait, reason = 0, 'granted'
+  local blocked = tonumber(fields[2])
+  if blocked and blocked - now > wait then wait, reason = blocked - now, 'retry_after' end
+  local used = redis.call('ZCARD', log)
+  if used >= allowed then
+    local freeing = redis.call('ZRANGE', log, used - allowed, used - allowed, 'WITHSCORES')
+    local free_at = tonumber(freeing[2]) + span
+    if free_at - now > wait then wait, reason = free_at - now, 'window' end
+  end
+  local last = tonumber(fields[1])
+  if last and last + spacing - now > wait then wait, reason = last + spacing - now, 'spacing' end
+  return wait, reason, math.max(spacing, span / allowed)
+end
+
+-- The wait before one more call under every limit, its reason, and the limit that paces the
+-- callers after it, with its steady gap: the limit that refuses, or when none does, the one
+-- with the longest gap.
+local function known_wait(now, header)
+  local longest, why, which, gap = 0, 'granted', 0, 0
+  local pace, pace_gap = 0, -1
+  for i = 1, known_limit_count() do
+    local log, state, capacity, span, spacing = known_args(header, i)
+    local wait, reason, steady_gap = limit_wait(log, state, now, capacity, span, spacing)
+    if wait > longest then longest, why, which, gap = wait, reason, i, steady_gap end
+    if steady_gap > pace_gap then pace, pace_gap = i, steady_gap end
+  end
+  if longest <= EPSILON then return 0, 'granted', pace, pace_gap end
+  return longest, why, which, gap
+end
+
+-- Record the limit's facts, add `amount` to the counter named `counter`, and keep its keys alive.
+local function keep_limit(header, i, host, counter, amount)
+  local log, state, _, _, _, ttl = known_args(header, i)
+  local base = header + (i - 1) * 4
+  redis.call('HSET', state, 'host', host, 'limit', ARGV[base + 1], 'span', ARGV[base + 2])
+  if amount > 0 then redis.call('HINCRBY', state, counter, amount) end
+  redis.call('PEXPIRE', log, ttl)
+  redis.call('PEXPIRE', state, ttl)
+  redis.call('SADD', KEYS[1], state)
+end
+
+-- Moments promised one after the other under the pacing limit `which`: each one `gap` after
+-- the one before and after the last moment promised there, none before `earliest`. Answers
+-- the moments' waits from now; `first_now` lets the first caller go at once (nothing refuses
+-- it) and promises only the others.
+local function promise(which, gap, now, earliest, count, first_now)
+  local state = KEYS[2 * which + 1]
+  local last = opt(redis.call('HGET', state, 'promised'))
+  local waits = {}
+  for k = 1, count do
+    local moment = earliest
+    if k == 1 and first_now then
+      moment = now
+      if last and last > now then moment = last end
+      waits[k] = 0
+    else
+      if last and last + gap > moment then moment = last + gap end
+      waits[k] = moment - now
+    end
+    last = moment
+  end
+  if count > 1 or not first_now then redis.call('HSET', state, 'promised', num(last)) end
+  return waits
+end

@@ -61,6 +61,24 @@ class Limiter:
                           reply.now + reply.wait if reply.granted else None, promised=not reply.granted)
         return self._acquire_adaptive(scope, now)
 
+    def promise(self, scope: LimitScope, count: int, now: float | None = None) -> list[float]:
+        """Seconds each of `count` callers that will ask for a permit under the scope should
+        wait before asking. Grants nothing and never sleeps.
+
+        Under a known limit the answer is what asking now would tell each of them: the first
+        may be told 0 (a call could be granted now: it asks as a new caller), and the others are
+        promised their own moments, one after the other, and come back saying they return
+        (`acquire(returning=True)`). This spares each a first ask that could only be refused.
+        An adaptive rate promises nothing: every wait is 0."""
+        if count < 1:
+            return []
+        terms = self.rule.terms(scope)
+        if not terms:
+            return [0.0] * count
+        server_now, waits = self.store.known_promise(terms, scope.host, count, now)
+        self._learn_clock(server_now, now)
+        return waits
+
     def observe(self, scope: LimitScope, reading: LimitReading, outcome: Outcome | str,
                 now: float | None = None, permit: Permit | None = None) -> None:
         """Account for one response: its rate-limit headers, Retry-After and how it ended.

@@ -10,8 +10,9 @@ from ingest.limits.store import RedisLimitStore
 def build_snapshot(store: RedisLimitStore, adaptive_rate: Callable[[dict, float], float | None],
                    guard: float, now: float, source: str | None = None) -> dict:
     """{source: {host: entry}}; every entry has mode, rate (calls per second), limit,
-    remaining, reset (seconds until a call frees up), throttles, granted, denied,
-    blocked_for (seconds of Retry-After left); known entries also list their `limits`."""
+    remaining, reset (seconds until a call frees up), throttles, granted, denied (asks
+    refused), promised_ahead (moments promised before the caller asked), blocked_for (seconds of
+    Retry-After left); known entries also list their `limits`."""
     known_prefix = f"{store.prefix}:known:"
     adaptive_prefix = f"{store.prefix}:adaptive:"
     known: list[tuple[str, str, dict]] = []
@@ -44,7 +45,8 @@ def build_snapshot(store: RedisLimitStore, adaptive_rate: Callable[[dict, float]
 
 def _empty(mode: str) -> dict:
     return {"mode": mode, "rate": None, "limit": None, "remaining": None, "reset": None,
-            "throttles": 0, "granted": 0, "denied": 0, "blocked_for": 0.0, "limits": []}
+            "throttles": 0, "granted": 0, "denied": 0, "promised_ahead": 0, "blocked_for": 0.0,
+            "limits": []}
 
 
 def _int(fields: dict, name: str) -> int:
@@ -67,7 +69,8 @@ def _known_limit(name: str, fields: dict, count: int, reset_at: float | None, gu
         "remaining": max(0, capacity - count),
         "reset": max(0.0, reset_at - now) if reset_at is not None else 0.0,
         "throttles": _int(fields, "throttles"), "granted": _int(fields, "granted"),
-        "denied": _int(fields, "denied"), "reconciled": _int(fields, "reconciled"),
+        "denied": _int(fields, "denied"), "promised_ahead": _int(fields, "promised_ahead"),
+        "reconciled": _int(fields, "reconciled"),
         "blocked_for": _blocked_for(fields, now),
     }
 
@@ -79,7 +82,7 @@ def _summarise_known(entry: dict) -> None:
     tightest = limits[0]
     for name in ("rate", "limit", "remaining", "reset"):
         entry[name] = tightest[name]
-    for name in ("throttles", "granted", "denied"):
+    for name in ("throttles", "granted", "denied", "promised_ahead"):
         entry[name] = max(limit[name] for limit in limits)
     entry["blocked_for"] = max(limit["blocked_for"] for limit in limits)
 

@@ -8,7 +8,10 @@ Keys, under a prefix (default ``ingest:limits``):
                                                     at boot, "p<n>" added by reconciliation)
     <prefix>:known:<limit key>:state                hash: last grant, seq, host, limit, span,
                                                     api_limit, blocked_until, granted, denied,
-                                                    throttles, reconciled, booted
+                                                    promised (the last moment promised),
+                                                    promised_ahead (moments promised to callers
+                                                    before they asked), throttles, reconciled,
+                                                    booted
     <prefix>:adaptive:<source>:<host>               hash: curve (name, curve_rate, curve_peak,
                                                     curve_since, curve_strikes, version),
                                                     last_success, tat, rate, blocked_until,
@@ -26,7 +29,7 @@ from importlib import resources
 
 from ingest.limits.known import LimitTerms
 
-SCRIPTS = ("known_acquire", "known_observe", "adaptive_acquire", "adaptive_observe")
+SCRIPTS = ("known_acquire", "known_promise", "known_observe", "adaptive_acquire", "adaptive_observe")
 
 
 def _text(value: bytes | str) -> str:
@@ -101,6 +104,16 @@ class RedisLimitStore:
         which = int(which)
         return KnownReply(bool(int(granted)), float(_text(wait)), float(_text(at)), _text(reason),
                           which - 1 if which else None)
+
+    def known_promise(self, terms: Sequence[LimitTerms], host: str, count: int,
+                      now: float | None) -> tuple[float, list[float]]:
+        """Moments for `count` callers to come back at: (now, the wait of each)."""
+        keys, args = [self.index_key], [_arg(now), host, str(int(count))]
+        for limit in terms:
+            keys.extend(self.known_keys(limit))
+            args.extend([str(limit.capacity), repr(limit.span), repr(limit.spacing), repr(limit.ttl)])
+        reply = self._scripts["known_promise"](keys=keys, args=args)
+        return float(_text(reply[0])), [float(_text(wait)) for wait in reply[1:]]
 
     def known_observe(self, terms: Sequence[LimitTerms], applies: Sequence[bool], host: str,
                       outcome: str, limit: float | None, remaining: float | None,

@@ -34,8 +34,8 @@ RATE_READ_SPAN = 3600  # seconds read field by field; a longer span reads the wh
 
 
 def _parse_node(node_id: str, value: str) -> TallyNode:
-    state, depth, attempts, _throttles, _calls, kind = value.split("|", 5)
-    return TallyNode(node_id, state, int(depth), kind, int(attempts))
+    state, depth, attempts, throttles, _calls, kind = value.split("|", 5)
+    return TallyNode(node_id, state, int(depth), kind, int(attempts), throttles=int(throttles))
 
 
 def _text(value: bytes | str) -> str:
@@ -52,6 +52,7 @@ class TallyNode:
     kind: str = ""
     attempts: int = 0
     document: str = ""
+    throttles: int = 0
 
 
 @dataclass(frozen=True)
@@ -114,11 +115,12 @@ class RedisTally:
         return bool(self.client.exists(self.keys(job_id)[1]))
 
     def add(self, job_id: str, nodes: Iterable[TallyNode]) -> int:
-        """Register nodes; one already known keeps its state. Returns how many were new."""
+        """Register nodes; one already known keeps its state. A new node's throttles count for
+        the job. Returns how many were new."""
         args: list[str] = [str(self.ttl)]
         for node in nodes:
-            args.extend([node.id, node.state, str(int(node.depth)), str(int(node.attempts)), node.kind.replace("|", "/"),
-                         node.document])
+            args.extend([node.id, node.state, str(int(node.depth)), str(int(node.attempts)), str(int(node.throttles)),
+                         node.kind.replace("|", "/"), node.document])
         if len(args) == 1:
             return 0
         return int(self._scripts["add"](keys=(*self.keys(job_id), self.documents_key(job_id)), args=args))

@@ -146,3 +146,47 @@ def test_only_a_known_limit_promises_its_moments(limiter):
     while permit.granted:
         permit = limiter.acquire(adaptive, now=T0)
     assert not permit.promised
+
+
+def test_callers_promised_ahead_are_told_what_asking_now_would_tell_them(limiter, client):
+    target = scope()
+    limiter.acquire(target, now=T0)
+    start = T0 + 10.0
+    assert limiter.acquire(target, now=start).granted
+    log = f"{limiter.store.prefix}:known:mastodon:w3:host=m.example:log"
+    entries = client.zcard(log)
+    waits = limiter.promise(target, 4, now=start + 0.01)
+    assert waits == pytest.approx([0.09 + 0.102 * n for n in range(4)])
+    assert client.zcard(log) == entries, "a promise granted a permit"
+    later = limiter.acquire(target, now=start + 0.02)  # a caller refused after them queues behind
+    assert not later.granted and later.wait == pytest.approx(0.01 + 0.09 + 0.102 * 4 - 0.02)
+    for wait in waits:
+        assert limiter.acquire(target, now=start + 0.01 + wait, returning=True).granted
+
+
+def test_when_a_call_could_go_now_the_first_caller_is_told_so_and_the_others_queue_after_it(limiter, client):
+    target = scope()
+    limiter.acquire(target, now=T0)
+    start = T0 + 10.0
+    assert limiter.promise(target, 3, now=start) == pytest.approx([0.0, 0.102, 0.204])
+    state = client.hgetall(f"{limiter.store.prefix}:known:mastodon:w3:host=m.example:state")
+    assert (int(state[b"denied"]), int(state[b"promised_ahead"])) == (1, 2)  # the ask at boot; two promised
+    # as for asking, a caller that could go now is told so; one that could not queues after them
+    assert limiter.promise(target, 2, now=start) == pytest.approx([0.0, 0.306])
+    assert limiter.acquire(target, now=start + 0.001).granted
+    for at in (0.102, 0.204, 0.306):
+        assert limiter.acquire(target, now=start + at, returning=True).granted
+
+
+def test_a_lone_caller_that_could_go_now_is_promised_nothing(limiter):
+    target = scope()
+    limiter.acquire(target, now=T0)
+    start = T0 + 10.0
+    assert limiter.promise(target, 1, now=start) == [0.0]
+    assert limiter.promise(target, 1, now=start) == [0.0]
+    assert limiter.acquire(target, now=start).granted
+    assert limiter.promise(target, 0, now=start) == []
+
+
+def test_an_adaptive_rate_promises_nothing_ahead(limiter):
+    assert limiter.promise(LimitScope(source="hn", host="hn.example"), 3, now=T0) == [0.0, 0.0, 0.0]

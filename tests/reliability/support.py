@@ -142,9 +142,11 @@ class RecordedPublish:
 
     def __init__(self) -> None:
         self.published: list[str] = []
+        self.delays: list[tuple[float, bool]] = []  # (delay, exact) of each publish
 
     def __call__(self, job_id: str, node_id: str, queue: str, delay: float = 0.0, exact: bool = False) -> None:
         self.published.append(node_id)
+        self.delays.append((delay, exact))
 
 
 def driver_for(stack, limiter=None, **options) -> tuple[Driver, RecordedPublish, Tree]:

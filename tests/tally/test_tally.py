@@ -30,6 +30,17 @@ def test_adding_a_known_node_again_changes_nothing(tally):
     assert tally.counts("j").by_state == {"queued": 1, "running": 1}
 
 
+def test_a_node_added_waiting_on_a_limit_counts_its_throttle_once_and_is_claimed_as_one(tally):
+    waiting = TallyNode("w", "waiting", 1, "context", throttles=1)
+    assert tally.add("j", [waiting, *nodes(1)]) == 2
+    assert tally.add("j", [waiting]) == 0
+    counts = tally.counts("j")
+    assert counts.by_state == {"waiting": 1, "queued": 1} and counts.totals["throttles"] == 1
+    claimed = tally.move("j", "w", "running", ["queued", "waiting", "retrying"], attempts=1)
+    assert (claimed.moved, claimed.before, claimed.throttles) == (True, "waiting", 1)
+    assert [node.throttles for node in tally.nodes("j") if node.id == "w"] == [1]
+
+
 def test_a_move_counts_the_attempt_and_answers_the_live_nodes_left(tally):
     tally.add("j", nodes(2))
     claimed = tally.move("j", "n0", "running", ["queued", "waiting", "retrying"], attempts=1)
