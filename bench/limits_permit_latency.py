@@ -63,7 +63,7 @@ def main() -> None:
                 return limiter.acquire(known, now=clock[0])
 
             limiter.acquire(known, now=clock[0])
-            clock[0] += 400.0  # past the assumed-full logs of the first use
+            clock[0] += 400.0  # past the assumed-full logs of a new Redis
             results = {
                 "PING (baseline)": timed(client.ping, calls),
                 "known acquire, granted (3 limits)": timed(granted_known, calls),

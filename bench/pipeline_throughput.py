@@ -64,8 +64,8 @@ LIMIT_SCALE = 1000  # the sandbox's published limits, a thousand times higher: n
 LATENCY_SCENARIO = {"limit_scale": LIMIT_SCALE, "apis": {"*": {"latency": {"fixed": LATENCY}}}}
 PLANNING_SCENARIO = {"limit_scale": LIMIT_SCALE}
 # Keeps our limiter in the path without pacing: 10,000 calls a second, grants at least 0.1 ms
-# apart. Much larger limits cost more than they spare: a limit's first use writes one log entry
-# per allowed request into Redis.
+# apart. Much larger limits cost more than they spare: a limit's first use in a new Redis writes
+# one log entry per allowed request into Redis.
 PULL_LIMITS = {"requests": 10_000, "window": 1.0}
 REDDIT_CREDENTIAL = "bench-reddit"
 REDDIT_TOKEN = "bench-reddit-token"

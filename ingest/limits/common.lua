@@ -13,12 +13,27 @@ local function clock(given)
   return tonumber(t[1]) + tonumber(t[2]) / 1000000
 end
 
--- A known limit whose state is absent (first use, expiry, restart, flush) starts from an
--- assumed-full log: `capacity` entries `spacing` apart ending half a spacing after now, the
--- densest pattern the lost grants can have had (a grant comes up to half a spacing after its
--- slot on the grid; see known_acquire.lua).
-local function boot(log, state, now, capacity, spacing)
+-- Known limits. KEYS: the index set, the moment this Redis began to keep the limiter's data,
+-- then per limit its log and its state.
+
+-- The moment this Redis began to keep the limiter's data: now, when it has none (a new Redis,
+-- or one that lost its data).
+local function kept_since(now)
+  redis.call('SET', KEYS[2], num(now), 'NX')
+  return tonumber(redis.call('GET', KEYS[2]))
+end
+
+-- A known limit whose state is absent starts empty when the data has been kept for at least
+-- its span: the limit was never used, or its keys expired, which they do only a few spans
+-- after its last grant. Otherwise the grants of its last span may have been lost (a restart
+-- without them, a flush), and it starts from an assumed-full log: `capacity` entries
+-- `spacing` apart ending half a spacing after now, the densest pattern the lost grants can
+-- have had (a grant comes up to half a spacing after its slot on the grid; see
+-- known_acquire.lua).
+local function boot(log, state, now, since, capacity, span, spacing)
   redis.call('DEL', log)
+  redis.call('HSET', state, 'booted', num(now), 'seq', 0)
+  if now - since >= span then return end
   local batch = {}
   for i = 0, capacity - 1 do
     batch[#batch + 1] = num(now + spacing / 2 - i * spacing)
@@ -29,24 +44,24 @@ local function boot(log, state, now, capacity, spacing)
     end
   end
   if #batch > 0 then redis.call('ZADD', log, unpack(batch)) end
-  redis.call('HSET', state, 'last', num(now), 'booted', num(now), 'seq', 0)
+  redis.call('HSET', state, 'last', num(now))
 end
 
--- Known limits. KEYS: the index set, then per limit its log and its state; ARGV: a script's
--- own `header` arguments, then per limit capacity, span, spacing, ttl.
+-- ARGV of the acquire and promise scripts: their own `header` arguments, then per limit
+-- capacity, span, spacing, ttl.
 
-local function known_limit_count() return (#KEYS - 1) / 2 end
+local function known_limit_count() return (#KEYS - 2) / 2 end
 
 local function known_args(header, i)
   local base = header + (i - 1) * 4
-  return KEYS[2 * i], KEYS[2 * i + 1], tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]),
+  return KEYS[2 * i + 1], KEYS[2 * i + 2], tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]),
          tonumber(ARGV[base + 3]), math.ceil(tonumber(ARGV[base + 4]) * 1000)
 end
 
 -- The wait before one more call under one limit, the rule that sets it, and the steady-state
 -- gap between its grants (the log's span over the calls it allows, at least the spacing).
-local function limit_wait(log, state, now, capacity, span, spacing)
-  if redis.call('EXISTS', state) == 0 then boot(log, state, now, capacity, spacing) end
+local function limit_wait(log, state, now, since, capacity, span, spacing)
+  if redis.call('EXISTS', state) == 0 then boot(log, state, now, since, capacity, span, spacing) end
   redis.call('ZREMRANGEBYSCORE', log, '-inf', num(now - span))
   local fields = redis.call('HMGET', state, 'last', 'blocked_until', 'api_limit')
   local allowed = capacity
@@ -71,9 +86,10 @@ end
 local function known_wait(now, header)
   local longest, why, which, gap = 0, 'granted', 0, 0
   local pace, pace_gap = 0, -1
+  local since = kept_since(now)
   for i = 1, known_limit_count() do
     local log, state, capacity, span, spacing = known_args(header, i)
-    local wait, reason, steady_gap = limit_wait(log, state, now, capacity, span, spacing)
+    local wait, reason, steady_gap = limit_wait(log, state, now, since, capacity, span, spacing)
     if wait > longest then longest, why, which, gap = wait, reason, i, steady_gap end
     if steady_gap > pace_gap then pace, pace_gap = i, steady_gap end
   end
@@ -97,7 +113,7 @@ end
 -- the moments' waits from now; `first_now` lets the first caller go at once (nothing refuses
 -- it) and promises only the others.
 local function promise(which, gap, now, earliest, count, first_now)
-  local state = KEYS[2 * which + 1]
+  local state = KEYS[2 * which + 2]
   local last = opt(redis.call('HGET', state, 'promised'))
   local waits = {}
   for k = 1, count do

@@ -24,13 +24,18 @@ unevenly. Two additions fix both that and network jitter:
   would add those delays up (90% of L instead of 97%, measured). So a grant up to half a
   spacing after its slot keeps the grid; a later one (after an idle spell) restarts it.
 
-Fail safe when Redis loses its keys (restart, flush, expiry): a limit whose state is absent
-starts from an assumed-full log, L entries spaced W / L apart ending half a spacing after
-now. The grid makes that the densest pattern the real, lost grants can have had (the k-th
-latest came at the latest k - 1 spacings before now plus half a spacing), so whatever they
-were, the union of the lost grants and the new ones still holds at most L in any W'. The
-price is one guard band plus one and a half spacings (7.5 s for 300 per 5 minutes) at the
-first use of a limit.
+Fail safe when Redis loses its keys (a restart without its data, a flush): a limit whose state
+is absent while the limiter's data in this Redis is younger than the limit's span W' starts
+from an assumed-full log, L entries spaced W / L apart ending half a spacing after now. The
+grid makes that the densest pattern the real, lost grants can have had (the k-th latest came
+at the latest k - 1 spacings before now plus half a spacing), so whatever they were, the union
+of the lost grants and the new ones still holds at most L in any W'. The price is one guard
+band plus one and a half spacings (7.5 s for 300 per 5 minutes). A limit whose state is absent
+while the data is older than W' starts empty and grants at once: it was never used, or its
+keys expired, which they do only a few spans after its last grant, so none of its grants can
+lie in the span. Redis cannot tell a lost key from an expired one; `kept_since`, a key that
+never expires, is lost only with all the data, and so tells them apart. A Redis that evicts
+single keys under memory pressure would defeat this.
 
 Reconciliation: after a response, the API's own count wins when it is stricter. The calls
 granted after the observed one are assumed still in flight (not yet counted by the API);

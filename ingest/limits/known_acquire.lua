@@ -1,7 +1,8 @@
 -- Take one permit in every known limit of a scope, or in none of them.
 --
--- KEYS: the index set, then for each limit its log (sorted set: one entry per grant, scored
---       by grant time) and its state (hash: last grant, counters, API facts, blocked_until).
+-- KEYS: the index set, the moment the data began to be kept (string), then for each limit its
+--       log (sorted set: one entry per grant, scored by grant time) and its state (hash: last
+--       grant, counters, API facts, blocked_until).
 -- ARGV: now ('' = the server's clock), host, returning ('1': the caller comes back at the
 --       moment a refusal told it), lead (seconds ahead a grant may start), then per limit:
 --       capacity, span, spacing, ttl.

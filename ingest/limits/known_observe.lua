@@ -1,6 +1,7 @@
 -- Reconcile the known limits of a scope with what one response said.
 --
--- KEYS: the index set, then for each limit its log and its state (as in known_acquire.lua).
+-- KEYS: the index set, the moment the data began to be kept, then for each limit its log and
+--       its state (as in known_acquire.lua).
 -- ARGV: now ('' = the server's clock), host, outcome, limit, remaining, reset_after,
 --       retry_after, sent_at ('' = unknown), in_flight_horizon,
 --       then per limit: capacity, span, spacing, window, ttl, applies (1: the reading's
@@ -16,17 +17,18 @@ local sent_at, horizon = opt(ARGV[8]), tonumber(ARGV[9])
 local throttled = outcome == 'throttled'
 if throttled and remaining == nil then remaining = 0 end
 if reset_after == nil then reset_after = retry_after end
-local limits = (#KEYS - 1) / 2
+local limits = (#KEYS - 2) / 2
+local since = kept_since(now)
 local added_total = 0
 
 for i = 1, limits do
-  local log, state = KEYS[2 * i], KEYS[2 * i + 1]
+  local log, state = KEYS[2 * i + 1], KEYS[2 * i + 2]
   local base = 9 + (i - 1) * 6
   local capacity, span = tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2])
   local spacing, window = tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4])
   local ttl = math.ceil(tonumber(ARGV[base + 5]) * 1000)
   local applies = ARGV[base + 6] == '1'
-  if redis.call('EXISTS', state) == 0 then boot(log, state, now, capacity, spacing) end
+  if redis.call('EXISTS', state) == 0 then boot(log, state, now, since, capacity, span, spacing) end
   redis.call('HSET', state, 'host', host, 'limit', capacity, 'span', num(span))
   if retry_after then
     local blocked = tonumber(redis.call('HGET', state, 'blocked_until')) or 0

@@ -3,7 +3,8 @@
 -- now, and asks as a new caller; the others are promised their own moments one after the
 -- other, and come back saying they return. Nothing is granted here.
 --
--- KEYS: the index set, then for each limit its log and its state (as in known_acquire.lua).
+-- KEYS: the index set, the moment the data began to be kept, then for each limit its log and
+--       its state (as in known_acquire.lua).
 -- ARGV: now ('' = the server's clock), host, count, then per limit: capacity, span, spacing, ttl.
 -- Reply: {now, wait of each caller...}.
 

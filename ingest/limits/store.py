@@ -3,6 +3,8 @@
 Keys, under a prefix (default ``ingest:limits``):
 
     <prefix>:index                                  set of every state key below (for snapshots)
+    <prefix>:kept_since                             the server time this Redis began to keep
+                                                    the limiter's data (never expires)
     <prefix>:known:<limit key>:log                  sorted set: one entry per grant, scored by
                                                     grant time ("g<n>" granted, "b<n>" assumed
                                                     at boot, "p<n>" added by reconciliation)
@@ -18,7 +20,7 @@ Keys, under a prefix (default ``ingest:limits``):
                                                     granted, denied, throttles, calls_<outcome>
 
 ``<limit key>`` is ``<source>:w<window>:<factor>=<value>...``, the credential as a digest
-(see ``known.limit_key``). Every key expires a few windows after its last use.
+(see ``known.limit_key``). Every key but `kept_since` expires a few windows after its last use.
 """
 
 from __future__ import annotations
@@ -85,6 +87,10 @@ class RedisLimitStore:
     def index_key(self) -> str:
         return f"{self.prefix}:index"
 
+    @property
+    def kept_since_key(self) -> str:
+        return f"{self.prefix}:kept_since"
+
     def known_keys(self, terms: LimitTerms) -> tuple[str, str]:
         base = f"{self.prefix}:known:{terms.key}"
         return f"{base}:log", f"{base}:state"
@@ -96,7 +102,7 @@ class RedisLimitStore:
 
     def known_acquire(self, terms: Sequence[LimitTerms], host: str, now: float | None,
                       returning: bool = False, lead: float = 0.0) -> KnownReply:
-        keys, args = [self.index_key], [_arg(now), host, "1" if returning else "0", repr(float(lead))]
+        keys, args = [self.index_key, self.kept_since_key], [_arg(now), host, "1" if returning else "0", repr(float(lead))]
         for limit in terms:
             keys.extend(self.known_keys(limit))
             args.extend([str(limit.capacity), repr(limit.span), repr(limit.spacing), repr(limit.ttl)])
@@ -108,7 +114,7 @@ class RedisLimitStore:
     def known_promise(self, terms: Sequence[LimitTerms], host: str, count: int,
                       now: float | None) -> tuple[float, list[float]]:
         """Moments for `count` callers to come back at: (now, the wait of each)."""
-        keys, args = [self.index_key], [_arg(now), host, str(int(count))]
+        keys, args = [self.index_key, self.kept_since_key], [_arg(now), host, str(int(count))]
         for limit in terms:
             keys.extend(self.known_keys(limit))
             args.extend([str(limit.capacity), repr(limit.span), repr(limit.spacing), repr(limit.ttl)])
@@ -120,7 +126,7 @@ class RedisLimitStore:
                       reset_after: float | None, retry_after: float | None,
                       sent_at: float | None, in_flight_horizon: float, now: float | None) -> int:
         """Reconcile; returns how many placeholder entries were added in all."""
-        keys = [self.index_key]
+        keys = [self.index_key, self.kept_since_key]
         args = [_arg(now), host, outcome, _arg(limit), _arg(remaining), _arg(reset_after),
                 _arg(retry_after), _arg(sent_at), repr(in_flight_horizon)]
         for limit_terms, applied in zip(terms, applies):

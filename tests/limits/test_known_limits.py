@@ -12,8 +12,8 @@ from tests.limits.support import counts_in_fixed_windows, most_in_any_window, sa
 T0 = 1_000_000.0
 
 
-def scope(credential="reader", known=(KnownLimit(30, 3.0, ("host",)),), **changes):
-    return LimitScope(source="mastodon", host="m.example", credential=credential, known=known, **changes)
+def scope(credential="reader", known=(KnownLimit(30, 3.0, ("host",)),), host="m.example", **changes):
+    return LimitScope(source="mastodon", host=host, credential=credential, known=known, **changes)
 
 
 def test_a_new_limit_starts_from_an_assumed_full_log(limiter):
@@ -22,6 +22,25 @@ def test_a_new_limit_starts_from_an_assumed_full_log(limiter):
     assert not permit.granted and permit.reason == "window"
     assert permit.wait == pytest.approx(0.06 + 0.15)  # guard band (2% of 3 s) plus 1.5 spacings
     assert limiter.acquire(target, now=T0 + 0.21).granted
+
+
+def test_a_limit_first_used_once_the_data_is_kept_for_its_span_starts_at_once(limiter, client):
+    limiter.acquire(scope(), now=T0)
+    within = limiter.acquire(scope(host="a.example"), now=T0 + 3.0)  # span: 3.06 s
+    assert not within.granted and within.wait == pytest.approx(0.21), "it may have lost grants"
+    assert limiter.acquire(scope(host="b.example"), now=T0 + 3.06).granted
+    assert limiter.acquire(scope(), now=T0 + 20.0).granted
+    client.delete(*limiter.store.known_keys(limiter.rule.terms(scope())[0]))  # as when its keys expire
+    assert limiter.acquire(scope(), now=T0 + 20.5).granted
+
+
+def test_after_the_data_is_lost_every_limit_starts_full_for_a_span(limiter, client):
+    limiter.acquire(scope(), now=T0)
+    client.flushdb()
+    for host, at in (("m.example", T0 + 20.0), ("a.example", T0 + 23.0)):
+        permit = limiter.acquire(scope(host=host), now=at)
+        assert not permit.granted and permit.wait == pytest.approx(0.21), host
+    assert limiter.acquire(scope(host="b.example"), now=T0 + 23.06).granted
 
 
 def test_a_permit_is_taken_in_every_limit_or_in_none(limiter, client):
