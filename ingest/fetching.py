@@ -182,10 +182,11 @@ class Driver:
         if self.limiter is None or not follow:
             return waits
         overrides = (self._job(job_id) or {}).get("options", {}).get("limits")
-        by_scope: dict[LimitScope, list[int]] = {}
+        by_scope: dict[tuple[str, str], list[int]] = {}  # a scope differs only by host and group
         for position, request in enumerate(follow):
-            by_scope.setdefault(limiting.scope_for(connector, spec, request, overrides), []).append(position)
-        for scope, positions in by_scope.items():
+            by_scope.setdefault((request.host, request.group), []).append(position)
+        for positions in by_scope.values():
+            scope = limiting.scope_for(connector, spec, follow[positions[0]], overrides)
             try:
                 promised = self.limiter.promise(scope, len(positions))
             except RedisError as error:

@@ -30,7 +30,6 @@ DELAY_EXCHANGE = Exchange("ingest.delay", type="direct", durable=True)
 DELAY_BUCKETS = (5.0, 15.0, 60.0, 300.0, 1800.0)
 
 
-
 def delay_queue(target: str, bucket: float) -> Queue:
     name = f"{target}.delay.{int(bucket)}s"
     return Queue(

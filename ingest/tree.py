@@ -67,10 +67,9 @@ class Tree:
         self._insert_keeping_stored(NODES, nodes)
         if parent is not None:
             self._ensure_tally(job_id)
-        held = list(waiting) + [False] * (len(nodes) - len(waiting))
         self.tally.add(job_id, [
             replace(_tally_node(node), state=NodeState.WAITING.value, throttles=1) if wait else _tally_node(node)
-            for node, wait in zip(nodes, held)])
+            for node, wait in zip(nodes, waiting or [False] * len(nodes))])
         return [node["_id"] for node in nodes]
 
     def claim(self, job_id: str, node_id: str, recovering: bool = False) -> dict | None:

@@ -17,7 +17,7 @@ end
 -- then per limit its log and its state.
 
 -- The moment this Redis began to keep the limiter's data: now, when it has none (a new Redis,
--- or one that lost its data).
+-- or one that lost its data). Read only when a limit's state is absent.
 local function kept_since(now)
   redis.call('SET', KEYS[2], num(now), 'NX')
   return tonumber(redis.call('GET', KEYS[2]))
@@ -30,10 +30,10 @@ end
 -- `spacing` apart ending half a spacing after now, the densest pattern the lost grants can
 -- have had (a grant comes up to half a spacing after its slot on the grid; see
 -- known_acquire.lua).
-local function boot(log, state, now, since, capacity, span, spacing)
+local function boot(log, state, now, capacity, span, spacing)
   redis.call('DEL', log)
   redis.call('HSET', state, 'booted', num(now), 'seq', 0)
-  if now - since >= span then return end
+  if now - kept_since(now) >= span then return end
   local batch = {}
   for i = 0, capacity - 1 do
     batch[#batch + 1] = num(now + spacing / 2 - i * spacing)
@@ -60,8 +60,8 @@ end
 
 -- The wait before one more call under one limit, the rule that sets it, and the steady-state
 -- gap between its grants (the log's span over the calls it allows, at least the spacing).
-local function limit_wait(log, state, now, since, capacity, span, spacing)
-  if redis.call('EXISTS', state) == 0 then boot(log, state, now, since, capacity, span, spacing) end
+local function limit_wait(log, state, now, capacity, span, spacing)
+  if redis.call('EXISTS', state) == 0 then boot(log, state, now, capacity, span, spacing) end
   redis.call('ZREMRANGEBYSCORE', log, '-inf', num(now - span))
   local fields = redis.call('HMGET', state, 'last', 'blocked_until', 'api_limit')
   local allowed = capacity
@@ -86,10 +86,9 @@ end
 local function known_wait(now, header)
   local longest, why, which, gap = 0, 'granted', 0, 0
   local pace, pace_gap = 0, -1
-  local since = kept_since(now)
   for i = 1, known_limit_count() do
     local log, state, capacity, span, spacing = known_args(header, i)
-    local wait, reason, steady_gap = limit_wait(log, state, now, since, capacity, span, spacing)
+    local wait, reason, steady_gap = limit_wait(log, state, now, capacity, span, spacing)
     if wait > longest then longest, why, which, gap = wait, reason, i, steady_gap end
     if steady_gap > pace_gap then pace, pace_gap = i, steady_gap end
   end
@@ -119,8 +118,7 @@ local function promise(which, gap, now, earliest, count, first_now)
   for k = 1, count do
     local moment = earliest
     if k == 1 and first_now then
-      moment = now
-      if last and last > now then moment = last end
+      moment = math.max(now, last or now)
       waits[k] = 0
     else
       if last and last + gap > moment then moment = last + gap end

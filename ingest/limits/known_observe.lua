@@ -18,7 +18,6 @@ local throttled = outcome == 'throttled'
 if throttled and remaining == nil then remaining = 0 end
 if reset_after == nil then reset_after = retry_after end
 local limits = (#KEYS - 2) / 2
-local since = kept_since(now)
 local added_total = 0
 
 for i = 1, limits do
@@ -28,7 +27,7 @@ for i = 1, limits do
   local spacing, window = tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4])
   local ttl = math.ceil(tonumber(ARGV[base + 5]) * 1000)
   local applies = ARGV[base + 6] == '1'
-  if redis.call('EXISTS', state) == 0 then boot(log, state, now, since, capacity, span, spacing) end
+  if redis.call('EXISTS', state) == 0 then boot(log, state, now, capacity, span, spacing) end
   redis.call('HSET', state, 'host', host, 'limit', capacity, 'span', num(span))
   if retry_after then
     local blocked = tonumber(redis.call('HGET', state, 'blocked_until')) or 0

@@ -100,12 +100,18 @@ class RedisLimitStore:
 
     # known limits
 
-    def known_acquire(self, terms: Sequence[LimitTerms], host: str, now: float | None,
-                      returning: bool = False, lead: float = 0.0) -> KnownReply:
-        keys, args = [self.index_key, self.kept_since_key], [_arg(now), host, "1" if returning else "0", repr(float(lead))]
+    def _known_call(self, terms: Sequence[LimitTerms], header: list[str]) -> tuple[list[str], list[str]]:
+        """KEYS and ARGV of the acquire and promise scripts: the script's own `header`
+        arguments, then each limit's keys and terms."""
+        keys, args = [self.index_key, self.kept_since_key], list(header)
         for limit in terms:
             keys.extend(self.known_keys(limit))
             args.extend([str(limit.capacity), repr(limit.span), repr(limit.spacing), repr(limit.ttl)])
+        return keys, args
+
+    def known_acquire(self, terms: Sequence[LimitTerms], host: str, now: float | None,
+                      returning: bool = False, lead: float = 0.0) -> KnownReply:
+        keys, args = self._known_call(terms, [_arg(now), host, "1" if returning else "0", repr(float(lead))])
         granted, wait, at, reason, which = self._scripts["known_acquire"](keys=keys, args=args)
         which = int(which)
         return KnownReply(bool(int(granted)), float(_text(wait)), float(_text(at)), _text(reason),
@@ -114,10 +120,7 @@ class RedisLimitStore:
     def known_promise(self, terms: Sequence[LimitTerms], host: str, count: int,
                       now: float | None) -> tuple[float, list[float]]:
         """Moments for `count` callers to come back at: (now, the wait of each)."""
-        keys, args = [self.index_key, self.kept_since_key], [_arg(now), host, str(int(count))]
-        for limit in terms:
-            keys.extend(self.known_keys(limit))
-            args.extend([str(limit.capacity), repr(limit.span), repr(limit.spacing), repr(limit.ttl)])
+        keys, args = self._known_call(terms, [_arg(now), host, str(int(count))])
         reply = self._scripts["known_promise"](keys=keys, args=args)
         return float(_text(reply[0])), [float(_text(wait)) for wait in reply[1:]]
 
