@@ -4,9 +4,11 @@ A Hacker News pull (500 items, one call each, 50 ms a call, its limit far away) 
 then again beside a Mastodon pull with every status's context held by its limit to 5 calls a
 second: each page's 40 contexts wait on the limiter, so the pull has tasks waiting the whole
 time. Baseline, measured in the same run: the Hacker News pull alone. Target: beside the
-throttled pull, Hacker News keeps at least 90 % of its alone throughput. One worker process with
-8 threads; a warm-up pull first, so every measured pull finds the same records stored. The
-stack is its own (ports from 20600, data in data/bench-isolation) and is stopped at the end.
+throttled pull, Hacker News keeps at least 90 % of its alone throughput. The stack's own worker
+layout, one process of 8 threads per source family: the two pulls run in separate pools and
+share the machine's cores, RabbitMQ, Redis and the document store. A warm-up pull first, so
+every measured pull finds the same records stored. The stack is its own (ports from 20600, data
+in data/bench-isolation) and is stopped at the end.
 
 Run: `.venv/bin/python bench/limits_isolation.py [--rounds 3]`; about two minutes.
 """
@@ -20,7 +22,7 @@ import sys
 import time
 
 from own_stack import ROOT, own_stack
-from stack_cpu import CpuReading, stack_pids
+from stack_cpu import PART_NAMES, CpuReading, stack_pids
 
 sys.path.insert(0, str(ROOT))
 
@@ -28,6 +30,7 @@ SCENARIO = {"limit_scale": 100, "apis": {"*": {"latency": {"fixed": 0.05}}}}
 OPEN = {"requests": 10_000, "window": 1.0}
 THROTTLED = {"requests": 5, "window": 1.0}
 HN_ITEMS = 500  # the whole "new" list
+POOL_NAMES = {"ingest-worker-hackernews": "hn-pool", "ingest-worker-mastodon": "mastodon-pool"}
 
 
 def hacker_news_seconds(ingest, settings, pids: dict[str, list[int]],
@@ -65,7 +68,7 @@ def measure(rounds: int) -> None:
     settings = Settings.from_env()
     limiter = Limiter(redis.Redis.from_url(settings.redis_url))
     SandboxAdmin(settings.sandbox_url).scenario(SCENARIO)
-    pids = stack_pids([sys.executable, "-m", "ingest"], dict(os.environ))
+    pids = stack_pids([sys.executable, "-m", "ingest"], dict(os.environ), POOL_NAMES | PART_NAMES)
     hacker_news_seconds(ingest, settings, pids)
     alone, beside, mastodon_calls, throttles, waiting = [], [], [], [], []
     asks: list[dict[str, int]] = []

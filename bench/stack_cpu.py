@@ -1,8 +1,8 @@
 """CPU seconds used by each part of a running stack, for telling where a run's time went.
 
 A part is a process that supervisord started plus all its descendants (RabbitMQ's `beam.smp`
-runs under a shell). Parts with the same prefix (`ingest-worker1`, `ingest-worker2`) are added
-up under one name. Read it before and after a run; the difference over the wall time is the
+runs under a shell). Parts whose names begin alike (every `ingest-worker-...`) are added up
+under one label. Read it before and after a run; the difference over the wall time is the
 average number of cores the part kept busy.
 """
 
@@ -19,14 +19,16 @@ PART_NAMES = {"ingest-worker": "workers", "docstore": "docstore", "rabbitmq": "r
               "redis": "redis", "sandbox": "sandbox"}
 
 
-def stack_pids(ingest_command: list[str], env: dict[str, str]) -> dict[str, list[int]]:
-    """Root pids of the stack's parts by part name, from `ingest status --json`."""
+def stack_pids(ingest_command: list[str], env: dict[str, str],
+               part_names: dict[str, str] = PART_NAMES) -> dict[str, list[int]]:
+    """Root pids of the stack's parts by label, from `ingest status --json`; a part takes the
+    label of the first prefix in `part_names` that its name begins with."""
     answer = subprocess.run([*ingest_command, "status", "--json"], env=env, capture_output=True,
                             text=True, timeout=60)
     parts = json.loads(answer.stdout)["parts"]
     pids: dict[str, list[int]] = {}
     for name, part in parts.items():
-        label = next((label for prefix, label in PART_NAMES.items() if name.startswith(prefix)), None)
+        label = next((label for prefix, label in part_names.items() if name.startswith(prefix)), None)
         if label is not None and part.get("pid"):
             pids.setdefault(label, []).append(part["pid"])
     return pids

@@ -2,7 +2,7 @@
 
 RabbitMQ carries the messages, Redis keeps the results. Messages are JSON only: a message in
 any other format (pickle above all) is refused by the worker. One durable queue per source
-family keeps a throttled API from starving the others.
+family, each served by its own pool of workers, keeps a throttled API from starving the others.
 
 Nothing is lost on the way: messages are persistent, every publish waits for the broker's
 confirm and is retried across a broker restart, and a task is acknowledged only after it ran.
@@ -28,6 +28,11 @@ DEAD_LETTER_QUEUE = Queue("ingest.dead", DEAD_LETTER_EXCHANGE, durable=True)
 TASK_QUEUE_ARGUMENTS = {"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE.name}
 # Long enough to ride out a broker restart: about a minute of attempts, 2 s apart at most.
 PUBLISH_RETRY_POLICY = {"max_retries": 30, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 2.0}
+
+
+def queue_family(queue: str) -> str:
+    """The source family a queue serves: `ingest.mastodon` -> `mastodon`."""
+    return queue.removeprefix("ingest.")
 
 
 def task_queue(name: str) -> Queue:

@@ -63,19 +63,17 @@ def _http(url: str, timeout: float) -> str:
     return f"HTTP {response.status_code}"
 
 
-def _celery(settings: Settings, worker_names: list[str], timeout: float) -> str:
+def _celery(settings: Settings, node_name: str, timeout: float) -> str:
     from ingest.broker import make_celery
 
     app = make_celery(settings)
     try:
-        replies = app.control.ping(timeout=timeout, limit=len(worker_names))
+        replies = app.control.ping(destination=[node_name], timeout=timeout, limit=1)
     finally:
         app.close()
-    answered = {name.split("@", 1)[0] for reply in replies for name in reply}
-    missing = [name for name in worker_names if name not in answered]
-    if missing:
-        raise RuntimeError(f"no control ping reply from {', '.join(missing)}")
-    return f"control ping answered by {', '.join(sorted(answered))}"
+    if not any(node_name in reply for reply in replies):
+        raise RuntimeError(f"no control ping reply from {node_name.split('@', 1)[0]}")
+    return "control ping answered"
 
 
 def check(service: Service, settings: Settings, timeout: float = 2.0) -> Health:
@@ -92,7 +90,7 @@ def check(service: Service, settings: Settings, timeout: float = 2.0) -> Health:
         elif service.check is Check.HTTP:
             detail = _http(service.url, timeout)
         else:
-            detail = _celery(settings, [service.name], timeout)
+            detail = _celery(settings, service.url.removeprefix("celery://"), timeout)
         ok = True
     except Exception as error:  # noqa: BLE001 - any failure is an unhealthy answer, reported as text
         ok = False

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from ingest.broker import ALL_QUEUES
+from ingest.broker import DEFAULT_QUEUE, SOURCE_QUEUES, queue_family
 from ingest.errors import MissingBinaryError
 from ingest.settings import PROJECT_ROOT, Settings, mask_url
 from ingest.stack.binaries import find_binary, require_binary
@@ -45,8 +45,8 @@ class Service:
         return mask_url(self.url) or ""
 
 
-def worker_name(number: int) -> str:
-    return f"ingest-worker{number}"
+def worker_name(family: str, number: int) -> str:
+    return f"ingest-worker-{family}-{number}"
 
 
 class _Binaries:
@@ -170,27 +170,36 @@ def _document_store(settings: Settings, binary: _Binaries) -> Service:
 
 
 def _workers(settings: Settings) -> list[Service]:
+    """A pool per source family, so that a source held by its limit or answering slowly never
+    takes threads (or the interpreter) from another source's tasks. Every pool also serves the
+    default queue, which carries only probes."""
     return [
-        Service(
-            name=worker_name(number),
-            check=Check.CELERY,
-            url=f"celery://{worker_name(number)}@{socket.gethostname()}",
-            command=(
-                sys.executable, "-m", "celery", "-A", "workers.app", "worker",
-                "--loglevel=INFO",
-                f"--hostname={worker_name(number)}@%h",
-                f"--pool={settings.worker_pool}",
-                f"--concurrency={settings.worker_concurrency}",
-                f"--queues={','.join(ALL_QUEUES)}",
-                "--without-gossip", "--without-mingle",
-            ),
-            env=settings.as_env(),
-            directory=PROJECT_ROOT,
-            priority=50,
-            stop_wait=30.0,
-        )
+        _worker(settings, queue_family(queue), (queue, DEFAULT_QUEUE), number)
+        for queue in SOURCE_QUEUES
         for number in range(1, settings.worker_processes + 1)
     ]
+
+
+def _worker(settings: Settings, family: str, queues: tuple[str, ...], number: int) -> Service:
+    name = worker_name(family, number)
+    return Service(
+        name=name,
+        check=Check.CELERY,
+        url=f"celery://{name}@{socket.gethostname()}",
+        command=(
+            sys.executable, "-m", "celery", "-A", "workers.app", "worker",
+            "--loglevel=INFO",
+            f"--hostname={name}@%h",
+            f"--pool={settings.worker_pool}",
+            f"--concurrency={settings.worker_concurrency}",
+            f"--queues={','.join(queues)}",
+            "--without-gossip", "--without-mingle",
+        ),
+        env=settings.as_env(),
+        directory=PROJECT_ROOT,
+        priority=50,
+        stop_wait=30.0,
+    )
 
 
 def _sandbox(settings: Settings) -> Service:

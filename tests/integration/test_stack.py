@@ -19,10 +19,14 @@ from amqp.exceptions import PreconditionFailed
 from kombu import Connection, Exchange, Producer
 
 from ingest import store
-from ingest.broker import DEFAULT_QUEUE, SOURCE_QUEUES, TASK_EXCHANGE
+from ingest.broker import DEFAULT_QUEUE, SOURCE_QUEUES, TASK_EXCHANGE, queue_family
+from ingest.stack.services import worker_name
 from ingest.stack.supervisor import SupervisorPaths
 
 pytestmark = pytest.mark.stack
+
+MASTODON_QUEUE = "ingest.mastodon"
+MASTODON_WORKER = worker_name("mastodon", 1)
 
 
 def _probe(celery_app, note: str, queue: str = DEFAULT_QUEUE, timeout: float = 60.0) -> dict:
@@ -32,7 +36,7 @@ def _probe(celery_app, note: str, queue: str = DEFAULT_QUEUE, timeout: float = 6
 def test_a_task_runs_on_a_worker_and_its_result_comes_back_through_redis(settings, celery_app):
     result = celery_app.send_task("ingest.probe", kwargs={"note": "round trip"}, queue=DEFAULT_QUEUE)
     outcome = result.get(timeout=60)
-    assert outcome["worker"].startswith("ingest-worker1@")
+    assert outcome["worker"].startswith("ingest-worker-")
     assert outcome["pid"] != os.getpid()
     assert outcome["queue"] == DEFAULT_QUEUE
     stored_result = redis.Redis.from_url(settings.redis_url).get(f"celery-task-meta-{result.id}")
@@ -42,8 +46,10 @@ def test_a_task_runs_on_a_worker_and_its_result_comes_back_through_redis(setting
 
 
 @pytest.mark.parametrize("queue", SOURCE_QUEUES)
-def test_every_source_queue_is_consumed(celery_app, queue):
-    assert _probe(celery_app, f"queue {queue}", queue=queue)["queue"] == queue
+def test_every_source_queue_is_consumed_by_its_own_pool(celery_app, queue):
+    outcome = _probe(celery_app, f"queue {queue}", queue=queue)
+    assert outcome["queue"] == queue
+    assert outcome["worker"].startswith(worker_name(queue_family(queue), 1) + "@")
 
 
 def test_queues_are_durable(settings):
@@ -70,12 +76,12 @@ def test_a_document_round_trips_and_a_unique_index_refuses_a_duplicate(settings)
 
 
 def test_a_killed_worker_is_restarted_and_a_task_published_meanwhile_completes(celery_app, supervisor):
-    before = supervisor.getProcessInfo("ingest-worker1")["pid"]
+    before = supervisor.getProcessInfo(MASTODON_WORKER)["pid"]
     os.kill(before, signal.SIGKILL)
-    result = celery_app.send_task("ingest.probe", kwargs={"note": "while dead"}, queue=DEFAULT_QUEUE)
+    result = celery_app.send_task("ingest.probe", kwargs={"note": "while dead"}, queue=MASTODON_QUEUE)
     outcome = result.get(timeout=120)
     deadline = time.monotonic() + 30
-    while (after := supervisor.getProcessInfo("ingest-worker1"))["statename"] != "RUNNING":
+    while (after := supervisor.getProcessInfo(MASTODON_WORKER))["statename"] != "RUNNING":
         assert time.monotonic() < deadline, f"worker is {after['statename']} 30 s after the kill"
         time.sleep(0.2)
     assert after["pid"] != before
@@ -85,13 +91,13 @@ def test_a_killed_worker_is_restarted_and_a_task_published_meanwhile_completes(c
 def test_a_pickled_message_is_refused(settings, celery_app):
     marker = f"pickled-{uuid.uuid4().hex}"
     task_id = str(uuid.uuid4())
-    log = SupervisorPaths.of(settings).log_of("ingest-worker1")
+    log = SupervisorPaths.of(settings).log_of(MASTODON_WORKER)
     log_size_before = log.stat().st_size
     with Connection(settings.broker_url) as connection:
         Producer(connection).publish(
             [[], {"note": marker}, {}],
             exchange=Exchange(TASK_EXCHANGE.name, type="direct"),
-            routing_key=DEFAULT_QUEUE,
+            routing_key=MASTODON_QUEUE,
             serializer="pickle",
             headers={"task": "ingest.probe", "id": task_id, "lang": "py"},
         )
@@ -104,7 +110,7 @@ def test_a_pickled_message_is_refused(settings, celery_app):
         time.sleep(0.2)
     assert refused, "the worker log shows no refusal of the pickled message"
     # The worker is still fine and the pickled task never ran.
-    assert _probe(celery_app, "after pickle")["note"] == "after pickle"
+    assert _probe(celery_app, "after pickle", queue=MASTODON_QUEUE)["note"] == "after pickle"
     assert store.database(settings)[store.PROBES].count_documents({"note": marker}) == 0
 
 
@@ -128,13 +134,14 @@ def test_status_json_reports_every_part_healthy(settings):
     assert completed.returncode == 0, completed.stdout + completed.stderr
     report = json.loads(completed.stdout)
     assert report["healthy"] is True
-    for name in ("rabbitmq", "redis", "docstore", "ingest-worker1", "sandbox"):
+    workers = [worker_name(queue_family(queue), 1) for queue in SOURCE_QUEUES]
+    for name in ("rabbitmq", "redis", "docstore", *workers, "sandbox"):
         part = report["parts"][name]
         assert part["state"] == "running" and part["healthy"] is True and part["pid"] > 0
     assert report["parts"]["redis"]["url"] == settings.redis_url
 
 
-def test_flower_lists_the_worker(settings):
+def test_flower_lists_the_workers(settings):
     """`make test` starts the stack with --flower; workers send events, so Flower sees them."""
     deadline = time.monotonic() + 60.0
     page = ""
@@ -143,7 +150,7 @@ def test_flower_lists_the_worker(settings):
             page = requests.get(f"{settings.flower_url}/workers", timeout=5).text
         except requests.RequestException:
             page = ""
-        if "ingest-worker1@" in page:
+        if MASTODON_WORKER + "@" in page:
             return
         time.sleep(1.0)
-    raise AssertionError(f"Flower at {settings.flower_url} does not list ingest-worker1: {page[:300]!r}")
+    raise AssertionError(f"Flower at {settings.flower_url} does not list {MASTODON_WORKER}: {page[:300]!r}")

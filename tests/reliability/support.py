@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 from dataclasses import dataclass, field
 
@@ -18,13 +19,15 @@ from ingest.jobs import Job
 from ingest.limits import Limiter
 from ingest.settings import Settings
 from ingest.stack import status as stack_status
+from ingest.stack.services import worker_name
 from ingest.stack.supervisor import SupervisorPaths, rpc
 from ingest.nodes import LIVE_STATES, NodeState, node_documents
 from ingest.tally import RedisTally
 from ingest.tree import Tree
 from tests.sandbox_admin import SandboxAdmin
 
-WORKER = "ingest-worker1"
+# The fault tests pull Hacker News, so the worker they kill is that family's pool.
+WORKER = worker_name("hackernews", 1)
 REDDIT_ENV_CREDENTIAL = "reddit-canary"
 # Storage and fault handling are under test, not pacing: a generous known limit keeps the
 # limiter in the path without the adaptive ramp-up of an unpublished one.
@@ -76,7 +79,8 @@ class Stack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             info = self.supervisor.getProcessInfo(WORKER)
-            if info["statename"] == "RUNNING" and self.app.control.ping(timeout=1.0):
+            node = f"{WORKER}@{socket.gethostname()}"
+            if info["statename"] == "RUNNING" and self.app.control.ping(destination=[node], timeout=1.0):
                 return
             time.sleep(0.3)
         raise AssertionError(f"{WORKER} did not answer within {timeout:g} s")

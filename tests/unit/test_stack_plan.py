@@ -13,6 +13,9 @@ from ingest.stack.services import plan
 from ingest.stack.supervisor import SupervisorPaths, render_config
 
 
+FAMILIES = ("mastodon", "reddit", "hackernews", "bluesky", "rest")
+
+
 def _settings(tmp_path: Path, **env: str) -> Settings:
     return Settings.from_env({"INGEST_DATA_DIR": str(tmp_path), **env}, dotenv=Path("/nonexistent"))
 
@@ -26,7 +29,7 @@ def _config(settings: Settings, **kwargs) -> configparser.RawConfigParser:
 def test_every_local_part_is_a_supervised_program(tmp_path):
     config = _config(_settings(tmp_path), sandbox=True)
     programs = {section.removeprefix("program:") for section in config.sections() if section.startswith("program:")}
-    assert programs == {"epmd", "rabbitmq", "redis", "docstore", "sandbox", "ingest-worker1"}
+    assert programs == {"epmd", "rabbitmq", "redis", "docstore", "sandbox", *(f"ingest-worker-{family}-1" for family in FAMILIES)}
 
 
 def test_servers_bind_to_loopback_only(tmp_path):
@@ -46,20 +49,27 @@ def test_external_servers_are_not_started(tmp_path):
     assert not config.has_section("program:docstore")
     assert not config.has_section("program:redis")
     assert config.has_section("program:rabbitmq")
-    worker_env = config.get("program:ingest-worker1", "environment")
+    worker_env = config.get("program:ingest-worker-reddit-1", "environment")
     assert 'INGEST_MONGO_URL="mongodb://db:27017/"' in worker_env
 
 
 def test_percent_signs_are_escaped_for_supervisord(tmp_path):
     config = _config(_settings(tmp_path))
-    assert "--hostname=ingest-worker1@%%h" in config.get("program:ingest-worker1", "command")
+    assert "--hostname=ingest-worker-reddit-1@%%h" in config.get("program:ingest-worker-reddit-1", "command")
 
 
-def test_worker_processes_setting_gives_that_many_workers(tmp_path):
+def test_worker_processes_setting_gives_every_source_family_that_many_workers(tmp_path):
     config = _config(_settings(tmp_path, INGEST_WORKER_PROCESSES="3"))
     assert {s for s in config.sections() if "worker" in s} == {
-        "program:ingest-worker1", "program:ingest-worker2", "program:ingest-worker3"
+        f"program:ingest-worker-{family}-{number}" for family in FAMILIES for number in (1, 2, 3)
     }
+
+
+def test_each_pool_serves_its_own_source_queue_and_the_probes(tmp_path):
+    config = _config(_settings(tmp_path))
+    for family in FAMILIES:
+        command = config.get(f"program:ingest-worker-{family}-1", "command")
+        assert f'"--queues=ingest.{family},ingest.default"' in command
 
 
 def test_find_binary_looks_on_the_given_path(tmp_path):
