@@ -25,6 +25,7 @@ def own_stack(name: str, port_base: int, **settings: str) -> Iterator[None]:
     `settings`; this process's INGEST_* variables name that stack while it runs."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("INGEST_")}
     env.update(INGEST_DATA_DIR=str(ROOT / "data" / name), INGEST_PORT_BASE=str(port_base), **settings)
+    _ingest(env, "down")  # a stack left by an interrupted run: stopped before its files go
     shutil.rmtree(env["INGEST_DATA_DIR"], ignore_errors=True)
     try:
         _ingest(env, "up", "--sandbox")

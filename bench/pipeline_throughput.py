@@ -9,9 +9,10 @@ as 110 pulls at once. Measured in the same run:
 
 - baseline: one `requests` session fetching the same pages one after the other, following the
   same cursors, against the same sandbox with the same latency;
-- the pipeline with N = 1, 4, 16, 64 fetchers as one worker process with N threads, and N = 64
-  split over 2 and 4 worker processes; the stack restarts between runs, and each run writes to
-  a database of its own.
+- the pipeline with 1, 2, 8 and 32 threads in one worker process per pool, and 32 split over 2
+  and 4 processes per pool. The stack runs one pool per source family and the workload keeps
+  two busy (Bluesky's and Reddit's), so N = 2, 4, 16 and 64 fetchers. The stack restarts
+  between runs, and each run writes to a database of its own.
   A run still going after the baseline's time is stopped and reported unfinished.
 
 For each run it checks that every job stored exactly the sandbox's ground truth, that no page
@@ -19,7 +20,7 @@ was stored twice and that the sandbox counted one call per page; it prints the s
 (baseline time / pipeline time), the speedup per fetcher, and the CPU that each part of the
 stack used, from which it says where the curve bends and why.
 
-Run: `.venv/bin/python bench/pipeline_throughput.py [--fetchers 1 4 16 64] [--no-split]`; it
+Run: `.venv/bin/python bench/pipeline_throughput.py [--threads 1 2 8 32] [--no-split]`; it
 takes at most about fifteen minutes and stops by itself.
 """
 
@@ -53,7 +54,7 @@ from ingest.tree import Tree  # noqa: E402
 
 from stack_cpu import CpuReading, stack_pids  # noqa: E402
 from throughput_report import Run, conclusion, print_table, speedup  # noqa: E402
-from throughput_workload import PAGE_SIZE, Listing, page_ids_and_cursor, plan, walk  # noqa: E402
+from throughput_workload import PAGE_SIZE, SOURCES, Listing, page_ids_and_cursor, plan, walk  # noqa: E402
 
 DATA_DIR = REPO_ROOT / "data" / "bench-throughput"
 LOCK_FILE = REPO_ROOT / "data" / "bench-throughput.lock"
@@ -77,12 +78,15 @@ POLL_SECONDS = 0.1
 
 @dataclass(frozen=True)
 class Layout:
+    """Worker processes and threads of each pool; the stack runs one pool per source family, and
+    the workload keeps `len(SOURCES)` of them busy."""
+
     processes: int
     threads: int
 
     @property
     def fetchers(self) -> int:
-        return self.processes * self.threads
+        return len(SOURCES) * self.processes * self.threads
 
     def __str__(self) -> str:
         return f"{self.processes}x{self.threads}"
@@ -220,7 +224,7 @@ def run_pipeline(workload: list[Listing], truths: list[list[str]], pages_per_lis
                  stack: Stack, settings: Settings, sandbox: Sandbox, layout: Layout, deadline_seconds: float) -> Run:
     """One run; a store that stops answering ends it as unfinished, with what the sandbox counted."""
     name = (f"pipeline, {layout.processes} process{'es' if layout.processes > 1 else ''} x "
-            f"{layout.threads} thread{'s' if layout.threads > 1 else ''}")
+            f"{layout.threads} thread{'s' if layout.threads > 1 else ''} x {len(SOURCES)} pools")
     pids = stack.pids()
     counters_before = sandbox.counters()
     cpu_before = CpuReading.take(pids)
@@ -301,17 +305,18 @@ def stored_ids_by_job(database, collections: set[str]) -> dict[str, list[str]]:
     return found
 
 
-def layouts(fetchers: list[int], split: bool) -> list[Layout]:
-    chosen = [Layout(1, n) for n in fetchers]
+def layouts(threads: list[int], split: bool) -> list[Layout]:
+    chosen = [Layout(1, n) for n in threads]
     if split:
-        widest = max(fetchers)
+        widest = max(threads)
         chosen += [Layout(processes, widest // processes) for processes in (2, 4) if widest // processes >= 4]
     return chosen
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fetchers", type=int, nargs="+", default=[1, 4, 16, 64])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2, 8, 32],
+                        help="threads of each pool's worker process")
     parser.add_argument("--no-split", action="store_true", help="skip the runs over several worker processes")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -324,7 +329,7 @@ def main() -> int:
         return 2
     stack = Stack()
     sandbox = Sandbox(stack.settings.sandbox_url)
-    chosen = layouts(args.fetchers, not args.no_split)
+    chosen = layouts(args.threads, not args.no_split)
     cores = os.cpu_count() or 1
     try:
         stack.wipe()

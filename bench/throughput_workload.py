@@ -25,6 +25,7 @@ import requests
 from sandbox.data.reddit import SUBREDDITS
 from sandbox.text import TOPICS
 
+SOURCES = ("bluesky", "reddit")  # each its own pool of workers on the stack
 PAGE_SIZE = 100
 SLICE_HITS = 500
 REDDIT_LIMIT = 500
@@ -93,7 +94,7 @@ def _search(word: str, since: datetime | None = None, until: datetime | None = N
     if since is not None and until is not None:
         params.update({"since": _iso(since), "until": _iso(until)})
         pull_params.update({"since": since, "until": until})
-    return Listing("bluesky", "bsky", "bsky_posts", pull_params, "/bsky/xrpc/app.bsky.feed.searchPosts",
+    return Listing(SOURCES[0], "bsky", "bsky_posts", pull_params, "/bsky/xrpc/app.bsky.feed.searchPosts",
                    params, "cursor")
 
 
@@ -132,7 +133,7 @@ def reddit_listings(credential: str) -> list[Listing]:
             if period is not None:
                 params["t"] = period
                 pull_params["period"] = period
-            listings.append(Listing("reddit", "reddit", "reddit_posts", pull_params,
+            listings.append(Listing(SOURCES[1], "reddit", "reddit_posts", pull_params,
                                     f"/reddit/r/{subreddit}/{order}", params, "after", limit=REDDIT_LIMIT))
     return listings
 

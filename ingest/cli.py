@@ -39,10 +39,11 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps({"healthy": healthy, "parts": {n: p.as_dict() for n, p in parts.items()},
                           "limits": limits}, indent=2, default=str))
     else:
+        width = max(map(len, parts), default=0)
         for part in parts.values():
             mark = "ok " if part.healthy else "-- "
             pid = part.pid if part.pid else "-"
-            print(f"{mark}{part.name:<16} {part.state.value:<9} pid {pid!s:<8} {part.url}  {part.detail}")
+            print(f"{mark}{part.name:<{width}} {part.state.value:<9} pid {pid!s:<8} {part.url}  {part.detail}")
         if limits:
             print("\nrate limits (shared by every worker)")
             for line in limit_lines(limits):

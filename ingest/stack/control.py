@@ -17,7 +17,7 @@ from typing import Callable
 from ingest.errors import MissingBinaryError, PortInUseError, ServiceUnavailableError, StackError
 from ingest.settings import Settings
 from ingest.stack import health, supervisor
-from ingest.stack.services import Service, plan
+from ingest.stack.services import Check, Service, plan
 from ingest.stack.supervisor import SupervisorPaths
 
 POLL_INTERVAL = 0.25
@@ -49,9 +49,13 @@ class PartStatus:
 
 
 def _check_all(services: list[Service], settings: Settings, timeout: float) -> dict[str, health.Health]:
-    with ThreadPoolExecutor(max_workers=max(1, len(services))) as pool:
-        results = pool.map(lambda service: health.check(service, settings, timeout), services)
-        return {service.name: result for service, result in zip(services, results)}
+    workers = [service for service in services if service.check is Check.CELERY]
+    others = [service for service in services if service.check is not Check.CELERY]
+    with ThreadPoolExecutor(max_workers=len(others) + 1) as pool:
+        pinged = pool.submit(health.check_workers, workers, settings, timeout)
+        checked = pool.map(lambda service: health.check(service, settings, timeout), others)
+        results = {service.name: result for service, result in zip(others, checked)} | pinged.result()
+    return {service.name: results[service.name] for service in services}
 
 
 def _preflight(services: list[Service], settings: Settings) -> None:
@@ -83,6 +87,7 @@ def _wait_healthy(
 ) -> None:
     deadline = time.monotonic() + settings.up_timeout
     pending = list(services)
+    width = max((len(service.name) for service in services), default=0)
     while pending:
         info = supervisor.process_info(paths)
         for service in pending:
@@ -95,7 +100,7 @@ def _wait_healthy(
         results = _check_all(pending, settings, 2.0)
         for service in list(pending):
             if results[service.name].ok:
-                report(f"  {service.name:<16} healthy  {service.display_url}  ({results[service.name].detail})")
+                report(f"  {service.name:<{width}} healthy  {service.display_url}  ({results[service.name].detail})")
                 pending.remove(service)
         if not pending:
             return

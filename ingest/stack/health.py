@@ -63,20 +63,45 @@ def _http(url: str, timeout: float) -> str:
     return f"HTTP {response.status_code}"
 
 
-def _celery(settings: Settings, node_name: str, timeout: float) -> str:
+def _answering(settings: Settings, nodes: list[str], timeout: float) -> set[str]:
     from ingest.broker import make_celery
 
     app = make_celery(settings)
     try:
-        replies = app.control.ping(destination=[node_name], timeout=timeout, limit=1)
+        replies = app.control.ping(destination=nodes, timeout=timeout, limit=len(nodes))
     finally:
         app.close()
-    if not any(node_name in reply for reply in replies):
-        raise RuntimeError(f"no control ping reply from {node_name.split('@', 1)[0]}")
-    return "control ping answered"
+    return {node for reply in replies for node in reply}
+
+
+def _described(error: Exception, settings: Settings) -> str:
+    first_line = str(error).splitlines()[0] if str(error) else ""
+    detail = f"{type(error).__name__}: {first_line[:160]}"
+    for secret_url in (settings.broker_url, settings.redis_url, settings.mongo_url):
+        masked = mask_url(secret_url)
+        if masked and masked != secret_url:
+            detail = detail.replace(secret_url, masked)
+    return detail
+
+
+def check_workers(services: list[Service], settings: Settings, timeout: float = 2.0) -> dict[str, Health]:
+    """One control ping for every worker, answered by name. Concurrent pings from one process
+    would share kombu's process-wide producer pool, which can leave them waiting for ever."""
+    started = time.perf_counter()
+    nodes = {service.name: service.url.removeprefix("celery://") for service in services}
+    try:
+        answered = _answering(settings, list(nodes.values()), timeout) if nodes else set()
+        failure = f"no control ping reply within {timeout:g} s"
+    except Exception as error:  # noqa: BLE001 - any failure is an unhealthy answer, reported as text
+        answered, failure = set(), _described(error, settings)
+    seconds = time.perf_counter() - started
+    return {name: Health(node in answered, "control ping answered" if node in answered else failure, seconds)
+            for name, node in nodes.items()}
 
 
 def check(service: Service, settings: Settings, timeout: float = 2.0) -> Health:
+    if service.check is Check.CELERY:
+        return check_workers([service], settings, timeout)[service.name]
     started = time.perf_counter()
     try:
         if service.check is Check.AMQP:
@@ -87,19 +112,11 @@ def check(service: Service, settings: Settings, timeout: float = 2.0) -> Health:
             detail = _mongo(service.url, timeout)
         elif service.check is Check.TCP:
             detail = _tcp(service.url, timeout)
-        elif service.check is Check.HTTP:
-            detail = _http(service.url, timeout)
         else:
-            detail = _celery(settings, service.url.removeprefix("celery://"), timeout)
+            detail = _http(service.url, timeout)
         ok = True
     except Exception as error:  # noqa: BLE001 - any failure is an unhealthy answer, reported as text
-        ok = False
-        first_line = str(error).splitlines()[0] if str(error) else ""
-        detail = f"{type(error).__name__}: {first_line[:160]}"
-        for secret_url in (settings.broker_url, settings.redis_url, settings.mongo_url):
-            masked = mask_url(secret_url)
-            if masked and masked != secret_url:
-                detail = detail.replace(secret_url, masked)
+        ok, detail = False, _described(error, settings)
     return Health(ok=ok, detail=detail, seconds=time.perf_counter() - started)
 
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import replace
 
 import pymongo
 import pytest
@@ -20,7 +21,8 @@ from kombu import Connection, Exchange, Producer
 
 from ingest import store
 from ingest.broker import DEFAULT_QUEUE, SOURCE_QUEUES, TASK_EXCHANGE, queue_family
-from ingest.stack.services import worker_name
+from ingest.stack import health
+from ingest.stack.services import Check, plan, worker_name
 from ingest.stack.supervisor import SupervisorPaths
 
 pytestmark = pytest.mark.stack
@@ -139,6 +141,14 @@ def test_status_json_reports_every_part_healthy(settings):
         part = report["parts"][name]
         assert part["state"] == "running" and part["healthy"] is True and part["pid"] > 0
     assert report["parts"]["redis"]["url"] == settings.redis_url
+
+
+def test_every_worker_answers_one_ping_by_name_and_a_missing_one_is_named(settings):
+    workers = [service for service in plan(settings) if service.check is Check.CELERY]
+    missing = replace(workers[0], name="ingest-worker-none-1", url="celery://ingest-worker-none-1@nowhere")
+    results = health.check_workers([*workers, missing], settings, timeout=2.0)
+    assert [name for name, result in results.items() if not result.ok] == [missing.name]
+    assert results[missing.name].detail == "no control ping reply within 2 s"
 
 
 def test_flower_lists_the_workers(settings):
