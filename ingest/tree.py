@@ -63,6 +63,8 @@ class Tree:
         A node registered before keeps its state."""
         if not requests:
             return []
+        if waiting and len(waiting) != len(requests):
+            raise ValueError(f"{len(waiting)} waiting flags for {len(requests)} requests: give one per request, or none")
         nodes = [new_node(job_id, request, parent, position) for position, request in enumerate(requests)]
         self._insert_keeping_stored(NODES, nodes)
         if parent is not None:

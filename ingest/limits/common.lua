@@ -23,14 +23,15 @@ local function kept_since(now)
   return tonumber(redis.call('GET', KEYS[2]))
 end
 
--- A known limit whose state is absent starts empty when the data has been kept for at least
--- its span: the limit was never used, or its keys expired, which they do only a few spans
--- after its last grant. Otherwise the grants of its last span may have been lost (a restart
--- without them, a flush), and it starts from an assumed-full log: `capacity` entries
--- `spacing` apart ending half a spacing after now, the densest pattern the lost grants can
--- have had (a grant comes up to half a spacing after its slot on the grid; see
--- known_acquire.lua).
+-- Start a known limit whose state is absent; one with state is left as it is. It starts
+-- empty when the data has been kept for at least its span: the limit was never used, or its
+-- keys expired, which they do only a few spans after its last grant. Otherwise the grants of
+-- its last span may have been lost (a restart without them, a flush), and it starts from an
+-- assumed-full log: `capacity` entries `spacing` apart ending half a spacing after now, the
+-- densest pattern the lost grants can have had (a grant comes up to half a spacing after its
+-- slot on the grid; see known_acquire.lua).
 local function boot(log, state, now, capacity, span, spacing)
+  if redis.call('EXISTS', state) == 1 then return end
   redis.call('DEL', log)
   redis.call('HSET', state, 'booted', num(now), 'seq', 0)
   if now - kept_since(now) >= span then return end
@@ -61,7 +62,7 @@ end
 -- The wait before one more call under one limit, the rule that sets it, and the steady-state
 -- gap between its grants (the log's span over the calls it allows, at least the spacing).
 local function limit_wait(log, state, now, capacity, span, spacing)
-  if redis.call('EXISTS', state) == 0 then boot(log, state, now, capacity, span, spacing) end
+  boot(log, state, now, capacity, span, spacing)
   redis.call('ZREMRANGEBYSCORE', log, '-inf', num(now - span))
   local fields = redis.call('HMGET', state, 'last', 'blocked_until', 'api_limit')
   local allowed = capacity

@@ -17,17 +17,16 @@ local sent_at, horizon = opt(ARGV[8]), tonumber(ARGV[9])
 local throttled = outcome == 'throttled'
 if throttled and remaining == nil then remaining = 0 end
 if reset_after == nil then reset_after = retry_after end
-local limits = (#KEYS - 2) / 2
 local added_total = 0
 
-for i = 1, limits do
+for i = 1, known_limit_count() do
   local log, state = KEYS[2 * i + 1], KEYS[2 * i + 2]
   local base = 9 + (i - 1) * 6
   local capacity, span = tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2])
   local spacing, window = tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4])
   local ttl = math.ceil(tonumber(ARGV[base + 5]) * 1000)
   local applies = ARGV[base + 6] == '1'
-  if redis.call('EXISTS', state) == 0 then boot(log, state, now, capacity, span, spacing) end
+  boot(log, state, now, capacity, span, spacing)
   redis.call('HSET', state, 'host', host, 'limit', capacity, 'span', num(span))
   if retry_after then
     local blocked = tonumber(redis.call('HGET', state, 'blocked_until')) or 0

@@ -5,31 +5,37 @@ granted then, instead of being delivered at once only to be refused and sent to 
 from __future__ import annotations
 
 import time
-import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
-from ingest import connectors, store
-from ingest.nodes import JobState, now_utc
+import ingest
+from ingest import store
+from ingest.nodes import JobState
+from ingest.stack.services import worker_name
 from tests.reliability.support import driver_for
 
 pytestmark = pytest.mark.stack
 
 SLOW = {"requests": 10, "window": 20.0}  # a slot every 2 s: longer than a call and storing its page
 FREE = {"requests": 100, "window": 1.0}  # a slot every 0.01 s: shorter than a call
+MASTODON_WORKER = worker_name("mastodon", 1)
 
 
-def _unpublished_pull(stack, tree, limits: dict) -> tuple[str, str]:
-    """A two-page Mastodon pull registered as `ingest.pull` does, its root left unpublished:
-    this test runs its nodes. Answers the job id and the root's id."""
-    connector = connectors.get("mastodon")
-    spec = connector.validate({"base_url": stack.settings.sandbox_url + "/mastodon", "tag": "caturday", "limit": 80})
-    job_id = f"mastodon-{uuid.uuid4().hex[:12]}"
-    stack.db[store.JOBS].insert_one({
-        "_id": job_id, "source": "mastodon", "spec": spec, "options": {"limits": limits},
-        "state": JobState.RUNNING.value, "created": now_utc(), "finished": None})
-    [root] = tree.add(job_id, connector.for_spec(spec).start(spec, None), parent=None)
-    return job_id, root
+@contextmanager
+def unpublished_pull(stack, limits: dict) -> Iterator[tuple[str, str]]:
+    """A two-page Mastodon pull started while the Mastodon pool is stopped, so that this test
+    runs its nodes: the job id and its root's id. The pool starts again at the end and finds
+    the root's message for a node that has ended."""
+    stack.stop(MASTODON_WORKER)
+    try:
+        job = ingest.pull("mastodon", base_url=stack.settings.sandbox_url + "/mastodon", tag="caturday",
+                          limit=80, settings=stack.settings, limits=limits)
+        root = stack.db[store.NODES].find_one({"job": job.id, "parent": None})
+        yield job.id, root["_id"]
+    finally:
+        stack.start(MASTODON_WORKER)
 
 
 def _run_until_granted(driver, publish, job_id: str, node_id: str) -> str:
@@ -45,27 +51,27 @@ def _run_until_granted(driver, publish, job_id: str, node_id: str) -> str:
 def test_a_child_under_a_busy_limit_waits_from_its_registration_and_is_granted_on_its_one_delivery(healthy_stack):
     stack = healthy_stack
     driver, publish, tree = driver_for(stack)
-    job_id, root = _unpublished_pull(stack, tree, SLOW)
-    assert _run_until_granted(driver, publish, job_id, root) == "done"
-    registered = time.time()
-    [child] = publish.published[-1:]
-    delay, exact = publish.delays[-1]
-    assert 0 < delay <= 2.0 and exact, "the next page was not promised a moment within one spacing"
-    counts = tree.counts(job_id)
-    assert counts.by_state["waiting"] == 1 and counts.totals["throttles"] >= 1, counts
-    time.sleep(max(0.0, registered + delay - time.time()))
-    published = len(publish.published)
-    assert driver.run(job_id, child).value == "done"
-    assert len(publish.published) == published, "the child was refused on its one delivery"
-    assert stack.db[store.JOBS].find_one({"_id": job_id})["state"] == JobState.COMPLETED.value
+    with unpublished_pull(stack, SLOW) as (job_id, root):
+        assert _run_until_granted(driver, publish, job_id, root) == "done"
+        registered = time.time()
+        [child] = publish.published[-1:]
+        delay, exact = publish.delays[-1]
+        assert 0 < delay <= 2.0 and exact, "the next page was not promised a moment within one spacing"
+        counts = tree.counts(job_id)
+        assert counts.by_state["waiting"] == 1 and counts.totals["throttles"] >= 1, counts
+        time.sleep(max(0.0, registered + delay - time.time()))
+        published = len(publish.published)
+        assert driver.run(job_id, child).value == "done"
+        assert len(publish.published) == published, "the child was refused on its one delivery"
+        assert stack.db[store.JOBS].find_one({"_id": job_id})["state"] == JobState.COMPLETED.value
 
 
 def test_a_child_under_a_limit_with_room_is_published_to_run_at_once(healthy_stack):
     stack = healthy_stack
     driver, publish, tree = driver_for(stack)
-    job_id, root = _unpublished_pull(stack, tree, FREE)
-    assert _run_until_granted(driver, publish, job_id, root) == "done"
-    assert publish.delays[-1] == (0.0, False)
-    counts = tree.counts(job_id)
-    assert counts.by_state["queued"] == 1 and counts.by_state["waiting"] == 0, counts
-    assert driver.run(job_id, publish.published[-1]).value == "done"
+    with unpublished_pull(stack, FREE) as (job_id, root):
+        assert _run_until_granted(driver, publish, job_id, root) == "done"
+        assert publish.delays[-1] == (0.0, False)
+        counts = tree.counts(job_id)
+        assert counts.by_state["queued"] == 1 and counts.by_state["waiting"] == 0, counts
+        assert driver.run(job_id, publish.published[-1]).value == "done"

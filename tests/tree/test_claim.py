@@ -65,3 +65,15 @@ def test_a_request_json_cannot_carry_is_read_from_the_store(watched_tree):
     claimed = tree.claim("j", root)
     assert [name for name, _ in log.sent] == ["find"]
     assert claimed["request"]["context"]["seen"] == seen
+
+
+def test_nodes_added_waiting_are_claimed_with_their_throttle_and_flags_must_match_the_requests(watched_tree):
+    tree, _ = watched_tree
+    (root,) = tree.add("j", [request()], parent=None)
+    with pytest.raises(ValueError, match="1 waiting flags for 2 requests"):
+        tree.add("j", [request(2), request(3)], parent=root, waiting=[True])
+    assert tree.counts("j").by_state["queued"] == 1
+    waiting, queued = tree.add("j", [request(2), request(3)], parent=root, waiting=[True, False])
+    counts = tree.counts("j").by_state
+    assert (counts["queued"], counts["waiting"]) == (2, 1)
+    assert (tree.claim("j", waiting)["throttles"], tree.claim("j", queued)["throttles"]) == (1, 0)
