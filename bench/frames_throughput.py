@@ -1,8 +1,8 @@
-"""Reading records into pandas: `ingest.frames.frame` against the naive
+"""Reading records into pandas: `ingest.api.frames.frame` against the naive
 `pd.DataFrame(list(collection.find()))`, on the same stored records, in the same run.
 
 Starts its own FerretDB (SQLite handler, data in a temporary folder, free loopback port) and
-stores N Mastodon statuses through `ingest.store.upsert_records`, the workers' own write path.
+stores N Mastodon statuses through `ingest.storage.record_writes.upsert_records`, the workers' own write path.
 The statuses are the real ones recorded in ../shared/fixtures/mastodon/*.json (never copied
 here), repeated with new ids, URLs, times and counts. Each read then runs once, in a fresh
 interpreter of its own, so that its peak memory is its own:
@@ -40,10 +40,10 @@ sys.path.insert(0, str(REPO_ROOT))
 import pandas as pd  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 
-from ingest import store  # noqa: E402
+from ingest.storage import record_writes  # noqa: E402
 from ingest.connectors.base import Record  # noqa: E402
 from ingest.connectors.times import iso_z, parse_time  # noqa: E402
-from ingest.frames import frame  # noqa: E402
+from ingest.api.frames import frame  # noqa: E402
 from tests.private_mongo import ferretdb_binary, start_ferretdb  # noqa: E402
 from tests.recordings import fixtures_dir  # noqa: E402
 
@@ -95,7 +95,7 @@ def store_statuses(url: str, database: str, records: list[Record]) -> None:
     db = MongoClient(url, tz_aware=True)[database]
     fetched = datetime.now(timezone.utc)
     for offset in range(0, len(records), INSERT_CHUNK):
-        store.upsert_records(db, records[offset:offset + INSERT_CHUNK], source="mastodon", host=HOST,
+        record_writes.upsert_records(db, records[offset:offset + INSERT_CHUNK], source="mastodon", host=HOST,
                              endpoint="/api/v1/timelines/public", job_id="mastodon-bench", fetched=fetched)
     db.client.close()
 

@@ -46,11 +46,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 import ingest  # noqa: E402
-from ingest import credentials, store  # noqa: E402
-from ingest.broker import make_celery  # noqa: E402
+from ingest import credentials  # noqa: E402
+from ingest.storage import mongo  # noqa: E402
+from ingest.messaging.config import make_celery  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
-from ingest.tally import RedisTally  # noqa: E402
-from ingest.tree import Tree  # noqa: E402
+from ingest.jobtree.tally import RedisTally  # noqa: E402
+from ingest.jobtree.tree import Tree  # noqa: E402
 
 from stack_cpu import CpuReading, stack_pids  # noqa: E402
 from throughput_report import Run, conclusion, print_table, speedup  # noqa: E402
@@ -204,7 +205,7 @@ def wait_for_all(database, tree: Tree, job_ids: list[str], deadline: float) -> b
     store it measures (on FerretDB a filtered count decodes every job document)."""
     while True:
         if all(tree.tally.counts(job_id) is not None and tree.tally.counts(job_id).live == 0 for job_id in job_ids) \
-                and database[store.JOBS].count_documents({"_id": {"$in": job_ids}, "state": "running"}) == 0:
+                and database[mongo.JOBS].count_documents({"_id": {"$in": job_ids}, "state": "running"}) == 0:
             return True
         if time.perf_counter() >= deadline:
             return False
@@ -244,7 +245,7 @@ def run_pipeline(workload: list[Listing], truths: list[list[str]], pages_per_lis
 def measure_pipeline(name: str, workload: list[Listing], truths: list[list[str]], pages_per_listing: list[int],
                      settings: Settings, sandbox: Sandbox, layout: Layout, deadline: float,
                      counters_before: dict, cpu_before: CpuReading, pids: dict[str, list[int]]) -> Run:
-    database = store.database(settings)
+    database = mongo.database(settings)
     started_at = datetime.now(timezone.utc)
     started = time.perf_counter()
     jobs = []
@@ -271,7 +272,7 @@ def measure_pipeline(name: str, workload: list[Listing], truths: list[list[str]]
         return Run(name, layout.fetchers, observed, pages, calls, totals["records"], expected, 0,
                    totals["throttles"], launch_seconds, observed, False, cores, [problem])
 
-    finished = [document["finished"] for document in database[store.JOBS].find({"_id": {"$in": job_ids}})]
+    finished = [document["finished"] for document in database[mongo.JOBS].find({"_id": {"$in": job_ids}})]
     seconds = (max(finished) - started_at).total_seconds()
     stored = stored_ids_by_job(database, {listing.collection for listing in workload})
     totals = node_totals(tree, job_ids)
@@ -299,7 +300,7 @@ def stored_ids_by_job(database, collections: set[str]) -> dict[str, list[str]]:
         for document in database[collection].find({}, {"_ingest.jobs": 1}):
             for job_id in document.get("_ingest", {}).get("jobs", []):
                 found.setdefault(job_id, []).append(document["_id"])
-    for sighting in database[store.SIGHTINGS].find({"collection": {"$in": sorted(collections)}}, {"job": 1, "key": 1}):
+    for sighting in database[mongo.SIGHTINGS].find({"collection": {"$in": sorted(collections)}}, {"job": 1, "key": 1}):
         if sighting["key"] not in found.get(sighting["job"], []):
             found.setdefault(sighting["job"], []).append(sighting["key"])
     return found

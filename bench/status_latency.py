@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pymongo import MongoClient  # noqa: E402
 
 from ingest.connectors.base import Request  # noqa: E402
-from ingest.store import NODES  # noqa: E402
-from ingest.tally import RedisTally  # noqa: E402
-from ingest.nodes import COUNTED_FIELDS, NodeState, new_node  # noqa: E402
-from ingest.tree import Tree  # noqa: E402
+from ingest.storage.mongo import NODES  # noqa: E402
+from ingest.jobtree.tally import RedisTally  # noqa: E402
+from ingest.jobtree.nodes import COUNTED_FIELDS, NodeState, new_node  # noqa: E402
+from ingest.jobtree.tree import Tree  # noqa: E402
 from tests.private_mongo import ferretdb_binary, start_ferretdb  # noqa: E402
 from tests.private_redis import start_redis  # noqa: E402
 

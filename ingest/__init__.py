@@ -15,9 +15,9 @@ from ingest.errors import (
     UnknownSourceError,
     UsageError,
 )
-from ingest.catalog import sources
-from ingest.jobs import Job, frame, job, jobs, pull
-from ingest.jobtree import JobTree
+from ingest.api.catalog import sources
+from ingest.api.jobs import Job, frame, job, jobs, pull
+from ingest.jobtree.result_set import JobTree
 
 __all__ = [
     "ConfigError",

@@ -7,6 +7,8 @@
     │   ├── UnknownJobError         no job with that id
     │   └── ConfigError             a setting, credential or credentials file is wrong
     ├── UnknownNodeError        a task names a node no job has: its message can never run
+    ├── StorageError            the document store refused or dropped a write: the task retries
+    │   └── StoreWriteError         upserts kept colliding with concurrent inserts
     ├── StackError              fix the local services, then try again
     │   ├── PortInUseError          a port the stack needs is taken
     │   ├── MissingBinaryError      a server program is not installed
@@ -51,6 +53,14 @@ class ConfigError(UsageError):
 
 class UnknownNodeError(IngestError, LookupError):
     """A task names a job or node that does not exist; running it again cannot help."""
+
+
+class StorageError(IngestError):
+    """The document store refused or dropped a write; running the step again may pass."""
+
+
+class StoreWriteError(StorageError):
+    """Upserts kept colliding with concurrent inserts of the same records."""
 
 
 class StackError(IngestError, RuntimeError):

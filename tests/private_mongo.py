@@ -79,7 +79,7 @@ def mongo_url(tmp_path_factory):
 
 @pytest.fixture
 def mongo_db(mongo_url):
-    """A fresh database (tz-aware client, like ingest.store's), dropped after the test."""
+    """A fresh database (tz-aware client, like ingest.storage.mongo's), dropped after the test."""
     client = MongoClient(mongo_url, tz_aware=True)
     name = f"test_{uuid.uuid4().hex[:10]}"
     yield client[name]

@@ -12,7 +12,7 @@ import os
 import pytest
 
 from ingest import stack
-from ingest.broker import make_celery
+from ingest.messaging.config import make_celery
 from ingest.settings import Settings
 from ingest.stack.supervisor import SupervisorPaths, rpc
 

@@ -2,8 +2,8 @@
 
 from celery.signals import celeryd_init
 
-from ingest.broker import make_celery
-from ingest.queues import declare_task_queues
+from ingest.messaging.config import make_celery
+from ingest.messaging.queues import declare_task_queues
 from ingest.settings import get_settings
 
 app = make_celery(get_settings(), name="workers")

@@ -14,15 +14,15 @@ from celery.exceptions import Reject
 from celery.signals import worker_ready
 from pymongo.errors import PyMongoError
 
-from ingest import store
-from ingest.digests import RecordDigests
-from ingest.errors import UnknownNodeError
-from ingest.fetching import Driver
+from ingest.storage import mongo
+from ingest.storage.digests import RecordDigests
+from ingest.errors import StorageError, UnknownNodeError
+from ingest.pipeline.driver import Driver
 from ingest.limits import Limiter
-from ingest.scheduling import Publisher
+from ingest.messaging.publisher import Publisher
 from ingest.settings import get_settings
-from ingest.tally import RedisTally
-from ingest.tree import Tree
+from ingest.jobtree.tally import RedisTally
+from ingest.jobtree.tree import Tree
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ HARD_TIME_LIMIT = 150.0
 @lru_cache(maxsize=1)
 def _driver() -> Driver:
     settings = get_settings()
-    database = store.database(settings)
+    database = mongo.database(settings)
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=5.0, socket_connect_timeout=5.0)
     return Driver(
         settings=settings, db=database, tree=Tree(database, RedisTally(client)),
@@ -44,7 +44,7 @@ def _driver() -> Driver:
 
 @worker_ready.connect
 def _create_indexes(**_kwargs) -> None:
-    store.ensure_indexes(store.database(get_settings()))
+    mongo.ensure_indexes(mongo.database(get_settings()))
 
 
 # A document store or Redis that refuses or drops a write (restarting, or SQLite busy under
@@ -52,7 +52,7 @@ def _create_indexes(**_kwargs) -> None:
 # node anew.
 @shared_task(
     name="ingest.fetch", soft_time_limit=SOFT_TIME_LIMIT, time_limit=HARD_TIME_LIMIT,
-    autoretry_for=(PyMongoError, redis.RedisError), retry_backoff=1.0, retry_backoff_max=60, retry_jitter=True,
+    autoretry_for=(PyMongoError, redis.RedisError, StorageError), retry_backoff=1.0, retry_backoff_max=60, retry_jitter=True,
     max_retries=20, bind=True, ignore_result=True, store_errors_even_if_ignored=True,
 )
 def fetch(self, job_id: str, node_id: str, due: float | None = None) -> str | None:
@@ -80,7 +80,7 @@ def fetch(self, job_id: str, node_id: str, due: float | None = None) -> str | No
 def probe(self, note: str = "") -> dict:
     """Write one document and say where this ran: proves broker, worker, store and results."""
     settings = get_settings()
-    database = store.database(settings)
+    database = mongo.database(settings)
     ran_at = datetime.now(timezone.utc)
     document = {
         "_id": self.request.id,
@@ -91,5 +91,5 @@ def probe(self, note: str = "") -> dict:
         "queue": (self.request.delivery_info or {}).get("routing_key"),
         "ran_at": ran_at,
     }
-    database[store.PROBES].replace_one({"_id": document["_id"]}, document, upsert=True)
-    return {**document, "ran_at": ran_at.isoformat(), "collection": store.PROBES, "database": database.name}
+    database[mongo.PROBES].replace_one({"_id": document["_id"]}, document, upsert=True)
+    return {**document, "ran_at": ran_at.isoformat(), "collection": mongo.PROBES, "database": database.name}

@@ -8,8 +8,8 @@ from dataclasses import replace
 from ingest.limits.curves import CurveState, PowerLawCurve, RateCurve
 from ingest.limits.known import LimitTerms, SlidingLogRule
 from ingest.limits.scope import LimitScope, Outcome, Permit, Reason
-from ingest.limits.snapshot import build_snapshot
-from ingest.limits.store import AdaptiveReply, RedisLimitStore
+from ingest.limits.report import build_snapshot
+from ingest.limits.redis_store import AdaptiveReply, RedisLimitStore
 from ingest.connectors.base import LimitReading
 
 CURVE_FIELDS = ("curve_rate", "curve_peak", "curve_since", "curve_strikes")

@@ -64,7 +64,7 @@ def _http(url: str, timeout: float) -> str:
 
 
 def _answering(settings: Settings, nodes: list[str], timeout: float) -> set[str]:
-    from ingest.broker import make_celery
+    from ingest.messaging.config import make_celery
 
     app = make_celery(settings)
     try:

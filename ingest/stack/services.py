@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from ingest.broker import DEFAULT_QUEUE, SOURCE_QUEUES, queue_family
+from ingest.messaging.config import DEFAULT_QUEUE, SOURCE_QUEUES, queue_family
 from ingest.errors import MissingBinaryError
 from ingest.settings import PROJECT_ROOT, Settings, mask_url
 from ingest.stack.binaries import find_binary, require_binary

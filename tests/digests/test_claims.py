@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.digests import Claim, RecordDigests
+from ingest.storage.digests import Claim, RecordDigests
 
 
 class Clock:

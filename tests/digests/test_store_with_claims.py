@@ -1,4 +1,4 @@
-"""Pages that carry the same records, stored at once through `store.upsert_records`: each
+"""Pages that carry the same records, stored at once through `record_writes.upsert_records`: each
 record is written by one page, the others only note their sightings, and no update scans
 the collection unless a payload changed."""
 
@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ingest import store
+from ingest.storage import record_writes
 from ingest.connectors.base import Record
-from ingest.digests import Claim, RecordDigests, payload_digest
+from ingest.storage.digests import Claim, RecordDigests, payload_digest
 from tests.command_log import watched_database
 
 FETCHED = datetime(2024, 5, 2, 8, 30, tzinfo=timezone.utc)
@@ -34,12 +34,12 @@ def post(number: int, score: int = 1) -> Record:
 
 
 def put(db, records, job_id, node_id, digests):
-    return store.upsert_records(db, records, source="reddit", host="oauth.reddit.com", endpoint="listing",
+    return record_writes.upsert_records(db, records, source="reddit", host="oauth.reddit.com", endpoint="listing",
                                 job_id=job_id, fetched=FETCHED, digests=digests, owner=node_id)
 
 
 def job_keys(db, job_id: str) -> set[str]:
-    return {d["_id"] for d in db["reddit_posts"].find(store.job_records_filter(db, "reddit_posts", job_id), {"_id": 1})}
+    return {d["_id"] for d in db["reddit_posts"].find(record_writes.job_records_filter(db, "reddit_posts", job_id), {"_id": 1})}
 
 
 def test_pages_storing_the_same_new_records_at_once_write_each_once_and_update_nothing(watched, digests):

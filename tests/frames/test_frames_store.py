@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from ingest import store
+from ingest.storage import mongo, record_writes
 from ingest.connectors.base import Record
 from ingest.errors import ParameterError, UnknownJobError
-from ingest.frames import frame, job_frame, job_frames
+from ingest.api.frames import frame, job_frame, job_frames
 from tests.command_log import watched_database
 
 FETCHED = datetime(2024, 5, 2, 8, 30, tzinfo=timezone.utc)
@@ -38,7 +38,7 @@ def mastodon_status(number: int, language: str = "en") -> Record:
 
 
 def put(db, records: list[Record], job_id: str, source: str = "mastodon") -> None:
-    store.upsert_records(db, records, source=source, host="m.example", endpoint="/api/v1/timelines/public",
+    record_writes.upsert_records(db, records, source=source, host="m.example", endpoint="/api/v1/timelines/public",
                          job_id=job_id, fetched=FETCHED)
 
 
@@ -143,7 +143,7 @@ def test_an_unknown_source_names_the_choices_and_sends_nothing(watched):
 
 
 def test_job_frame_reads_the_main_collection_and_job_frames_each_kind(statuses):
-    statuses[store.JOBS].insert_one({"_id": "mastodon-aaaa", "source": "mastodon", "spec": {}})
+    statuses[mongo.JOBS].insert_one({"_id": "mastodon-aaaa", "source": "mastodon", "spec": {}})
     account = {"id": "77", "acct": "ann", "created_at": "2020-01-01T00:00:00.000Z"}
     put(statuses, [Record("mastodon_accounts", "m.example:77", account)], "mastodon-aaaa")
     main = job_frame(statuses, "mastodon-aaaa", columns=["_id"])
@@ -160,7 +160,7 @@ def test_job_frame_reads_the_main_collection_and_job_frames_each_kind(statuses):
 
 
 def test_a_rest_jobs_collection_comes_from_its_definition(mongo_db):
-    mongo_db[store.JOBS].insert_one({"_id": "rest-eeee", "source": "rest",
+    mongo_db[mongo.JOBS].insert_one({"_id": "rest-eeee", "source": "rest",
                                      "spec": {"definition": {"name": "things"}}})
     put(mongo_db, [Record("rest_things", "t:1", {"id": 1, "name": "one"})], "rest-eeee", "rest")
     assert list(job_frames(mongo_db, "rest-eeee")) == ["rest_things"]

@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 import pytest
 
 import ingest
-from ingest import credentials, store
-from ingest.nodes import NodeState, node_documents
+from ingest import credentials
+from ingest.storage import mongo, record_writes
+from ingest.jobtree.nodes import NodeState, node_documents
 from tests.sandbox_admin import SandboxAdmin
 
 pytestmark = pytest.mark.stack
@@ -103,7 +104,7 @@ def test_a_malformed_page_fails_its_own_node_and_the_job_completes_with_errors(s
     assert status["state"] == "completed_with_errors", status
     assert status["nodes"]["failed"] >= 1 and status["nodes"]["done"] >= 2
     assert status["nodes"]["done"] + status["nodes"]["failed"] == 21
-    failed = node_documents(store.database(settings), job.id, [NodeState.FAILED])[0]
+    failed = node_documents(mongo.database(settings), job.id, [NodeState.FAILED])[0]
     assert failed["error"]["kind"] == "malformed"
     assert "/v0/item/" in failed["error"]["message"] and "JSON" in failed["error"]["message"]
     assert failed["attempts"] == 1, "a malformed answer is not retried"
@@ -115,14 +116,14 @@ def test_a_missing_credential_is_a_clear_node_error_and_no_secret_leaks(settings
                       limit=10, credential="no-such-credential", **FAST)
     status = job.wait(timeout=60)
     assert status["state"] == "completed_with_errors"
-    (failed,) = node_documents(store.database(settings), job.id, [NodeState.FAILED])
+    (failed,) = node_documents(mongo.database(settings), job.id, [NodeState.FAILED])
     assert "no credential named 'no-such-credential'" in failed["error"]["message"]
     assert "INGEST_CREDENTIAL_NO_SUCH_CREDENTIAL" in failed["error"]["message"]
     assert sandbox.calls("reddit") == 0
 
 
 def test_bad_input_is_refused_before_anything_is_sent(settings, sandbox):
-    jobs_before = store.database(settings)[store.JOBS].count_documents({})
+    jobs_before = mongo.database(settings)[mongo.JOBS].count_documents({})
     base_url = settings.sandbox_url + "/mastodon"
     with pytest.raises(ingest.UnknownSourceError, match="Did you mean 'mastodon'"):
         ingest.pull("mastodont", base_url=base_url)
@@ -134,7 +135,7 @@ def test_bad_input_is_refused_before_anything_is_sent(settings, sandbox):
         ingest.pull("mastodon", base_url=base_url, limits={"requests": "lots"})
     with pytest.raises(ingest.ParameterError, match="does not answer"):
         ingest.pull("mastodon", base_url="http://127.0.0.1:9")
-    assert store.database(settings)[store.JOBS].count_documents({}) == jobs_before
+    assert mongo.database(settings)[mongo.JOBS].count_documents({}) == jobs_before
     assert sandbox.calls("mastodon") == 0
 
 
@@ -183,7 +184,7 @@ def test_a_hidden_limit_is_waited_out_in_rabbitmq_without_failed_attempts(settin
     assert status["state"] == "completed", status
     refused = sandbox.counters()["hidden_refusals"].get("hn", 0)
     assert refused >= 1 and status["counts"]["throttles"] >= refused
-    nodes = node_documents(store.database(settings), job.id, fields=["attempts"])
+    nodes = node_documents(mongo.database(settings), job.id, fields=["attempts"])
     assert all(node["attempts"] == 1 for node in nodes), "a throttled call counted as a failed attempt"
 
 
@@ -191,8 +192,8 @@ def test_a_reddit_pull_with_comments_stores_every_comment_of_every_post(settings
     job = ingest.pull("reddit", base_url=settings.sandbox_url + "/reddit", subreddit="python", limit=5,
                       with_comments=True, credential=REDDIT_CREDENTIAL, **FAST)
     assert job.wait(timeout=120)["state"] == "completed"
-    db = store.database(settings)
-    posts = list(db["reddit_posts"].find(store.job_records_filter(db, "reddit_posts", job.id),
+    db = mongo.database(settings)
+    posts = list(db["reddit_posts"].find(record_writes.job_records_filter(db, "reddit_posts", job.id),
                                          {"name": 1, "num_comments": 1}))
     assert len(posts) == 5
     for post in posts:
@@ -203,8 +204,8 @@ def test_hacker_news_comments_are_followed_to_the_given_depth(settings, sandbox)
     job = ingest.pull("hackernews", base_url=settings.sandbox_url + "/hn", list="top", limit=5,
                       comment_depth=2, **FAST)
     assert job.wait(timeout=120)["state"] == "completed"
-    db = store.database(settings)
-    items = {item["id"]: item for item in db["hn_items"].find(store.job_records_filter(db, "hn_items", job.id))}
+    db = mongo.database(settings)
+    items = {item["id"]: item for item in db["hn_items"].find(record_writes.job_records_filter(db, "hn_items", job.id))}
     stories = [item for item in items.values() if item.get("type") == "story"]
     comments = [item for item in items.values() if item.get("type") == "comment"]
     assert len(stories) == 5 and comments
@@ -220,7 +221,7 @@ def test_records_seen_again_unchanged_are_not_rewritten_and_belong_to_both_jobs(
     first = ingest.pull("mastodon", base_url=base_url, tag="music", limit=40, **FAST)
     assert first.wait(timeout=60)["state"] == "completed"
     ids = sorted(first.record_ids("mastodon_statuses"))
-    db = store.database(settings)
+    db = mongo.database(settings)
     before = {d["_id"]: d["_ingest"] for d in db["mastodon_statuses"].find({"_id": {"$in": ids}}, {"_ingest": 1})}
     again = first.replay()
     status = again.wait(timeout=60)
@@ -228,5 +229,5 @@ def test_records_seen_again_unchanged_are_not_rewritten_and_belong_to_both_jobs(
     assert len(ids) == 40 and sorted(again.record_ids("mastodon_statuses")) == ids
     after = {d["_id"]: d["_ingest"] for d in db["mastodon_statuses"].find({"_id": {"$in": ids}}, {"_ingest": 1})}
     assert after == before, "an unchanged record was written again"
-    assert db[store.SIGHTINGS].count_documents({"job": again.id}) == 40
+    assert db[mongo.SIGHTINGS].count_documents({"job": again.id}) == 40
     assert sorted(again.frame(columns=["_id"])["_id"]) == ids

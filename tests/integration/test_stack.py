@@ -19,8 +19,8 @@ import requests
 from amqp.exceptions import PreconditionFailed
 from kombu import Connection, Exchange, Producer
 
-from ingest import store
-from ingest.broker import DEFAULT_QUEUE, SOURCE_QUEUES, TASK_EXCHANGE, queue_family
+from ingest.storage import mongo
+from ingest.messaging.config import DEFAULT_QUEUE, SOURCE_QUEUES, TASK_EXCHANGE, queue_family
 from ingest.stack import health
 from ingest.stack.services import Check, plan, worker_name
 from ingest.stack.supervisor import SupervisorPaths
@@ -43,7 +43,7 @@ def test_a_task_runs_on_a_worker_and_its_result_comes_back_through_redis(setting
     assert outcome["queue"] == DEFAULT_QUEUE
     stored_result = redis.Redis.from_url(settings.redis_url).get(f"celery-task-meta-{result.id}")
     assert stored_result is not None and b'"status": "SUCCESS"' in stored_result
-    document = store.database(settings)[store.PROBES].find_one({"_id": result.id})
+    document = mongo.database(settings)[mongo.PROBES].find_one({"_id": result.id})
     assert document["note"] == "round trip"
 
 
@@ -64,7 +64,7 @@ def test_queues_are_durable(settings):
 
 
 def test_a_document_round_trips_and_a_unique_index_refuses_a_duplicate(settings):
-    collection = store.database(settings)[f"roundtrip_{uuid.uuid4().hex[:8]}"]
+    collection = mongo.database(settings)[f"roundtrip_{uuid.uuid4().hex[:8]}"]
     try:
         collection.create_index([("natural_key", pymongo.ASCENDING)], unique=True)
         document = {"natural_key": "mastodon.social:1", "text": "héllo", "nested": {"n": [1, 2.5, None]}}
@@ -113,7 +113,7 @@ def test_a_pickled_message_is_refused(settings, celery_app):
     assert refused, "the worker log shows no refusal of the pickled message"
     # The worker is still fine and the pickled task never ran.
     assert _probe(celery_app, "after pickle", queue=MASTODON_QUEUE)["note"] == "after pickle"
-    assert store.database(settings)[store.PROBES].count_documents({"note": marker}) == 0
+    assert mongo.database(settings)[mongo.PROBES].count_documents({"note": marker}) == 0
 
 
 def test_up_on_a_running_stack_changes_nothing(settings, supervisor):

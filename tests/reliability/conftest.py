@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from ingest import credentials
-from ingest.broker import make_celery
+from ingest.messaging.config import make_celery
 from ingest.settings import PROJECT_ROOT, Settings
 from ingest.stack.services import plan
 from tests.reliability.support import REDDIT_ENV_CREDENTIAL, Stack

@@ -13,17 +13,17 @@ from celery import Celery
 from pymongo.errors import PyMongoError
 
 import ingest
-from ingest import store
-from ingest.fetching import Driver
-from ingest.jobs import Job
+from ingest.storage import mongo
+from ingest.pipeline.driver import Driver
+from ingest.api.jobs import Job
 from ingest.limits import Limiter
 from ingest.settings import Settings
 from ingest.stack import status as stack_status
 from ingest.stack.services import worker_name
 from ingest.stack.supervisor import SupervisorPaths, rpc
-from ingest.nodes import LIVE_STATES, NodeState, node_documents
-from ingest.tally import RedisTally
-from ingest.tree import Tree
+from ingest.jobtree.nodes import LIVE_STATES, NodeState, node_documents
+from ingest.jobtree.tally import RedisTally
+from ingest.jobtree.tree import Tree
 from tests.sandbox_admin import SandboxAdmin
 
 # The fault tests pull Hacker News, so the worker they kill is that family's pool.
@@ -53,7 +53,7 @@ class Stack:
         self.app = app
         self.sandbox = sandbox
         self.paths = SupervisorPaths.of(settings)
-        self.db = store.database(settings)
+        self.db = mongo.database(settings)
         self.redis = redis.Redis.from_url(settings.redis_url, socket_timeout=5.0, socket_connect_timeout=5.0)
 
     @property
@@ -178,5 +178,5 @@ def reopen(stack, job: Job, node: dict, throttles: int = 0) -> None:
     tally = RedisTally(stack.redis)
     assert tally.move(job.id, node["_id"], "running", ["done"], calls=-node["calls"], throttles=throttles,
                       totals={"records": -node["records"], "new_records": -node["new_records"]}).moved
-    stack.db[store.OUTCOMES].delete_one({"_id": node["_id"]})
-    stack.db[store.JOBS].update_one({"_id": job.id}, {"$set": {"state": "running", "finished": None}})
+    stack.db[mongo.OUTCOMES].delete_one({"_id": node["_id"]})
+    stack.db[mongo.JOBS].update_one({"_id": job.id}, {"$set": {"state": "running", "finished": None}})

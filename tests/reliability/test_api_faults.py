@@ -11,9 +11,9 @@ from collections import defaultdict
 import pytest
 
 import ingest
-from ingest.escaping import unescape
-from ingest.retry import ExponentialJitterBackoff
-from ingest.nodes import NodeState, node_documents
+from ingest.storage.escaping import unescape
+from ingest.pipeline.retry import ExponentialJitterBackoff
+from ingest.jobtree.nodes import NodeState, node_documents
 from sandbox.payloads import ODD_KEYS
 from tests.reliability.support import FAST, HN_TOP, report
 

@@ -8,7 +8,11 @@ import time
 
 import pytest
 
-from ingest import connectors, limiting, store
+from ingest import connectors
+
+from ingest.storage import mongo
+
+from ingest.pipeline import limit_scope as limiting
 from ingest.connectors.base import Request
 from ingest.limits import Limiter
 from tests.reliability.support import driver_for, finished_pull, reopen
@@ -19,7 +23,7 @@ SLOW = {"requests": 10, "window": 7.0}  # a slot every 0.7 s
 
 
 def _scope(stack, job_id: str, node: dict):
-    job = stack.db[store.JOBS].find_one({"_id": job_id})
+    job = stack.db[mongo.JOBS].find_one({"_id": job_id})
     connector = connectors.get(job["source"]).for_spec(job["spec"])
     return limiting.scope_for(connector, job["spec"], Request.from_dict(node["request"]), job["options"]["limits"])
 

@@ -12,9 +12,9 @@ import pytest
 from amqp.exceptions import PreconditionFailed
 from kombu import Connection, Exchange, Producer, Queue
 
-from ingest.broker import DEAD_LETTER_QUEUE, DEFAULT_QUEUE, TASK_EXCHANGE, task_queue
-from ingest.queues import declare_task_queues
-from ingest.scheduling import FETCH_TASK
+from ingest.messaging.config import DEAD_LETTER_QUEUE, DEFAULT_QUEUE, TASK_EXCHANGE, task_queue
+from ingest.messaging.queues import declare_task_queues
+from ingest.messaging.publisher import FETCH_TASK
 
 pytestmark = pytest.mark.stack
 

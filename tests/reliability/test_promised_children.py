@@ -11,8 +11,8 @@ from contextlib import contextmanager
 import pytest
 
 import ingest
-from ingest import store
-from ingest.nodes import JobState
+from ingest.storage import mongo
+from ingest.jobtree.nodes import JobState
 from ingest.stack.services import worker_name
 from tests.reliability.support import driver_for
 
@@ -32,7 +32,7 @@ def unpublished_pull(stack, limits: dict) -> Iterator[tuple[str, str]]:
     try:
         job = ingest.pull("mastodon", base_url=stack.settings.sandbox_url + "/mastodon", tag="caturday",
                           limit=80, settings=stack.settings, limits=limits)
-        root = stack.db[store.NODES].find_one({"job": job.id, "parent": None})
+        root = stack.db[mongo.NODES].find_one({"job": job.id, "parent": None})
         yield job.id, root["_id"]
     finally:
         stack.start(MASTODON_WORKER)
@@ -63,7 +63,7 @@ def test_a_child_under_a_busy_limit_waits_from_its_registration_and_is_granted_o
         published = len(publish.published)
         assert driver.run(job_id, child).value == "done"
         assert len(publish.published) == published, "the child was refused on its one delivery"
-        assert stack.db[store.JOBS].find_one({"_id": job_id})["state"] == JobState.COMPLETED.value
+        assert stack.db[mongo.JOBS].find_one({"_id": job_id})["state"] == JobState.COMPLETED.value
 
 
 def test_a_child_under_a_limit_with_room_is_published_to_run_at_once(healthy_stack):

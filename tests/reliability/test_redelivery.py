@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest import store
+from ingest.storage import mongo
 from tests.reliability.support import driver_for, finished_pull, reopen
 
 pytestmark = pytest.mark.stack
@@ -18,7 +18,7 @@ def test_a_node_run_again_after_registering_its_children_registers_no_new_ones(h
     reopen(stack, job, nodes[1])
     driver, publish, _ = driver_for(stack)
     assert driver.run(job.id, nodes[1]["_id"], recovering=True).value == "done"
-    assert stack.db[store.NODES].count_documents({"job": job.id}) == 2, "the page was registered twice"
+    assert stack.db[mongo.NODES].count_documents({"job": job.id}) == 2, "the page was registered twice"
     assert publish.published == [nodes[2]["_id"]], "the same child is published again, and no other"
     again = job.status()
     assert again["state"] == "completed"
@@ -29,7 +29,7 @@ def test_a_node_run_again_after_registering_its_children_registers_no_new_ones(h
 def test_the_redelivered_last_node_ends_a_job_its_worker_left_running(healthy_stack):
     stack = healthy_stack
     job, status, nodes = finished_pull(stack)
-    stack.db[store.JOBS].update_one({"_id": job.id}, {"$set": {"state": "running", "finished": None}})
+    stack.db[mongo.JOBS].update_one({"_id": job.id}, {"$set": {"state": "running", "finished": None}})
     driver, publish, tree = driver_for(stack)
     assert driver.run(job.id, nodes[2]["_id"], recovering=False) is None
     assert job.status()["state"] == "running", "a message that is not a redelivery ends nothing"

@@ -19,10 +19,11 @@ from amqp.exceptions import NotFound
 from kombu import Connection, Exchange, Queue
 
 import ingest
-from ingest import credentials, store
-from ingest.broker import ALL_QUEUES, DEAD_LETTER_QUEUE, SOURCE_QUEUES, make_celery
-from ingest.scheduling import DELAY_BUCKETS, delay_queue
-from ingest.nodes import NodeState, node_documents
+from ingest import credentials
+from ingest.storage import mongo
+from ingest.messaging.config import ALL_QUEUES, DEAD_LETTER_QUEUE, SOURCE_QUEUES, make_celery
+from ingest.messaging.publisher import DELAY_BUCKETS, delay_queue
+from ingest.jobtree.nodes import NodeState, node_documents
 from sandbox.counters import credential_hash
 from tests.reliability.support import REDDIT_ENV_CREDENTIAL
 
@@ -119,8 +120,8 @@ def test_a_canary_credential_appears_nowhere_but_in_its_requests(healthy_stack, 
     assert credential_hash(canary) in used and credential_hash(file_canary) in used, "the canaries were never sent"
     assert peeked and events, "nothing was captured from the broker"
 
-    db = store.database(stack.settings)
-    errors = [json.dumps(node["error"]) for collection in (store.NODES, store.OUTCOMES)
+    db = mongo.database(stack.settings)
+    errors = [json.dumps(node["error"]) for collection in (mongo.NODES, mongo.OUTCOMES)
               for node in db[collection].find({"error": {"$ne": None}})]
     assert errors, "the pulls should have left error texts"
     places = {

@@ -13,8 +13,8 @@ import pytest
 from kombu import Connection
 
 import ingest
-from ingest.broker import DEAD_LETTER_QUEUE
-from ingest.scheduling import Publisher
+from ingest.messaging.config import DEAD_LETTER_QUEUE
+from ingest.messaging.publisher import Publisher
 from tests.reliability.support import FAST, HN_TOP, WORKER, report
 
 pytestmark = pytest.mark.stack

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.tally import RedisTally
+from ingest.jobtree.tally import RedisTally
 from tests.private_redis import client, redis_url  # noqa: F401  (fixtures)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from ingest.tally import TallyNode
+from ingest.jobtree.tally import TallyNode
 
 LIVE = None  # `allowed=None`: any live state
 

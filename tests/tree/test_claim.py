@@ -8,11 +8,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ingest import store
+from ingest.storage import mongo
 from ingest.connectors.base import Request
-from ingest.tally import RedisTally
-from ingest.nodes import NodeState
-from ingest.tree import Tree
+from ingest.jobtree.tally import RedisTally
+from ingest.jobtree.nodes import NodeState
+from ingest.jobtree.tree import Tree
 from tests.command_log import watched_database
 
 FIELDS = ("_id", "job", "parent", "kind", "depth", "page", "request")
@@ -30,7 +30,7 @@ def request(page: int = 1, **context) -> Request:
 
 
 def stored(tree: Tree, node_id: str) -> dict:
-    node = tree.db[store.NODES].find_one({"_id": node_id})
+    node = tree.db[mongo.NODES].find_one({"_id": node_id})
     return {name: node[name] for name in FIELDS}
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from ingest import store
+from ingest.storage import mongo
 from ingest.connectors.base import Request
-from ingest.tally import RedisTally
-from ingest.nodes import NodeState, ended_node_ids, node_documents
-from ingest.tree import Tree
+from ingest.jobtree.tally import RedisTally
+from ingest.jobtree.nodes import NodeState, ended_node_ids, node_documents
+from ingest.jobtree.tree import Tree
 from tests.command_log import watched_database
 
 
@@ -39,7 +39,7 @@ def test_ending_a_node_inserts_its_outcome_and_updates_nothing(watched_tree):
     assert (by_id[first]["state"], by_id[first]["records"], by_id[first]["calls"]) == ("done", 40, 1)
     assert by_id[second]["error"] == {"message": "HTTP 500"} and by_id[second]["request"]["page"] == 2
     assert [node["_id"] for node in node_documents(tree.db, "j", [NodeState.FAILED])] == [second]
-    assert tree.db[store.NODES].count_documents({"job": "j", "state": "queued"}) == 2
+    assert tree.db[mongo.NODES].count_documents({"job": "j", "state": "queued"}) == 2
 
 
 def test_a_node_ended_twice_keeps_its_last_outcome(watched_tree):
@@ -81,6 +81,6 @@ def test_the_nodes_to_rerun_are_read_from_outcomes_alone(watched_tree):
     tree.finish("j", tree.claim("j", done), NodeState.DONE)
     log.sent.clear()
     assert ended_node_ids(tree.db, "j", [NodeState.FAILED, NodeState.CANCELLED]) == [failed]
-    assert [command["find"] for command in log.named("find")] == [store.OUTCOMES]
+    assert [command["find"] for command in log.named("find")] == [mongo.OUTCOMES]
     with pytest.raises(ValueError, match="only terminal states"):
         ended_node_ids(tree.db, "j", [NodeState.QUEUED])

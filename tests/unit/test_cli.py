@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.cli import build_parser, limit_lines
-from ingest.cli_jobs import parse_params
+from ingest.api.cli import build_parser, limit_lines
+from ingest.api.cli_jobs import parse_params
 from ingest.errors import ParameterError
 
 

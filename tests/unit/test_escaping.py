@@ -1,6 +1,6 @@
 import pytest
 
-from ingest.escaping import escape, escape_key, unescape
+from ingest.storage.escaping import escape, escape_key, unescape
 
 
 @pytest.mark.parametrize(

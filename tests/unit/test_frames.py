@@ -7,9 +7,9 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from ingest.errors import ParameterError, UsageError
-from ingest.escaping import escape
-from ingest.frames import resolve_collection, store_filter, store_projection, _checked_columns
-from ingest.record_table import documents_frame, flatten, pick, stored_path
+from ingest.storage.escaping import escape
+from ingest.api.frames import resolve_collection, store_filter, store_projection, _checked_columns
+from ingest.api.record_table import documents_frame, flatten, pick, stored_path
 
 UTC_US = "datetime64[us, UTC]"
 FETCHED = datetime(2024, 5, 2, 8, 30, tzinfo=timezone.utc)

@@ -1,6 +1,6 @@
 import pytest
 
-from ingest.retry import ExponentialJitterBackoff, StopAfterAttempt
+from ingest.pipeline.retry import ExponentialJitterBackoff, StopAfterAttempt
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@ import time
 
 import pytest
 
-from ingest.scheduling import DELAY_BUCKETS, FETCH_TASK, Publisher, bucket_for, delay_queue
-from ingest.nodes import child_id
+from ingest.messaging.publisher import DELAY_BUCKETS, FETCH_TASK, Publisher, bucket_for, delay_queue
+from ingest.jobtree.nodes import child_id
 
 
 @pytest.mark.parametrize(

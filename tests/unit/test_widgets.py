@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest import widgets
-from ingest.snapshot import STATE_COLUMNS, JobSnapshot, RatePoint
-from ingest.nodes import JobState
-from ingest.widgets import JobView, display_job, job_view
+from ingest.view import widgets
+from ingest.view.snapshot import STATE_COLUMNS, JobSnapshot, RatePoint
+from ingest.jobtree.nodes import JobState
+from ingest.view.widgets import JobView, display_job, job_view
 
 ROOT = Path(__file__).resolve().parents[2]
 SVG = "{http://www.w3.org/2000/svg}"
@@ -306,7 +306,7 @@ def test_without_ipywidgets_the_view_is_the_snapshots_text():
     program = (
         "import sys; sys.modules['ipywidgets'] = None\n"
         "from tests.unit.test_widgets import snapshot\n"
-        "from ingest.widgets import JobView\n"
+        "from ingest.view.widgets import JobView\n"
         "view = JobView(snapshot, lambda: None, lambda: 0)\n"
         "assert view.box is None and view.start() is None\n"
         "assert view._repr_mimebundle_() == {'text/plain': snapshot().as_text()}\n"
@@ -320,7 +320,7 @@ def test_without_ipywidgets_the_view_is_the_snapshots_text():
 
 def test_a_blocked_cell_refreshes_the_views_that_follow_its_job():
     """`Job.wait()` blocks the loop the view's task runs on, so it renders the views itself."""
-    from ingest.widgets import refresh_views, views_following
+    from ingest.view.widgets import refresh_views, views_following
 
     job = FakeJob()
     job.id = "mastodon-0123456789ab"

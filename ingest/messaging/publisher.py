@@ -12,7 +12,7 @@ wait (the limiter promised the node that moment, and spreads the moments of node
 together).
 
 Every publish waits for the broker's confirm and is retried, queue declaration included,
-across a broker restart (see `ingest.broker.PUBLISH_RETRY_POLICY`).
+across a broker restart (see `ingest.messaging.config.PUBLISH_RETRY_POLICY`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from celery import Celery
 from kombu import Exchange, Queue
 
-from ingest.broker import SOURCE_QUEUES, TASK_EXCHANGE
+from ingest.messaging.config import SOURCE_QUEUES, TASK_EXCHANGE
 
 FETCH_TASK = "ingest.fetch"
 DELAY_EXCHANGE = Exchange("ingest.delay", type="direct", durable=True)

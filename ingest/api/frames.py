@@ -8,10 +8,10 @@
 The filter (`where`, and the job) and the projection (`columns`) are carried out by the store;
 nothing unrequested is sent. The cursor is read `batch_size` documents at a time and each batch
 becomes a DataFrame at once, so the documents held at any moment are one batch; the frames are
-concatenated at the end. Column names and types: see `ingest.record_table`.
+concatenated at the end. Column names and types: see `ingest.api.record_table`.
 
 `where` is a MongoDB filter on the stored fields, whose keys are escaped (`record.%24type`, not
-`record.$type`, see `ingest.escaping`); `columns` are the frame's own (unescaped) names. Rows come
+`record.$type`, see `ingest.storage.escaping`); `columns` are the frame's own (unescaped) names. Rows come
 in the store's order.
 
 pymongoarrow (1.15, tried with pyarrow 25.0) is not used. Against FerretDB the server, not the
@@ -32,9 +32,11 @@ from typing import Any
 import pandas as pd
 from pymongo.database import Database
 
-from ingest import connectors, store
+from ingest import connectors
+
+from ingest.storage import mongo, record_writes
 from ingest.errors import ParameterError, UnknownJobError
-from ingest.record_table import documents_frame, stored_path
+from ingest.api.record_table import documents_frame, stored_path
 
 DEFAULT_BATCH_SIZE = 5000
 REST_PREFIX = "rest_"
@@ -45,7 +47,7 @@ MAIN_COLLECTIONS: dict[str, str] = {
 """The collection `frame(db, source)` reads for each source (its root records)."""
 
 RECORD_COLLECTIONS: tuple[str, ...] = tuple(dict.fromkeys(
-    [*store.RECORD_COLLECTIONS, *(c for name in connectors.names() for c in connectors.get(name).collections)]))
+    [*mongo.RECORD_COLLECTIONS, *(c for name in connectors.names() for c in connectors.get(name).collections)]))
 
 
 def resolve_collection(collection_or_source: str) -> str:
@@ -93,7 +95,7 @@ def _checked_count(name: str, value: Any, minimum: int) -> None:
 
 def store_filter(where: Mapping[str, Any] | None, job: str | None, job_clause: dict | None = None) -> dict:
     """The filter sent to the store: `where`, and the job's records only when `job` is given
-    (`job_clause`, when given, is how the store finds them; see `store.job_records_filter`)."""
+    (`job_clause`, when given, is how the store finds them; see `record_writes.job_records_filter`)."""
     if where is not None and not isinstance(where, Mapping):
         raise ParameterError(f"where={where!r} must be a MongoDB filter dict, e.g. {{'language': 'en'}}")
     clauses = [dict(where)] if where else []
@@ -138,7 +140,7 @@ def frame(db: Database, collection_or_source: str, where: Mapping[str, Any] | No
         _checked_count("limit", limit, 0)
         if limit == 0:
             return pd.DataFrame(columns=chosen or [])
-    query = store_filter(where, job, store.job_records_filter(db, collection, job) if isinstance(job, str) and job else None)
+    query = store_filter(where, job, record_writes.job_records_filter(db, collection, job) if isinstance(job, str) and job else None)
     with db[collection].find(query, store_projection(chosen)) as cursor:
         cursor.batch_size(batch_size if limit is None else min(batch_size, limit))
         if limit is not None:
@@ -148,7 +150,7 @@ def frame(db: Database, collection_or_source: str, where: Mapping[str, Any] | No
 
 def job_collections(db: Database, job_id: str) -> tuple[str, ...]:
     """The collections a job's records can be in, its main collection first."""
-    document = db[store.JOBS].find_one({"_id": job_id}, {"source": 1, "spec.definition.name": 1})
+    document = db[mongo.JOBS].find_one({"_id": job_id}, {"source": 1, "spec.definition.name": 1})
     if document is None:
         raise UnknownJobError(f"no job with id {job_id!r}; `ingest.jobs()` lists the jobs there are")
     if document["source"] == "rest":

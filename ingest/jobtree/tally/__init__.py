@@ -1,5 +1,5 @@
 """The live tally of every job's tree, in Redis (see `store`)."""
 
-from ingest.tally.store import LIVE_STATES, Counts, Move, RedisTally, TallyNode
+from ingest.jobtree.tally.redis_tally import LIVE_STATES, Counts, Move, RedisTally, TallyNode
 
 __all__ = ["LIVE_STATES", "Counts", "Move", "RedisTally", "TallyNode"]

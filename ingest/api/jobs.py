@@ -21,18 +21,22 @@ import redis
 from celery.result import AsyncResult
 from pymongo.database import Database
 
-from ingest import connectors, frames, store
-from ingest.broker import make_celery
+from ingest import connectors
+
+from ingest.storage import mongo, record_writes
+
+from ingest.api import frames
+from ingest.messaging.config import make_celery
 from ingest.errors import ParameterError, UnknownJobError
 from ingest.limits import Limiter, known_limits_with_overrides
-from ingest.scheduling import Publisher
+from ingest.messaging.publisher import Publisher
 from ingest.settings import PROJECT_ROOT, Settings, get_settings
-from ingest.snapshot import RATE_WINDOW, JobSnapshot, limit_rate, take_snapshot
-from ingest.tally import RedisTally
-from ingest.completion import complete_job
-from ingest.jobtree import JobTree
-from ingest.nodes import JobState, NodeState, ended_node_ids, now_utc
-from ingest.tree import JobCounts, Tree
+from ingest.view.snapshot import RATE_WINDOW, JobSnapshot, limit_rate, take_snapshot
+from ingest.jobtree.tally import RedisTally
+from ingest.jobtree.completion import complete_job
+from ingest.jobtree.result_set import JobTree
+from ingest.jobtree.nodes import JobState, NodeState, ended_node_ids, now_utc
+from ingest.jobtree.tree import JobCounts, Tree
 
 JOB_OPTIONS = {
     "fresh_for": "seconds: a record stored more recently than this is not fetched again",
@@ -77,8 +81,8 @@ _contexts: dict[tuple[str, ...], Context] = {}
 def _context(settings: Settings) -> Context:
     key = (settings.mongo_url, settings.mongo_db, settings.broker_url, settings.redis_url)
     if key not in _contexts:
-        database = store.database(settings)
-        store.ensure_indexes(database)
+        database = mongo.database(settings)
+        mongo.ensure_indexes(database)
         client = redis.Redis.from_url(settings.redis_url, socket_timeout=5.0, socket_connect_timeout=5.0)
         _contexts[key] = Context(database, Publisher(make_celery(settings)), Tree(database, RedisTally(client)),
                                  Limiter(client))
@@ -122,11 +126,11 @@ def pull(source: str, *, settings: Settings | None = None, **params: Any) -> Job
     database, publisher, job_tree = context.db, context.publisher, context.tree
     watermark = None
     if spec.get("incremental"):
-        found = database[store.WATERMARKS].find_one({"_id": f"{connector.name}:{connector.query_key(spec)}"})
+        found = database[mongo.WATERMARKS].find_one({"_id": f"{connector.name}:{connector.query_key(spec)}"})
         watermark = found["value"] if found else None
     roots = connector.for_spec(spec).start(spec, watermark)
     job_id = f"{connector.name}-{uuid.uuid4().hex[:12]}"
-    database[store.JOBS].insert_one({
+    database[mongo.JOBS].insert_one({
         "_id": job_id, "source": connector.name, "spec": spec, "options": options,
         "state": JobState.RUNNING.value, "created": now_utc(), "finished": None,
         "code_version": code_version(), "watermark_at_start": watermark,
@@ -150,7 +154,7 @@ class Job:
         return _context(self.settings).tree
 
     def _document(self) -> dict:
-        document = self._db[store.JOBS].find_one({"_id": self.id})
+        document = self._db[mongo.JOBS].find_one({"_id": self.id})
         if document is None:
             raise UnknownJobError(f"no job with id {self.id!r}; `ingest.jobs()` lists the jobs there are")
         return document
@@ -221,14 +225,14 @@ class Job:
         return frames.job_frames(self._db, self.id, where=where, columns=columns, limit=limit, depth=depth)
 
     def _ipython_display_(self) -> None:
-        from ingest.widgets import display_job
+        from ingest.view.widgets import display_job
 
         display_job(self)
 
     def wait(self, timeout: float | None = None, poll: float = 0.25) -> dict:
         """Block until the job is finished; TimeoutError after `timeout` seconds. The job's
         views in this notebook keep updating meanwhile."""
-        from ingest.widgets import refresh_views, views_following
+        from ingest.view.widgets import refresh_views, views_following
 
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
@@ -244,7 +248,7 @@ class Job:
 
     def cancel(self) -> None:
         """Stop the job: nodes not yet running are not fetched."""
-        self._db[store.JOBS].update_one({"_id": self.id}, {"$set": {"state": JobState.CANCELLED.value,
+        self._db[mongo.JOBS].update_one({"_id": self.id}, {"$set": {"state": JobState.CANCELLED.value,
                                                                      "finished": now_utc()}})
         self._tree.cancel(self.id)
 
@@ -254,7 +258,7 @@ class Job:
         ids = self._tree.requeue(self.id, ended_node_ids(self._db, self.id, states), states)
         if not ids:
             return 0
-        self._db[store.JOBS].update_one({"_id": self.id}, {"$set": {"state": JobState.RUNNING.value, "finished": None}})
+        self._db[mongo.JOBS].update_one({"_id": self.id}, {"$set": {"state": JobState.RUNNING.value, "finished": None}})
         self._tree.resume(self.id)
         publisher = _context(self.settings).publisher
         queue = connectors.get(self.source).queue
@@ -269,7 +273,7 @@ class Job:
         return pull(document["source"], settings=self.settings, **document["spec"], **document.get("options", {}))
 
     def record_ids(self, collection: str) -> list[str]:
-        return [d["_id"] for d in self._db[collection].find(store.job_records_filter(self._db, collection, self.id), {"_id": 1})]
+        return [d["_id"] for d in self._db[collection].find(record_writes.job_records_filter(self._db, collection, self.id), {"_id": 1})]
 
     def __repr__(self) -> str:
         return f"Job({self.id!r})"
@@ -313,5 +317,5 @@ def jobs(limit: int = 20, source: str | None = None, state: str | None = None,
             raise ParameterError(
                 f"state={state!r} is not a job state; use one of {', '.join(s.value for s in JobState)}") from None
     database = _context(settings).db
-    found = database[store.JOBS].find(where, {"_id": 1}).sort("created", -1).limit(int(limit))
+    found = database[mongo.JOBS].find(where, {"_id": 1}).sort("created", -1).limit(int(limit))
     return [Job(document["_id"], settings) for document in found]

@@ -1,6 +1,6 @@
 """A job's progress as data: one `JobSnapshot`, taken without I/O from the job's document, its
 tree's counts, its recent errors and its calls per second. Views (the text below, the notebook
-widget in `ingest.widgets`) only render a snapshot, so they can be tested with made-up ones.
+widget in `ingest.view.widgets`) only render a snapshot, so they can be tested with made-up ones.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, NamedTuple
 
-from ingest.nodes import COUNTED_FIELDS, JobState, NodeState
-from ingest.tree import JobCounts
+from ingest.jobtree.nodes import COUNTED_FIELDS, JobState, NodeState
+from ingest.jobtree.tree import JobCounts
 
 RATE_WINDOW = 120.0  # seconds of calls-per-second history a snapshot keeps
 TOTAL_FIELDS = (*COUNTED_FIELDS, "errors")

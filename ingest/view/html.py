@@ -6,8 +6,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any, Mapping, Sequence
 
-from ingest.snapshot import STATE_COLUMNS, JobSnapshot, RatePoint, duration_text, error_time
-from ingest.nodes import JobState
+from ingest.view.snapshot import STATE_COLUMNS, JobSnapshot, RatePoint, duration_text, error_time
+from ingest.jobtree.nodes import JobState
 
 STATE_TITLES = {
     "queued": "queued for a worker",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ingest.limits.store import RedisLimitStore
+from ingest.limits.redis_store import RedisLimitStore
 
 
 def build_snapshot(store: RedisLimitStore, adaptive_rate: Callable[[dict, float], float | None],

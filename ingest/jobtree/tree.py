@@ -1,6 +1,6 @@
 """The job's dependency tree: one MongoDB document per node (one request) in `tasks`, one per
 ended node in `task_outcomes`, and the live tally of the nodes' states and counters in Redis
-(`ingest.tally`).
+(`ingest.jobtree.tally`).
 
 A node's document is written when the node is registered, and updated only when it retries
 after an error; its terminal outcome is a document of its own, inserted, because an update by
@@ -27,12 +27,12 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from ingest.connectors.base import Request
 from ingest.errors import UnknownNodeError
-from ingest.nodes import (
+from ingest.jobtree.nodes import (
     COUNTED_FIELDS, LIVE_STATES, JobState, NodeState, claim_text, new_node, node_documents, node_from_claim_text,
     now_utc,
 )
-from ingest.store import DUPLICATE_KEY, JOBS, NODES, OUTCOMES, writing
-from ingest.tally import Counts, RedisTally, TallyNode
+from ingest.storage.mongo import DUPLICATE_KEY, JOBS, NODES, OUTCOMES, writing
+from ingest.jobtree.tally import Counts, RedisTally, TallyNode
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Rows: nested objects become dotted columns down to `depth` levels (`account.acct` at depth 1);
 an object deeper than that stays whole, as a dict, in one column; lists stay Python lists; an
-empty object adds no column. Escaped keys (see `ingest.escaping`) come back unescaped, except a
+empty object adds no column. Escaped keys (see `ingest.storage.escaping`) come back unescaped, except a
 payload's own top-level `_id`/`_ingest`, which keep the escaped names `%5Fid`/`%5Fingest`
 because `_id` and `_ingest` name the store's fields.
 
@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from ingest.escaping import RESERVED_TOP_LEVEL, escape_key, unescape, unescape_key
+from ingest.storage.escaping import RESERVED_TOP_LEVEL, escape_key, unescape, unescape_key
 
 EPOCH_FIELDS: dict[str, frozenset[str]] = {
     # Reddit's `created` is not listed: it is shifted from UTC by a fixed offset.

@@ -13,7 +13,7 @@ from typing import Any
 from pymongo.database import Database
 
 from ingest.connectors.base import Request
-from ingest.store import NODES, OUTCOMES
+from ingest.storage.mongo import NODES, OUTCOMES
 
 
 class NodeState(str, Enum):

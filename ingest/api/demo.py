@@ -11,10 +11,12 @@ import time
 
 import requests
 
-from ingest import credentials, store
-from ingest.broker import DEFAULT_QUEUE, make_celery
+from ingest import credentials
+
+from ingest.storage import mongo
+from ingest.messaging.config import DEFAULT_QUEUE, make_celery
 from ingest.errors import StackError
-from ingest.jobs import Job, pull
+from ingest.api.jobs import Job, pull
 from ingest.settings import PROJECT_ROOT, Settings, mask_url
 
 DEMO_TOKEN_NAME = "sandbox-demo"
@@ -65,7 +67,7 @@ def run(settings: Settings, timeout: float = 300.0) -> int:
         failures += status["state"] != "completed"
         print(f"{source:<12} {status['state']:<22} {counts['records']:>8} {counts['calls']:>6} "
               f"{counts['throttles']:>6} {counts['errors']:>6} {seconds:>8.1f}")
-    database = store.database(settings)
+    database = mongo.database(settings)
     print(f"records are in {database.name} at {mask_url(settings.mongo_url)}: "
           + ", ".join(f"{name} {database[name].estimated_document_count()}"
                       for name in ("mastodon_statuses", "reddit_posts", "hn_items", "bsky_posts", "rest_github_issues")))

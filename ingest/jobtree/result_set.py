@@ -16,9 +16,9 @@ from typing import Callable
 from celery import Celery
 from celery.result import AsyncResult, ResultSet
 
-from ingest.store import JOBS, NODES
-from ingest.nodes import JobState, NodeState
-from ingest.tree import Tree
+from ingest.storage.mongo import JOBS, NODES
+from ingest.jobtree.nodes import JobState, NodeState
+from ingest.jobtree.tree import Tree
 
 
 class JobTree(ResultSet):

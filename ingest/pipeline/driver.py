@@ -21,19 +21,25 @@ from pymongo.database import Database
 
 from redis.exceptions import RedisError
 
-from ingest import connectors, credentials, http, limiting, store
+from ingest import connectors, credentials
+
+from ingest.storage import mongo, record_writes
+
+from ingest.pipeline import http
+
+from ingest.pipeline import limit_scope as limiting
 from ingest.errors import (
     ConfigError, FetchError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
     UnknownNodeError,
 )
-from ingest.completion import complete_job
-from ingest.digests import RecordDigests
-from ingest.retry import ExponentialJitterBackoff, StopAfterAttempt
+from ingest.jobtree.completion import complete_job
+from ingest.storage.digests import RecordDigests
+from ingest.pipeline.retry import ExponentialJitterBackoff, StopAfterAttempt
 from ingest.settings import Settings
 from ingest.limits import Limiter, LimitScope, Permit, Reason
 from ingest.connectors.base import Connector, LimitReading, Page, Request
-from ingest.nodes import NodeState, now_utc
-from ingest.tree import Tree
+from ingest.jobtree.nodes import NodeState, now_utc
+from ingest.jobtree.tree import Tree
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +158,7 @@ class Driver:
                   request: Request, page: Page) -> NodeState:
         """Store the page, follow it, end the node: done, or failed when the store refused
         some of its records (the others are stored and the pages after it still followed)."""
-        stored, refused = store.upsert_records(
+        stored, refused = record_writes.upsert_records(
             self.db, page.records, source=connector.name, host=urlsplit(request.url).netloc,
             endpoint=request.kind, job_id=job_id, fetched=now_utc(), digests=self.digests, owner=node["_id"],
         )
@@ -220,7 +226,7 @@ class Driver:
         """The job's source, spec and options, which never change: read once per process."""
         job = self._jobs.get(job_id)
         if job is None:
-            job = self.db[store.JOBS].find_one({"_id": job_id}, {"source": 1, "spec": 1, "options": 1})
+            job = self.db[mongo.JOBS].find_one({"_id": job_id}, {"source": 1, "spec": 1, "options": 1})
             if job is None:
                 return None
             if len(self._jobs) >= JOBS_REMEMBERED:

@@ -10,23 +10,25 @@ from __future__ import annotations
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from ingest import connectors, store
-from ingest.nodes import JobState, now_utc
-from ingest.tree import Tree
+from ingest import connectors
+
+from ingest.storage import mongo
+from ingest.jobtree.nodes import JobState, now_utc
+from ingest.jobtree.tree import Tree
 
 
 def complete_job(db: Database, tree: Tree, job_id: str) -> JobState | None:
     """Mark a running job completed (with errors, when a node failed); answers the state it
     was given, or None when it was not running. The watermark is committed first, so that a
     pull started as soon as the job reads as completed resumes from it."""
-    job = db[store.JOBS].find_one({"_id": job_id, "state": JobState.RUNNING.value})
+    job = db[mongo.JOBS].find_one({"_id": job_id, "state": JobState.RUNNING.value})
     if job is None:
         return None
     final = JobState.COMPLETED_WITH_ERRORS if tree.has_failures(job_id) else JobState.COMPLETED
     if final is JobState.COMPLETED:
         commit_watermark(db, job, tree.watermarks(job_id))
-    with store.writing(db):
-        ended = db[store.JOBS].update_one({"_id": job_id, "state": JobState.RUNNING.value},
+    with mongo.writing(db):
+        ended = db[mongo.JOBS].update_one({"_id": job_id, "state": JobState.RUNNING.value},
                                           {"$set": {"state": final.value, "finished": now_utc()}})
     return final if ended.modified_count else None
 
@@ -41,10 +43,10 @@ def commit_watermark(db: Database, job: dict, watermarks: list[dict]) -> None:
     if merged is None:
         return
     key = f"{connector.name}:{connector.query_key(job['spec'])}"
-    stored = db[store.WATERMARKS].find_one({"_id": key})
+    stored = db[mongo.WATERMARKS].find_one({"_id": key})
     merged = connector.merge_watermarks(stored["value"] if stored else None, merged)
     update = {"$set": {"value": merged, "updated": now_utc(), "job": job["_id"]}}
     try:
-        db[store.WATERMARKS].update_one({"_id": key}, update, upsert=True)
+        db[mongo.WATERMARKS].update_one({"_id": key}, update, upsert=True)
     except DuplicateKeyError:  # inserted meanwhile by another process ending the same job
-        db[store.WATERMARKS].update_one({"_id": key}, update)
+        db[mongo.WATERMARKS].update_one({"_id": key}, update)

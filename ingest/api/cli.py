@@ -8,7 +8,7 @@ import os
 import sys
 import time
 
-from ingest.cli_jobs import add_job_commands
+from ingest.api.cli_jobs import add_job_commands
 from ingest.errors import IngestError
 from ingest.settings import Settings
 
@@ -88,7 +88,7 @@ def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
-    from ingest.demo import run
+    from ingest.api.demo import run
 
     return run(settings)
 

@@ -15,7 +15,7 @@ from amqp import Message
 from amqp.exceptions import NotFound, PreconditionFailed
 from kombu import Connection, Queue
 
-from ingest.broker import DEAD_LETTER_QUEUE
+from ingest.messaging.config import DEAD_LETTER_QUEUE
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""The notebook's and the terminal's side: pull, Job, catalog, frames, record tables, the CLI."""

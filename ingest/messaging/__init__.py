@@ -1,0 +1,1 @@
+"""Celery and RabbitMQ: the configuration, publishing node tasks, declaring queues."""

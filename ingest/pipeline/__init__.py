@@ -1,0 +1,1 @@
+"""Running one node on a worker: the driver, HTTP, retry strategies, limit scopes."""

@@ -1,0 +1,1 @@
+"""MongoDB: the client and indexes, record writes, digests, key escaping."""
