@@ -16,7 +16,7 @@ from typing import Callable
 from celery import Celery
 from celery.result import AsyncResult, ResultSet
 
-from ingest.storage.mongo import JOBS, NODES
+from ingest.storage.mongo import NODES
 from ingest.jobtree.nodes import JobState, NodeState
 from ingest.jobtree.tree import Tree
 
@@ -37,8 +37,8 @@ class JobTree(ResultSet):
         """The members come from the tree; what `ResultSet.__init__` passes is ignored."""
 
     def _job_state(self) -> JobState:
-        document = self.tree.db[JOBS].find_one({"_id": self.job_id}, {"state": 1})
-        return JobState(document["state"]) if document else JobState.RUNNING
+        state = self.tree.jobs.state(self.job_id)
+        return JobState.RUNNING if state is None else JobState(state)
 
     def ready(self) -> bool:
         return self._job_state() is not JobState.RUNNING

@@ -63,7 +63,7 @@ def test_a_child_under_a_busy_limit_waits_from_its_registration_and_is_granted_o
         published = len(publish.published)
         assert driver.run(job_id, child).value == "done"
         assert len(publish.published) == published, "the child was refused on its one delivery"
-        assert stack.db[mongo.JOBS].find_one({"_id": job_id})["state"] == JobState.COMPLETED.value
+        assert stack.runtime.jobs.state(job_id) == JobState.COMPLETED.value
 
 
 def test_a_child_under_a_limit_with_room_is_published_to_run_at_once(healthy_stack):
