@@ -18,6 +18,7 @@ from ingest.jobtree.completion import complete_job
 from ingest.jobtree.nodes import JobState, NodeState, ended_node_ids, now_utc
 from ingest.jobtree.result_set import JobTree
 from ingest.jobtree.tree import JobCounts, Tree
+from ingest.jobtree.waiting import poll_until
 from ingest.runtime import Runtime
 from ingest.settings import Settings, get_settings
 from ingest.storage import record_writes
@@ -128,17 +129,16 @@ class Job:
         views in this notebook keep updating meanwhile."""
         from ingest.view.widgets import refresh_views, views_following
 
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
+        def read() -> dict:
             document, counts = self._read()
             if views_following(self.id):
                 refresh_views(self.id, self._snapshot_of(document, counts))
-            snapshot = _status_of(document, counts)
-            if snapshot["state"] != JobState.RUNNING.value:
-                return snapshot
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"job {self.id} still running after {timeout:g} s: {snapshot['nodes']}")
-            time.sleep(poll)
+            return _status_of(document, counts)
+
+        status, ended = poll_until(read, lambda status: status["state"] != JobState.RUNNING.value, timeout, poll)
+        if not ended:
+            raise TimeoutError(f"job {self.id} still running after {timeout:g} s: {status['nodes']}")
+        return status
 
     def cancel(self) -> None:
         """Stop the job: nodes not yet running are not fetched."""
