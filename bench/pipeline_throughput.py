@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-import redis
 import requests
 from pymongo.errors import PyMongoError
 
@@ -50,7 +49,7 @@ from ingest import credentials  # noqa: E402
 from ingest.storage import mongo  # noqa: E402
 from ingest.messaging.config import make_celery  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
-from ingest.jobtree.tally import RedisTally  # noqa: E402
+from ingest.runtime import Runtime  # noqa: E402
 from ingest.jobtree.tree import Tree  # noqa: E402
 
 from stack_cpu import CpuReading, stack_pids  # noqa: E402
@@ -256,7 +255,7 @@ def measure_pipeline(name: str, workload: list[Listing], truths: list[list[str]]
                                 limits=PULL_LIMITS, **listing.pull_params))
     launch_seconds = time.perf_counter() - started
     job_ids = [job.id for job in jobs]
-    tree = Tree(database, RedisTally(redis.Redis.from_url(settings.redis_url)))
+    tree = Runtime.build(settings).tree
     complete = len(jobs) == len(workload) and wait_for_all(database, tree, job_ids, deadline)
     observed = time.perf_counter() - started
     cpu_after = CpuReading.take(pids)

@@ -16,7 +16,8 @@ from ingest.errors import (
     UsageError,
 )
 from ingest.api.catalog import sources
-from ingest.api.jobs import Job, frame, job, jobs, pull
+from ingest.api.jobs import Job, frame, job, jobs
+from ingest.api.pull import pull
 from ingest.jobtree.result_set import JobTree
 
 __all__ = [

@@ -11,6 +11,12 @@ export INGEST_REQUIRE_STACK=1
 unset INGEST_BROKER_URL INGEST_REDIS_URL INGEST_MONGO_URL
 INGEST="$ROOT/.venv/bin/ingest"
 
+echo "test: import contracts (lint-imports)"
+if ! (cd "$ROOT" && "$ROOT/.venv/bin/lint-imports" --no-cache); then
+  echo "test: an import contract in pyproject.toml is broken; see above" >&2
+  exit 1
+fi
+
 "$INGEST" down >/dev/null 2>&1
 rm -rf "$INGEST_DATA_DIR"
 trap '"$INGEST" down >/dev/null 2>&1' EXIT INT TERM

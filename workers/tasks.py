@@ -14,15 +14,11 @@ from celery.exceptions import Reject
 from celery.signals import worker_ready
 from pymongo.errors import PyMongoError
 
-from ingest.storage import mongo
-from ingest.storage.digests import RecordDigests
 from ingest.errors import StorageError, UnknownNodeError
 from ingest.pipeline.driver import Driver
-from ingest.limits import Limiter
-from ingest.messaging.publisher import Publisher
+from ingest.runtime import Runtime
 from ingest.settings import get_settings
-from ingest.jobtree.tally import RedisTally
-from ingest.jobtree.tree import Tree
+from ingest.storage import mongo
 
 log = logging.getLogger(__name__)
 
@@ -31,20 +27,18 @@ SOFT_TIME_LIMIT = 120.0
 HARD_TIME_LIMIT = 150.0
 
 
+def _runtime() -> Runtime:
+    return Runtime.of(get_settings(), app=current_app)
+
+
 @lru_cache(maxsize=1)
 def _driver() -> Driver:
-    settings = get_settings()
-    database = mongo.database(settings)
-    client = redis.Redis.from_url(settings.redis_url, socket_timeout=5.0, socket_connect_timeout=5.0)
-    return Driver(
-        settings=settings, db=database, tree=Tree(database, RedisTally(client)),
-        publish=Publisher(current_app).publish, limiter=Limiter(client), digests=RecordDigests(client),
-    )
+    return Driver.of(_runtime())
 
 
 @worker_ready.connect
 def _create_indexes(**_kwargs) -> None:
-    mongo.ensure_indexes(mongo.database(get_settings()))
+    _runtime().ensure_indexes()
 
 
 # A document store or Redis that refuses or drops a write (restarting, or SQLite busy under
@@ -79,8 +73,7 @@ def fetch(self, job_id: str, node_id: str, due: float | None = None) -> str | No
 @shared_task(name="ingest.probe", bind=True)
 def probe(self, note: str = "") -> dict:
     """Write one document and say where this ran: proves broker, worker, store and results."""
-    settings = get_settings()
-    database = mongo.database(settings)
+    database = _runtime().db
     ran_at = datetime.now(timezone.utc)
     document = {
         "_id": self.request.id,

@@ -6,11 +6,13 @@ import argparse
 import ast
 import json
 import sys
-import time
 from pathlib import Path
 
 from ingest.errors import ParameterError
+from ingest.jobtree.waiting import poll_until
 from ingest.settings import Settings
+
+FOLLOW_INTERVAL = 0.5
 
 EXPORT_FORMATS = ("parquet", "csv", "jsonl")
 BAR_WIDTH = 30
@@ -68,24 +70,22 @@ def _pull(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _follow(job, timeout: float | None) -> int:
-    deadline = None if timeout is None else time.monotonic() + timeout
     interactive = sys.stderr.isatty()
+
+    def read():
+        snapshot = job.snapshot()
+        if interactive:
+            print("\r" + progress_line(snapshot), end="", file=sys.stderr, flush=True)
+        return snapshot
+
     try:
-        while True:
-            snapshot = job.snapshot()
-            line = progress_line(snapshot)
-            if interactive:
-                print("\r" + line, end="", file=sys.stderr, flush=True)
-            if snapshot.ended:
-                break
-            if deadline is not None and time.monotonic() > deadline:
-                print(f"\njob {job.id} still running after {timeout:g} s; `ingest show {job.id}` follows it",
-                      file=sys.stderr)
-                return 2
-            time.sleep(0.5)
+        snapshot, ended = poll_until(read, lambda snapshot: snapshot.ended, timeout, FOLLOW_INTERVAL)
     except KeyboardInterrupt:
         print(f"\nstopped following; job {job.id} goes on (`ingest cancel {job.id}` stops it)", file=sys.stderr)
         return 130
+    if not ended:
+        print(f"\njob {job.id} still running after {timeout:g} s; `ingest show {job.id}` follows it", file=sys.stderr)
+        return 2
     if interactive:
         print(file=sys.stderr)
     print(snapshot.as_text())

@@ -16,7 +16,8 @@ from ingest import credentials
 from ingest.storage import mongo
 from ingest.messaging.config import DEFAULT_QUEUE, make_celery
 from ingest.errors import StackError
-from ingest.api.jobs import Job, pull
+from ingest.api.jobs import Job
+from ingest.api.pull import pull
 from ingest.settings import PROJECT_ROOT, Settings, mask_url
 
 DEMO_TOKEN_NAME = "sandbox-demo"

@@ -35,6 +35,7 @@ from pymongo.database import Database
 from ingest import connectors
 
 from ingest.storage import mongo, record_writes
+from ingest.storage.job_documents import JobDocuments
 from ingest.errors import ParameterError, UnknownJobError
 from ingest.api.record_table import documents_frame, stored_path
 
@@ -150,7 +151,7 @@ def frame(db: Database, collection_or_source: str, where: Mapping[str, Any] | No
 
 def job_collections(db: Database, job_id: str) -> tuple[str, ...]:
     """The collections a job's records can be in, its main collection first."""
-    document = db[mongo.JOBS].find_one({"_id": job_id}, {"source": 1, "spec.definition.name": 1})
+    document = JobDocuments(db).get(job_id, ["source", "spec.definition.name"])
     if document is None:
         raise UnknownJobError(f"no job with id {job_id!r}; `ingest.jobs()` lists the jobs there are")
     if document["source"] == "rest":

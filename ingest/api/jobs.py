@@ -1,49 +1,28 @@
-"""Jobs as the notebook sees them: `pull()` starts one, `Job` follows it.
-
-`pull` validates the parameters against the connector before anything is sent, writes the job
-(spec, options, code version, created time) and its root nodes to MongoDB, publishes the root
-tasks, and returns at once.
-"""
+"""A job as the notebook sees it: `Job` follows one, `job()` and `jobs()` find them, `frame()`
+reads stored records of every job."""
 
 from __future__ import annotations
 
-import socket
-from importlib import metadata
-import subprocess
 import time
-import uuid
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-import redis
 from celery.result import AsyncResult
-from pymongo.database import Database
 
 from ingest import connectors
-
-from ingest.storage import mongo, record_writes
-
 from ingest.api import frames
-from ingest.messaging.config import make_celery
+from ingest.api.connection import runtime
 from ingest.errors import ParameterError, UnknownJobError
-from ingest.limits import Limiter, known_limits_with_overrides
-from ingest.messaging.publisher import Publisher
-from ingest.settings import PROJECT_ROOT, Settings, get_settings
-from ingest.view.snapshot import RATE_WINDOW, JobSnapshot, limit_rate, take_snapshot
-from ingest.jobtree.tally import RedisTally
 from ingest.jobtree.completion import complete_job
-from ingest.jobtree.result_set import JobTree
 from ingest.jobtree.nodes import JobState, NodeState, ended_node_ids, now_utc
+from ingest.jobtree.result_set import JobTree
 from ingest.jobtree.tree import JobCounts, Tree
-
-JOB_OPTIONS = {
-    "fresh_for": "seconds: a record stored more recently than this is not fetched again",
-    "limits": "rate limits instead of the source's published ones: {'requests': 100, 'window': 60.0}, "
-              "a list of such, or [] for an unknown limit (learned adaptively)",
-}
-
+from ingest.jobtree.waiting import poll_until
+from ingest.runtime import Runtime
+from ingest.settings import Settings, get_settings
+from ingest.storage import record_writes
+from ingest.view.snapshot import RATE_WINDOW, JobSnapshot, limit_rate, take_snapshot
 
 # A running job whose tally has not changed for this long is checked against the store.
 STALLED_AFTER = 60.0
@@ -52,109 +31,25 @@ STALLED_AFTER = 60.0
 REPAIR_GRACE = 5.0
 
 
-@lru_cache(maxsize=1)
-def code_version() -> str:
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True, text=True, timeout=5,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = ""
-    version = metadata.version("ingest-workbench")
-    return f"{version}+{commit}" if commit else version
-
-
-@dataclass(frozen=True)
-class Context:
-    """What a notebook's process needs to reach one stack, made once per process."""
-
-    db: Database
-    publisher: Publisher
-    tree: Tree
-    limiter: Limiter
-
-
-_contexts: dict[tuple[str, ...], Context] = {}
-
-
-def _context(settings: Settings) -> Context:
-    key = (settings.mongo_url, settings.mongo_db, settings.broker_url, settings.redis_url)
-    if key not in _contexts:
-        database = mongo.database(settings)
-        mongo.ensure_indexes(database)
-        client = redis.Redis.from_url(settings.redis_url, socket_timeout=5.0, socket_connect_timeout=5.0)
-        _contexts[key] = Context(database, Publisher(make_celery(settings)), Tree(database, RedisTally(client)),
-                                 Limiter(client))
-    return _contexts[key]
-
-
-def _split_options(params: dict[str, Any]) -> tuple[dict, dict]:
-    options = {name: params.pop(name) for name in list(params) if name in JOB_OPTIONS}
-    fresh_for = options.get("fresh_for")
-    if fresh_for is not None and (isinstance(fresh_for, bool) or not isinstance(fresh_for, (int, float)) or fresh_for < 0):
-        raise ParameterError(f"fresh_for={fresh_for!r} must be a number of seconds (e.g. fresh_for=3600.0)")
-    return params, options
-
-
-def _check_reachable(base_url: str, timeout: float = 3.0) -> None:
-    """A TCP connect to the API's host: an address that does not answer fails here, before any task."""
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ParameterError(f"base_url={base_url!r} is not an http(s) URL; e.g. base_url='https://mastodon.social'")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        socket.create_connection((parts.hostname, port), timeout=timeout).close()
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise ParameterError(
-            f"base_url {parts.scheme}://{parts.netloc} does not answer ({reason}); check the address, "
-            "or start the service (the local sandbox: `ingest up --sandbox`)"
-        ) from None
-
-
-def pull(source: str, *, settings: Settings | None = None, **params: Any) -> Job:
-    """Start pulling from `source`; returns a Job at once. Bad parameters raise before anything is sent."""
-    settings = settings or get_settings()
-    connector = connectors.get(source)
-    params, options = _split_options(dict(params))
-    spec = connector.validate(params)
-    if "limits" in options:
-        known_limits_with_overrides(connector.for_spec(spec).known_limits(spec), options["limits"])
-    _check_reachable(spec["base_url"])
-    context = _context(settings)
-    database, publisher, job_tree = context.db, context.publisher, context.tree
-    watermark = None
-    if spec.get("incremental"):
-        found = database[mongo.WATERMARKS].find_one({"_id": f"{connector.name}:{connector.query_key(spec)}"})
-        watermark = found["value"] if found else None
-    roots = connector.for_spec(spec).start(spec, watermark)
-    job_id = f"{connector.name}-{uuid.uuid4().hex[:12]}"
-    database[mongo.JOBS].insert_one({
-        "_id": job_id, "source": connector.name, "spec": spec, "options": options,
-        "state": JobState.RUNNING.value, "created": now_utc(), "finished": None,
-        "code_version": code_version(), "watermark_at_start": watermark,
-    })
-    for node_id in job_tree.add(job_id, roots, parent=None):
-        publisher.publish(job_id, node_id, connector.queue)
-    return Job(job_id, settings)
-
-
 @dataclass
 class Job:
     id: str
     settings: Settings
 
     @property
+    def _runtime(self) -> Runtime:
+        return runtime(self.settings)
+
+    @property
     def _db(self):
-        return _context(self.settings).db
+        return self._runtime.db
 
     @property
     def _tree(self) -> Tree:
-        return _context(self.settings).tree
+        return self._runtime.tree
 
     def _document(self) -> dict:
-        document = self._db[mongo.JOBS].find_one({"_id": self.id})
+        document = self._runtime.jobs.get(self.id)
         if document is None:
             raise UnknownJobError(f"no job with id {self.id!r}; `ingest.jobs()` lists the jobs there are")
         return document
@@ -169,7 +64,7 @@ class Job:
 
     def tree(self) -> JobTree:
         """The job's whole tree as a Celery ResultSet (`ready()`, `completed_count()`, `join()`)."""
-        return JobTree(self.id, self._tree, _context(self.settings).publisher.app)
+        return JobTree(self.id, self._tree, self._runtime.app)
 
     def status(self) -> dict:
         """A snapshot: the job's state, its nodes by state, and its counters."""
@@ -191,12 +86,12 @@ class Job:
             return False
         since_change = None if counts.changed is None else time.time() - counts.changed
         if counts.live == 0 and since_change is not None and since_change > REPAIR_GRACE:
-            return complete_job(self._db, self._tree, self.id) is not None
+            return complete_job(self._runtime.jobs, self._tree, self.id) is not None
         quiet = since_change is not None and since_change > STALLED_AFTER
         if quiet and self._tree.finished_in_store(self.id):
             self._tree.tally.forget(self.id)
             self._tree.load_tally(self.id)
-            return complete_job(self._db, self._tree, self.id) is not None
+            return complete_job(self._runtime.jobs, self._tree, self.id) is not None
         return False
 
     def snapshot(self) -> JobSnapshot:
@@ -210,7 +105,7 @@ class Job:
         rate = self._tree.tally.rate(self.id, since=since)
         host = urlsplit(document["spec"].get("base_url", "")).netloc or None
         source = document["source"]
-        limit = limit_rate(_context(self.settings).limiter.snapshot(source), source, host)
+        limit = limit_rate(self._runtime.limiter.snapshot(source), source, host)
         return take_snapshot(document, counts, self._tree.recent_errors(self.id, 20), rate, limit, now=now)
 
     def frame(self, collection: str | None = None, *, where: dict | None = None, columns: list[str] | None = None,
@@ -234,22 +129,20 @@ class Job:
         views in this notebook keep updating meanwhile."""
         from ingest.view.widgets import refresh_views, views_following
 
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
+        def read() -> dict:
             document, counts = self._read()
             if views_following(self.id):
                 refresh_views(self.id, self._snapshot_of(document, counts))
-            snapshot = _status_of(document, counts)
-            if snapshot["state"] != JobState.RUNNING.value:
-                return snapshot
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"job {self.id} still running after {timeout:g} s: {snapshot['nodes']}")
-            time.sleep(poll)
+            return _status_of(document, counts)
+
+        status, ended = poll_until(read, lambda status: status["state"] != JobState.RUNNING.value, timeout, poll)
+        if not ended:
+            raise TimeoutError(f"job {self.id} still running after {timeout:g} s: {status['nodes']}")
+        return status
 
     def cancel(self) -> None:
         """Stop the job: nodes not yet running are not fetched."""
-        self._db[mongo.JOBS].update_one({"_id": self.id}, {"$set": {"state": JobState.CANCELLED.value,
-                                                                     "finished": now_utc()}})
+        self._runtime.jobs.move(self.id, JobState.CANCELLED.value, now_utc())
         self._tree.cancel(self.id)
 
     def rerun(self, failed_only: bool = True) -> int:
@@ -258,9 +151,9 @@ class Job:
         ids = self._tree.requeue(self.id, ended_node_ids(self._db, self.id, states), states)
         if not ids:
             return 0
-        self._db[mongo.JOBS].update_one({"_id": self.id}, {"$set": {"state": JobState.RUNNING.value, "finished": None}})
+        self._runtime.jobs.move(self.id, JobState.RUNNING.value, None)
         self._tree.resume(self.id)
-        publisher = _context(self.settings).publisher
+        publisher = self._runtime.publisher
         queue = connectors.get(self.source).queue
         for node_id in ids:
             AsyncResult(node_id, app=publisher.app).forget()  # the earlier outcome gives way to this run's
@@ -269,6 +162,8 @@ class Job:
 
     def replay(self) -> Job:
         """A new job with the same spec."""
+        from ingest.api.pull import pull
+
         document = self._document()
         return pull(document["source"], settings=self.settings, **document["spec"], **document.get("options", {}))
 
@@ -299,7 +194,7 @@ def frame(collection_or_source: str, where: dict | None = None, columns: list[st
     """Stored records of every job as a DataFrame: a collection ('reddit_comments') or a
     source's main collection ('reddit'); `where` is a MongoDB filter, `columns` are selected
     in the store, nested JSON is flattened to `depth` levels."""
-    database = _context(settings or get_settings()).db
+    database = runtime(settings).db
     return frames.frame(database, collection_or_source, where=where, columns=columns, limit=limit, depth=depth)
 
 
@@ -316,6 +211,4 @@ def jobs(limit: int = 20, source: str | None = None, state: str | None = None,
         except ValueError:
             raise ParameterError(
                 f"state={state!r} is not a job state; use one of {', '.join(s.value for s in JobState)}") from None
-    database = _context(settings).db
-    found = database[mongo.JOBS].find(where, {"_id": 1}).sort("created", -1).limit(int(limit))
-    return [Job(document["_id"], settings) for document in found]
+    return [Job(job_id, settings) for job_id in runtime(settings).jobs.latest(where, limit)]

@@ -7,33 +7,27 @@ Running it twice changes nothing.
 
 from __future__ import annotations
 
-from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
-
 from ingest import connectors
-
-from ingest.storage import mongo
+from ingest.storage.job_documents import JobDocuments
 from ingest.jobtree.nodes import JobState, now_utc
 from ingest.jobtree.tree import Tree
 
 
-def complete_job(db: Database, tree: Tree, job_id: str) -> JobState | None:
+def complete_job(jobs: JobDocuments, tree: Tree, job_id: str) -> JobState | None:
     """Mark a running job completed (with errors, when a node failed); answers the state it
     was given, or None when it was not running. The watermark is committed first, so that a
     pull started as soon as the job reads as completed resumes from it."""
-    job = db[mongo.JOBS].find_one({"_id": job_id, "state": JobState.RUNNING.value})
+    job = jobs.get_in_state(job_id, JobState.RUNNING.value)
     if job is None:
         return None
     final = JobState.COMPLETED_WITH_ERRORS if tree.has_failures(job_id) else JobState.COMPLETED
     if final is JobState.COMPLETED:
-        commit_watermark(db, job, tree.watermarks(job_id))
-    with mongo.writing(db):
-        ended = db[mongo.JOBS].update_one({"_id": job_id, "state": JobState.RUNNING.value},
-                                          {"$set": {"state": final.value, "finished": now_utc()}})
-    return final if ended.modified_count else None
+        commit_watermark(jobs, job, tree.watermarks(job_id))
+    ended = jobs.move(job_id, final.value, now_utc(), only_from=JobState.RUNNING.value)
+    return final if ended else None
 
 
-def commit_watermark(db: Database, job: dict, watermarks: list[dict]) -> None:
+def commit_watermark(jobs: JobDocuments, job: dict, watermarks: list[dict]) -> None:
     """Fold the watermarks of the job's pages into the one stored for its query, so only
     complete pulls move it."""
     connector = connectors.get(job["source"]).for_spec(job["spec"])
@@ -42,11 +36,5 @@ def commit_watermark(db: Database, job: dict, watermarks: list[dict]) -> None:
         merged = connector.merge_watermarks(merged, watermark)
     if merged is None:
         return
-    key = f"{connector.name}:{connector.query_key(job['spec'])}"
-    stored = db[mongo.WATERMARKS].find_one({"_id": key})
-    merged = connector.merge_watermarks(stored["value"] if stored else None, merged)
-    update = {"$set": {"value": merged, "updated": now_utc(), "job": job["_id"]}}
-    try:
-        db[mongo.WATERMARKS].update_one({"_id": key}, update, upsert=True)
-    except DuplicateKeyError:  # inserted meanwhile by another process ending the same job
-        db[mongo.WATERMARKS].update_one({"_id": key}, update)
+    jobs.fold_watermark(connector.name, connector.query_key(job["spec"]),
+                        lambda stored: connector.merge_watermarks(stored, merged), job["_id"], now_utc())

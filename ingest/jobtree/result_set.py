@@ -16,9 +16,10 @@ from typing import Callable
 from celery import Celery
 from celery.result import AsyncResult, ResultSet
 
-from ingest.storage.mongo import JOBS, NODES
+from ingest.storage.mongo import NODES
 from ingest.jobtree.nodes import JobState, NodeState
 from ingest.jobtree.tree import Tree
+from ingest.jobtree.waiting import poll_until
 
 
 class JobTree(ResultSet):
@@ -37,8 +38,8 @@ class JobTree(ResultSet):
         """The members come from the tree; what `ResultSet.__init__` passes is ignored."""
 
     def _job_state(self) -> JobState:
-        document = self.tree.db[JOBS].find_one({"_id": self.job_id}, {"state": 1})
-        return JobState(document["state"]) if document else JobState.RUNNING
+        state = self.tree.jobs.state(self.job_id)
+        return JobState.RUNNING if state is None else JobState(state)
 
     def ready(self) -> bool:
         return self._job_state() is not JobState.RUNNING
@@ -61,14 +62,11 @@ class JobTree(ResultSet):
              clock: Callable[[], float] = time.monotonic, **_options) -> JobState:
         """Wait until the job has ended; answers its final state. Node failures do not raise
         (they are the job's errors, see `Job.status`), so `propagate` has no effect here."""
-        deadline = None if timeout is None else clock() + timeout
-        while True:
-            state = self._job_state()
-            if state is not JobState.RUNNING:
-                return state
-            if deadline is not None and clock() >= deadline:
-                raise TimeoutError(f"job {self.job_id} still running after {timeout:g} s")
-            sleep(interval)
+        state, ended = poll_until(self._job_state, lambda state: state is not JobState.RUNNING, timeout, interval,
+                                  sleep=sleep, clock=clock)
+        if not ended:
+            raise TimeoutError(f"job {self.job_id} still running after {timeout:g} s")
+        return state
 
     def __len__(self) -> int:
         return sum(self.tree.counts(self.job_id).by_state.values())

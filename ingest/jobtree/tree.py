@@ -31,7 +31,8 @@ from ingest.jobtree.nodes import (
     COUNTED_FIELDS, LIVE_STATES, JobState, NodeState, claim_text, new_node, node_documents, node_from_claim_text,
     now_utc,
 )
-from ingest.storage.mongo import DUPLICATE_KEY, JOBS, NODES, OUTCOMES, writing
+from ingest.storage.job_documents import JobDocuments
+from ingest.storage.mongo import DUPLICATE_KEY, NODES, OUTCOMES, writing
 from ingest.jobtree.tally import Counts, RedisTally, TallyNode
 
 
@@ -55,6 +56,7 @@ class Tree:
     def __init__(self, db: Database, tally: RedisTally) -> None:
         self.db = db
         self.tally = tally
+        self.jobs = JobDocuments(db)
 
     def add(self, job_id: str, requests: list[Request], parent: str | None,
             waiting: Sequence[bool] = ()) -> list[str]:
@@ -171,8 +173,8 @@ class Tree:
         """From the tally; from the job's document when the tally has no record of the job."""
         cancelled = self.tally.cancelled(job_id)
         if cancelled is None:
-            job = self.db[JOBS].find_one({"_id": job_id}, {"state": 1})
-            return job is None or job.get("state") == JobState.CANCELLED.value
+            state = self.jobs.state(job_id)
+            return state is None or state == JobState.CANCELLED.value
         return cancelled
 
     def cancel_waiting(self, job_id: str) -> int:
@@ -225,8 +227,7 @@ class Tree:
         nodes = node_documents(self.db, job_id, fields=fields)
         loaded = self.tally.add(job_id, [_tally_node(node) for node in nodes])
         if nodes and loaded == len(nodes):
-            job = self.db[JOBS].find_one({"_id": job_id}, {"state": 1})
-            self.tally.set_cancelled(job_id, job is not None and job.get("state") == JobState.CANCELLED.value)
+            self.tally.set_cancelled(job_id, self.jobs.state(job_id) == JobState.CANCELLED.value)
             self.tally.set_totals(job_id, {name: sum(node.get(name) or 0 for node in nodes) for name in COUNTED_FIELDS})
             for node in nodes:
                 if node.get("watermark") is not None:

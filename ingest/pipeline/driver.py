@@ -17,29 +17,25 @@ from dataclasses import dataclass, field
 from typing import Callable, Protocol
 from urllib.parse import urlsplit
 
-from pymongo.database import Database
-
 from redis.exceptions import RedisError
 
 from ingest import connectors, credentials
-
-from ingest.storage import mongo, record_writes
-
-from ingest.pipeline import http
-
-from ingest.pipeline import limit_scope as limiting
+from ingest.connectors.base import Connector, LimitReading, Page, Request, Response
 from ingest.errors import (
     ConfigError, FetchError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
     UnknownNodeError,
 )
 from ingest.jobtree.completion import complete_job
-from ingest.storage.digests import RecordDigests
-from ingest.pipeline.retry import ExponentialJitterBackoff, StopAfterAttempt
-from ingest.settings import Settings
-from ingest.limits import Limiter, LimitScope, Permit, Reason
-from ingest.connectors.base import Connector, LimitReading, Page, Request
 from ingest.jobtree.nodes import NodeState, now_utc
 from ingest.jobtree.tree import Tree
+from ingest.limits import Limiter, LimitScope, Permit, Reason
+from ingest.pipeline import http
+from ingest.pipeline import limit_scope as limiting
+from ingest.pipeline.retry import ExponentialJitterBackoff, StopAfterAttempt
+from ingest.runtime import Runtime
+from ingest.settings import Settings
+from ingest.storage.job_documents import JobDocuments
+from ingest.storage.record_writes import RecordWriter
 
 log = logging.getLogger(__name__)
 
@@ -55,20 +51,33 @@ class Publish(Protocol):
     def __call__(self, job_id: str, node_id: str, queue: str, delay: float = 0.0, exact: bool = False) -> None: ...
 
 
+class Fetch(Protocol):
+    def __call__(self, request: Request, headers: dict, connect_timeout: float, read_timeout: float) -> Response: ...
+
+
 @dataclass
 class Driver:
+    """Runs nodes through its ports: the tree, the limiter, the publisher, the job documents,
+    the record writer and the HTTP fetch."""
+
     settings: Settings
-    db: Database
     tree: Tree
     publish: Publish
+    jobs: JobDocuments
+    records: RecordWriter
     limiter: Limiter | None = None
-    digests: RecordDigests | None = None
+    fetch: Fetch = http.fetch
     backoff: ExponentialJitterBackoff = field(default_factory=ExponentialJitterBackoff)
     stop: StopAfterAttempt = field(default_factory=StopAfterAttempt)
     random: Callable[[], float] = random.random
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     _jobs: dict[str, dict] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, runtime: Runtime) -> Driver:
+        return cls(settings=runtime.settings, tree=runtime.tree, publish=runtime.publisher.publish,
+                   jobs=runtime.jobs, records=runtime.records, limiter=runtime.limiter)
 
     def run(self, job_id: str, node_id: str, recovering: bool = False, due: float | None = None) -> NodeState | None:
         """Run one node; answers its state afterwards, or None when the node was not to run
@@ -127,7 +136,7 @@ class Driver:
         response = None
         error: FetchError | None = None
         try:
-            response = http.fetch(
+            response = self.fetch(
                 request, connector.headers(spec, secret),
                 self.settings.connect_timeout, self.settings.read_timeout,
             )
@@ -148,19 +157,17 @@ class Driver:
         window = options.get("fresh_for")
         if not window:
             return False
-        collection, key = target
+        fetched = self.records.last_fetched(*target)
         newest_allowed = now_utc().timestamp() - float(window)
-        document = self.db[collection].find_one({"_id": key}, {"_ingest.last_fetched": 1})
-        fetched = (document or {}).get("_ingest", {}).get("last_fetched")
         return fetched is not None and fetched.timestamp() >= newest_allowed
 
     def _complete(self, job_id: str, node: dict, connector: Connector, spec: dict,
                   request: Request, page: Page) -> NodeState:
         """Store the page, follow it, end the node: done, or failed when the store refused
         some of its records (the others are stored and the pages after it still followed)."""
-        stored, refused = record_writes.upsert_records(
-            self.db, page.records, source=connector.name, host=urlsplit(request.url).netloc,
-            endpoint=request.kind, job_id=job_id, fetched=now_utc(), digests=self.digests, owner=node["_id"],
+        stored, refused = self.records.write(
+            page.records, source=connector.name, host=urlsplit(request.url).netloc,
+            endpoint=request.kind, job_id=job_id, fetched=now_utc(), owner=node["_id"],
         )
         follow = list(page.children)
         max_pages = spec.get("max_pages")
@@ -226,7 +233,7 @@ class Driver:
         """The job's source, spec and options, which never change: read once per process."""
         job = self._jobs.get(job_id)
         if job is None:
-            job = self.db[mongo.JOBS].find_one({"_id": job_id}, {"source": 1, "spec": 1, "options": 1})
+            job = self.jobs.get(job_id, ["source", "spec", "options"])
             if job is None:
                 return None
             if len(self._jobs) >= JOBS_REMEMBERED:
@@ -237,14 +244,14 @@ class Driver:
     def _end(self, job_id: str, node: dict, outcome: NodeState, **result) -> NodeState:
         """Record the node's outcome; the step that leaves no node live ends the job too."""
         if self.tree.finish(job_id, node, outcome, **result):
-            complete_job(self.db, self.tree, job_id)
+            complete_job(self.jobs, self.tree, job_id)
         return outcome
 
     def _close_job_if_idle(self, job_id: str) -> None:
         """A worker lost between ending the job's last node and ending the job leaves the job
         running with no node live; the redelivered message of that node ends it."""
         if self.tree.counts(job_id).live == 0:
-            complete_job(self.db, self.tree, job_id)
+            complete_job(self.jobs, self.tree, job_id)
 
 
 def _refusal_text(request: Request, refused: list[tuple[str, str]]) -> str:

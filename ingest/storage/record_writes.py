@@ -229,3 +229,23 @@ def _refresh(document: dict, job_id: str, fetched: datetime) -> dict:
               "$addToSet": {"_ingest.jobs": job_id}},
         "upsert": True,
     }
+
+
+class RecordWriter:
+    """A page's records into one database, deduplicated with one digest store: the worker's
+    port to the record collections."""
+
+    def __init__(self, db: Database, digests: RecordDigests | None = None) -> None:
+        self.db = db
+        self.digests = digests
+
+    def write(self, records: Iterable[Record], *, source: str, host: str, endpoint: str, job_id: str,
+              fetched: datetime, owner: str | None = None) -> tuple[int, list[tuple[str, str]]]:
+        """See `upsert_records`."""
+        return upsert_records(self.db, records, source=source, host=host, endpoint=endpoint, job_id=job_id,
+                              fetched=fetched, digests=self.digests, owner=owner)
+
+    def last_fetched(self, collection: str, key: str) -> datetime | None:
+        """When the record was last fetched; None when it is not stored."""
+        document = self.db[collection].find_one({"_id": key}, {"_ingest.last_fetched": 1})
+        return (document or {}).get("_ingest", {}).get("last_fetched")

@@ -6,7 +6,7 @@ import os
 import signal
 import socket
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import redis
 from celery import Celery
@@ -16,13 +16,12 @@ import ingest
 from ingest.storage import mongo
 from ingest.pipeline.driver import Driver
 from ingest.api.jobs import Job
-from ingest.limits import Limiter
 from ingest.settings import Settings
 from ingest.stack import status as stack_status
 from ingest.stack.services import worker_name
 from ingest.stack.supervisor import SupervisorPaths, rpc
-from ingest.jobtree.nodes import LIVE_STATES, NodeState, node_documents
-from ingest.jobtree.tally import RedisTally
+from ingest.jobtree.nodes import LIVE_STATES, JobState, NodeState, node_documents
+from ingest.runtime import Runtime
 from ingest.jobtree.tree import Tree
 from tests.sandbox_admin import SandboxAdmin
 
@@ -53,8 +52,9 @@ class Stack:
         self.app = app
         self.sandbox = sandbox
         self.paths = SupervisorPaths.of(settings)
-        self.db = mongo.database(settings)
-        self.redis = redis.Redis.from_url(settings.redis_url, socket_timeout=5.0, socket_connect_timeout=5.0)
+        self.runtime = Runtime.build(settings, app)
+        self.db = self.runtime.db
+        self.redis = self.runtime.redis
 
     @property
     def supervisor(self):
@@ -156,9 +156,10 @@ class RecordedPublish:
 def driver_for(stack, limiter=None, **options) -> tuple[Driver, RecordedPublish, Tree]:
     """A Driver of this process on the stack's stores, publishing nowhere."""
     publish = RecordedPublish()
-    tree = Tree(stack.db, RedisTally(stack.redis))
-    limiter = limiter if limiter is not None else Limiter(stack.redis)
-    return Driver(settings=stack.settings, db=stack.db, tree=tree, publish=publish, limiter=limiter, **options), publish, tree
+    driver = replace(Driver.of(stack.runtime), publish=publish, **options)
+    if limiter is not None:
+        driver = replace(driver, limiter=limiter)
+    return driver, publish, driver.tree
 
 
 def finished_pull(stack, limits: dict = FAST["limits"]) -> tuple[Job, dict, dict[int, dict]]:
@@ -175,8 +176,7 @@ def reopen(stack, job: Job, node: dict, throttles: int = 0) -> None:
     """As if the worker running this node died after registering its children, before ending
     it: the node running and not yet counted, the job running; refused a permit `throttles`
     more times."""
-    tally = RedisTally(stack.redis)
-    assert tally.move(job.id, node["_id"], "running", ["done"], calls=-node["calls"], throttles=throttles,
+    assert stack.runtime.tree.tally.move(job.id, node["_id"], "running", ["done"], calls=-node["calls"], throttles=throttles,
                       totals={"records": -node["records"], "new_records": -node["new_records"]}).moved
     stack.db[mongo.OUTCOMES].delete_one({"_id": node["_id"]})
-    stack.db[mongo.JOBS].update_one({"_id": job.id}, {"$set": {"state": "running", "finished": None}})
+    stack.runtime.jobs.move(job.id, JobState.RUNNING.value, None)

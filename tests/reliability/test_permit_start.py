@@ -9,9 +9,6 @@ import time
 import pytest
 
 from ingest import connectors
-
-from ingest.storage import mongo
-
 from ingest.pipeline import limit_scope as limiting
 from ingest.connectors.base import Request
 from ingest.limits import Limiter
@@ -23,7 +20,7 @@ SLOW = {"requests": 10, "window": 7.0}  # a slot every 0.7 s
 
 
 def _scope(stack, job_id: str, node: dict):
-    job = stack.db[mongo.JOBS].find_one({"_id": job_id})
+    job = stack.runtime.jobs.get(job_id)
     connector = connectors.get(job["source"]).for_spec(job["spec"])
     return limiting.scope_for(connector, job["spec"], Request.from_dict(node["request"]), job["options"]["limits"])
 

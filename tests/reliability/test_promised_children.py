@@ -18,7 +18,7 @@ from tests.reliability.support import driver_for
 
 pytestmark = pytest.mark.stack
 
-SLOW = {"requests": 10, "window": 20.0}  # a slot every 2 s: longer than a call and storing its page
+SLOW = {"requests": 4, "window": 20.0}  # a slot every 5 s: longer than a call and storing its page, on a busy machine too
 FREE = {"requests": 100, "window": 1.0}  # a slot every 0.01 s: shorter than a call
 MASTODON_WORKER = worker_name("mastodon", 1)
 
@@ -56,14 +56,14 @@ def test_a_child_under_a_busy_limit_waits_from_its_registration_and_is_granted_o
         registered = time.time()
         [child] = publish.published[-1:]
         delay, exact = publish.delays[-1]
-        assert 0 < delay <= 2.0 and exact, "the next page was not promised a moment within one spacing"
+        assert 0 < delay <= 5.0 and exact, "the next page was not promised a moment within one spacing"
         counts = tree.counts(job_id)
         assert counts.by_state["waiting"] == 1 and counts.totals["throttles"] >= 1, counts
         time.sleep(max(0.0, registered + delay - time.time()))
         published = len(publish.published)
         assert driver.run(job_id, child).value == "done"
         assert len(publish.published) == published, "the child was refused on its one delivery"
-        assert stack.db[mongo.JOBS].find_one({"_id": job_id})["state"] == JobState.COMPLETED.value
+        assert stack.runtime.jobs.state(job_id) == JobState.COMPLETED.value
 
 
 def test_a_child_under_a_limit_with_room_is_published_to_run_at_once(healthy_stack):

@@ -29,7 +29,7 @@ def test_a_node_run_again_after_registering_its_children_registers_no_new_ones(h
 def test_the_redelivered_last_node_ends_a_job_its_worker_left_running(healthy_stack):
     stack = healthy_stack
     job, status, nodes = finished_pull(stack)
-    stack.db[mongo.JOBS].update_one({"_id": job.id}, {"$set": {"state": "running", "finished": None}})
+    stack.runtime.jobs.move(job.id, "running", None)
     driver, publish, tree = driver_for(stack)
     assert driver.run(job.id, nodes[2]["_id"], recovering=False) is None
     assert job.status()["state"] == "running", "a message that is not a redelivery ends nothing"

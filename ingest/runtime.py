@@ -1,0 +1,85 @@
+"""The one wiring root: the stack's clients and the services built on them, from Settings.
+
+The notebook side, the workers and the tests all reach the stack through a `Runtime`;
+nothing else builds a database handle, a Redis client, a tree or a limiter of its own.
+`Runtime.of(settings)` makes one per process and stack and hands the same one back.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+
+import redis
+from celery import Celery
+from pymongo.database import Database
+
+from ingest.jobtree.tally import RedisTally
+from ingest.jobtree.tree import Tree
+from ingest.limits import Limiter
+from ingest.messaging.config import make_celery
+from ingest.messaging.publisher import Publisher
+from ingest.settings import Settings
+from ingest.storage import mongo
+from ingest.storage.digests import RecordDigests
+from ingest.storage.job_documents import JobDocuments
+from ingest.storage.record_writes import RecordWriter
+
+REDIS_TIMEOUT = 5.0
+
+_made: dict[tuple[str, ...], Runtime] = {}
+_making = threading.Lock()
+
+
+@dataclass(frozen=True, eq=False)
+class Runtime:
+    settings: Settings
+    db: Database
+    redis: redis.Redis
+    app: Celery
+
+    @classmethod
+    def of(cls, settings: Settings, app: Celery | None = None) -> Runtime:
+        """The runtime of the stack `settings` name, made once per process. `app` is the Celery
+        app to publish with (a worker's own); by default one is made from the settings."""
+        key = (settings.mongo_url, settings.mongo_db, settings.broker_url, settings.redis_url,
+               "" if app is None else str(id(app)))
+        with _making:
+            if key not in _made:
+                _made[key] = cls.build(settings, app)
+            return _made[key]
+
+    @classmethod
+    def build(cls, settings: Settings, app: Celery | None = None) -> Runtime:
+        """A new runtime, sharing nothing with those `of` hands out but the MongoDB client."""
+        client = redis.Redis.from_url(settings.redis_url, socket_timeout=REDIS_TIMEOUT,
+                                      socket_connect_timeout=REDIS_TIMEOUT)
+        return cls(settings, mongo.database(settings), client, app or make_celery(settings))
+
+    @cached_property
+    def tree(self) -> Tree:
+        return Tree(self.db, RedisTally(self.redis))
+
+    @cached_property
+    def limiter(self) -> Limiter:
+        return Limiter(self.redis)
+
+    @cached_property
+    def digests(self) -> RecordDigests:
+        return RecordDigests(self.redis)
+
+    @cached_property
+    def jobs(self) -> JobDocuments:
+        return JobDocuments(self.db)
+
+    @cached_property
+    def records(self) -> RecordWriter:
+        return RecordWriter(self.db, self.digests)
+
+    @cached_property
+    def publisher(self) -> Publisher:
+        return Publisher(self.app)
+
+    def ensure_indexes(self) -> None:
+        mongo.ensure_indexes(self.db)
