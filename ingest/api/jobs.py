@@ -35,8 +35,9 @@ from ingest.view.snapshot import RATE_WINDOW, JobSnapshot, limit_rate, take_snap
 from ingest.jobtree.tally import RedisTally
 from ingest.jobtree.completion import complete_job
 from ingest.jobtree.result_set import JobTree
-from ingest.jobtree.nodes import JobState, NodeState, ended_node_ids, now_utc
-from ingest.jobtree.tree import JobCounts, Tree
+from ingest.jobtree.nodes import ended_node_ids, now_utc
+from ingest.jobtree.states import JobCounts, JobState, NodeState
+from ingest.jobtree.tree import Tree
 
 JOB_OPTIONS = {
     "fresh_for": "seconds: a record stored more recently than this is not fetched again",

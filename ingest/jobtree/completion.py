@@ -13,7 +13,8 @@ from pymongo.errors import DuplicateKeyError
 from ingest import connectors
 
 from ingest.storage import mongo
-from ingest.jobtree.nodes import JobState, now_utc
+from ingest.jobtree.nodes import now_utc
+from ingest.jobtree.states import JobState
 from ingest.jobtree.tree import Tree
 
 

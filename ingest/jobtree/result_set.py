@@ -17,7 +17,7 @@ from celery import Celery
 from celery.result import AsyncResult, ResultSet
 
 from ingest.storage.mongo import JOBS, NODES
-from ingest.jobtree.nodes import JobState, NodeState
+from ingest.jobtree.states import JobState, NodeState
 from ingest.jobtree.tree import Tree
 
 

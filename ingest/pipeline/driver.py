@@ -38,7 +38,8 @@ from ingest.pipeline.retry import ExponentialJitterBackoff, StopAfterAttempt
 from ingest.settings import Settings
 from ingest.limits import Limiter, LimitScope, Permit, Reason
 from ingest.connectors.base import Connector, LimitReading, Page, Request
-from ingest.jobtree.nodes import NodeState, now_utc
+from ingest.jobtree.nodes import now_utc
+from ingest.jobtree.states import NodeState
 from ingest.jobtree.tree import Tree
 
 log = logging.getLogger(__name__)

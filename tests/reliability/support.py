@@ -21,7 +21,8 @@ from ingest.settings import Settings
 from ingest.stack import status as stack_status
 from ingest.stack.services import worker_name
 from ingest.stack.supervisor import SupervisorPaths, rpc
-from ingest.jobtree.nodes import LIVE_STATES, NodeState, node_documents
+from ingest.jobtree.nodes import node_documents
+from ingest.jobtree.states import LIVE_STATES, NodeState
 from ingest.jobtree.tally import RedisTally
 from ingest.jobtree.tree import Tree
 from tests.sandbox_admin import SandboxAdmin

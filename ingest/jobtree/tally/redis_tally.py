@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Iterable, Iterator, Sequence
 
-LIVE_STATES = ("queued", "waiting", "running", "retrying")
+from ingest.jobtree.states import LIVE_STATES
+
 RECENT_ERRORS = 50
 DEFAULT_TTL = 30 * 24 * 3600.0
 RATE_READ_SPAN = 3600  # seconds read field by field; a longer span reads the whole hash
