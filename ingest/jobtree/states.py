@@ -1,5 +1,6 @@
 """A node's and a job's states, defined once: which node states are live, which terminal, which
-not running yet, the counters a job keeps, and a job's counts."""
+not running yet, the counters a job keeps, and a job's counts. The tally's Lua scripts receive
+the state names from here (see `ingest.jobtree.tally.redis_tally.STATES_LUA`)."""
 
 from __future__ import annotations
 
