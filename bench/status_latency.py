@@ -26,7 +26,8 @@ from pymongo import MongoClient  # noqa: E402
 from ingest.connectors.base import Request  # noqa: E402
 from ingest.storage.mongo import NODES  # noqa: E402
 from ingest.jobtree.tally import RedisTally  # noqa: E402
-from ingest.jobtree.nodes import COUNTED_FIELDS, NodeState, new_node  # noqa: E402
+from ingest.jobtree.nodes import new_node  # noqa: E402
+from ingest.jobtree.states import COUNTED_FIELDS, NodeState  # noqa: E402
 from ingest.jobtree.tree import Tree  # noqa: E402
 from tests.private_mongo import ferretdb_binary, start_ferretdb  # noqa: E402
 from tests.private_redis import start_redis  # noqa: E402

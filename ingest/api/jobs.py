@@ -14,21 +14,16 @@ from ingest import connectors
 from ingest.api import frames
 from ingest.api.connection import runtime
 from ingest.errors import ParameterError, UnknownJobError
-from ingest.jobtree.completion import complete_job
-from ingest.jobtree.nodes import JobState, NodeState, ended_node_ids, now_utc
+from ingest.jobtree.completion import settle_job
+from ingest.jobtree.nodes import ended_node_ids, now_utc
 from ingest.jobtree.result_set import JobTree
-from ingest.jobtree.tree import JobCounts, Tree
+from ingest.jobtree.states import JobCounts, JobState, NodeState
+from ingest.jobtree.tree import Tree
 from ingest.jobtree.waiting import poll_until
 from ingest.runtime import Runtime
 from ingest.settings import Settings, get_settings
 from ingest.storage import record_writes
 from ingest.view.snapshot import RATE_WINDOW, JobSnapshot, limit_rate, take_snapshot
-
-# A running job whose tally has not changed for this long is checked against the store.
-STALLED_AFTER = 60.0
-# A running job with no live node is ended by the worker that ended its last node; a status
-# read ends it only when that has not happened this long after.
-REPAIR_GRACE = 5.0
 
 
 @dataclass
@@ -74,25 +69,10 @@ class Job:
         """The job's document and counts, after ending the job if its last step was cut short."""
         document = self._document()
         counts = self._tree.counts(self.id)
-        if document["state"] == JobState.RUNNING.value and self._repair(counts):
+        if (document["state"] == JobState.RUNNING.value
+                and settle_job(self._runtime.jobs, self._tree, self.id, counts, now=time.time()) is not None):
             document, counts = self._document(), self._tree.counts(self.id)
         return document, counts
-
-    def _repair(self, counts: JobCounts) -> bool:
-        """A running job with no live node, or whose tally has not moved for a long time while
-        the store says every node ended, lost its last step (a worker killed between steps, a
-        Redis that lost its data); it is ended here. Answers whether anything changed."""
-        if sum(counts.by_state.values()) == 0:
-            return False
-        since_change = None if counts.changed is None else time.time() - counts.changed
-        if counts.live == 0 and since_change is not None and since_change > REPAIR_GRACE:
-            return complete_job(self._runtime.jobs, self._tree, self.id) is not None
-        quiet = since_change is not None and since_change > STALLED_AFTER
-        if quiet and self._tree.finished_in_store(self.id):
-            self._tree.tally.forget(self.id)
-            self._tree.load_tally(self.id)
-            return complete_job(self._runtime.jobs, self._tree, self.id) is not None
-        return False
 
     def snapshot(self) -> JobSnapshot:
         """Everything the live view shows, read at once: states by kind and depth, counters,

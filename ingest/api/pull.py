@@ -17,7 +17,8 @@ from ingest import connectors
 from ingest.api.connection import runtime
 from ingest.api.jobs import Job
 from ingest.errors import ParameterError
-from ingest.jobtree.nodes import JobState, now_utc
+from ingest.jobtree.nodes import now_utc
+from ingest.jobtree.states import JobState
 from ingest.limits import known_limits_with_overrides
 from ingest.settings import PROJECT_ROOT, Settings, get_settings
 

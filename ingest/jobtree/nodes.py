@@ -1,5 +1,5 @@
-"""A node of a job's tree as the store holds it: its states, its document in `tasks`, its
-outcome in `task_outcomes`, and the two read merged."""
+"""A node of a job's tree as the store holds it: its document in `tasks`, its outcome in
+`task_outcomes`, and the two read merged (its states are in `ingest.jobtree.states`)."""
 
 from __future__ import annotations
 
@@ -7,42 +7,13 @@ import hashlib
 import json
 import uuid
 from datetime import datetime, timezone
-from enum import Enum
 from typing import Any
 
 from pymongo.database import Database
 
 from ingest.connectors.base import Request
+from ingest.jobtree.states import NodeState
 from ingest.storage.mongo import NODES, OUTCOMES
-
-
-class NodeState(str, Enum):
-    QUEUED = "queued"
-    WAITING = "waiting"      # on a rate limit; not a failed attempt
-    RUNNING = "running"
-    RETRYING = "retrying"    # after a transient failure, backing off
-    DONE = "done"
-    SKIPPED = "skipped"      # stored unchanged within the freshness window
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-    @property
-    def terminal(self) -> bool:
-        return self in TERMINAL_STATES
-
-
-TERMINAL_STATES = frozenset({NodeState.DONE, NodeState.SKIPPED, NodeState.FAILED, NodeState.CANCELLED})
-LIVE_STATES = tuple(state.value for state in NodeState if state not in TERMINAL_STATES)
-
-
-class JobState(str, Enum):
-    RUNNING = "running"
-    COMPLETED = "completed"
-    COMPLETED_WITH_ERRORS = "completed_with_errors"
-    CANCELLED = "cancelled"
-
-
-COUNTED_FIELDS = ("calls", "records", "new_records", "throttles", "retries")
 
 
 def now_utc() -> datetime:

@@ -17,7 +17,7 @@ from celery import Celery
 from celery.result import AsyncResult, ResultSet
 
 from ingest.storage.mongo import NODES
-from ingest.jobtree.nodes import JobState, NodeState
+from ingest.jobtree.states import JobState, NodeState
 from ingest.jobtree.tree import Tree
 from ingest.jobtree.waiting import poll_until
 

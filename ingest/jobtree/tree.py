@@ -19,7 +19,7 @@ again instead of new ones: nothing is fetched twice and no orphan is left live.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from pymongo.database import Database
@@ -27,27 +27,11 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from ingest.connectors.base import Request
 from ingest.errors import UnknownNodeError
-from ingest.jobtree.nodes import (
-    COUNTED_FIELDS, LIVE_STATES, JobState, NodeState, claim_text, new_node, node_documents, node_from_claim_text,
-    now_utc,
-)
+from ingest.jobtree.nodes import claim_text, new_node, node_documents, node_from_claim_text, now_utc
+from ingest.jobtree.states import COUNTED_FIELDS, PENDING_STATES, JobCounts, JobState, NodeState
 from ingest.storage.job_documents import JobDocuments
 from ingest.storage.mongo import DUPLICATE_KEY, NODES, OUTCOMES, writing
 from ingest.jobtree.tally import Counts, RedisTally, TallyNode
-
-
-@dataclass(frozen=True)
-class JobCounts:
-    """A job's nodes by state, by (kind, depth, state), and its counters."""
-
-    by_state: dict[str, int]
-    by_group: dict[tuple[str, int, str], int]
-    totals: dict[str, int]
-    changed: float | None
-
-    @property
-    def live(self) -> int:
-        return sum(self.by_state[state] for state in LIVE_STATES)
 
 
 class Tree:
@@ -83,7 +67,7 @@ class Tree:
         running is taken over only when `recovering`: its message was redelivered (the task
         that ran it was lost) or is a retry of the task itself. UnknownNodeError when neither the
         tally nor the store knows the node."""
-        allowed = None if recovering else [NodeState.QUEUED, NodeState.WAITING, NodeState.RETRYING]
+        allowed = None if recovering else list(PENDING_STATES)
         move = self._move(job_id, node_id, NodeState.RUNNING, allowed, attempts=1)
         if not move.known:
             raise UnknownNodeError(f"job {job_id!r} has no node {node_id!r}")
@@ -180,9 +164,9 @@ class Tree:
     def cancel_waiting(self, job_id: str) -> int:
         """Every node not running yet is cancelled; answers how many."""
         self._ensure_tally(job_id)
-        waiting = [NodeState.QUEUED.value, NodeState.WAITING.value, NodeState.RETRYING.value]
-        cancelled = [node.id for node in self.tally.nodes(job_id) if node.state in waiting
-                     and self.tally.move(job_id, node.id, NodeState.CANCELLED.value, waiting).moved]
+        pending = [state.value for state in PENDING_STATES]
+        cancelled = [node.id for node in self.tally.nodes(job_id) if node.state in pending
+                     and self.tally.move(job_id, node.id, NodeState.CANCELLED.value, pending).moved]
         if cancelled:
             finished = now_utc()
             self._insert_keeping_stored(OUTCOMES, [

@@ -25,8 +25,9 @@ from ingest.errors import (
     ConfigError, FetchError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
     UnknownNodeError,
 )
-from ingest.jobtree.completion import complete_job
-from ingest.jobtree.nodes import NodeState, now_utc
+from ingest.jobtree.completion import settle_job
+from ingest.jobtree.nodes import now_utc
+from ingest.jobtree.states import NodeState
 from ingest.jobtree.tree import Tree
 from ingest.limits import Limiter, LimitScope, Permit, Reason
 from ingest.pipeline import http
@@ -244,14 +245,14 @@ class Driver:
     def _end(self, job_id: str, node: dict, outcome: NodeState, **result) -> NodeState:
         """Record the node's outcome; the step that leaves no node live ends the job too."""
         if self.tree.finish(job_id, node, outcome, **result):
-            complete_job(self.jobs, self.tree, job_id)
+            self._close_job_if_idle(job_id)
         return outcome
 
     def _close_job_if_idle(self, job_id: str) -> None:
-        """A worker lost between ending the job's last node and ending the job leaves the job
-        running with no node live; the redelivered message of that node ends it."""
-        if self.tree.counts(job_id).live == 0:
-            complete_job(self.jobs, self.tree, job_id)
+        """End the job if no node is live: after the step that ended its last node, and on the
+        redelivered message of a node that finds nothing to run (a worker lost between ending
+        the job's last node and ending the job left it running)."""
+        settle_job(self.jobs, self.tree, job_id, self.tree.counts(job_id))
 
 
 def _refusal_text(request: Request, refused: list[tuple[str, str]]) -> str:

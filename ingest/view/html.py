@@ -7,7 +7,7 @@ from html import escape
 from typing import Any, Mapping, Sequence
 
 from ingest.view.snapshot import STATE_COLUMNS, JobSnapshot, RatePoint, duration_text, error_time
-from ingest.jobtree.nodes import JobState
+from ingest.jobtree.states import JobState
 
 STATE_TITLES = {
     "queued": "queued for a worker",

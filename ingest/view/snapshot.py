@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, NamedTuple
 
-from ingest.jobtree.nodes import COUNTED_FIELDS, JobState, NodeState
-from ingest.jobtree.tree import JobCounts
+from ingest.jobtree.states import COUNTED_FIELDS, JobCounts, JobState, NodeState
 
 RATE_WINDOW = 120.0  # seconds of calls-per-second history a snapshot keeps
 TOTAL_FIELDS = (*COUNTED_FIELDS, "errors")

@@ -17,7 +17,7 @@ from typing import Any, Callable, Protocol
 from ingest.view.snapshot import JobSnapshot
 from ingest.view.html import (VIEW_CSS, counts_table_html, errors_table_html, headline_html, rate_svg,
                               status_html, totals_html)
-from ingest.jobtree.nodes import JobState, NodeState
+from ingest.jobtree.states import JobState, NodeState
 
 POLL_INTERVAL = 0.5      # seconds between two snapshots of a running job
 MAX_FAILED_READS = 10    # consecutive failed snapshots after which a view stops following

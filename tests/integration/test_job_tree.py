@@ -7,7 +7,7 @@ import time
 import pytest
 
 import ingest
-from ingest.jobtree.nodes import JobState
+from ingest.jobtree.states import JobState
 from tests.sandbox_admin import SandboxAdmin
 
 pytestmark = pytest.mark.stack

@@ -13,7 +13,8 @@ import pytest
 import ingest
 from ingest import credentials
 from ingest.storage import mongo, record_writes
-from ingest.jobtree.nodes import NodeState, node_documents
+from ingest.jobtree.nodes import node_documents
+from ingest.jobtree.states import NodeState
 from tests.sandbox_admin import SandboxAdmin
 
 pytestmark = pytest.mark.stack

@@ -20,7 +20,8 @@ from ingest.settings import Settings
 from ingest.stack import status as stack_status
 from ingest.stack.services import worker_name
 from ingest.stack.supervisor import SupervisorPaths, rpc
-from ingest.jobtree.nodes import LIVE_STATES, JobState, NodeState, node_documents
+from ingest.jobtree.nodes import node_documents
+from ingest.jobtree.states import LIVE_STATES, JobState, NodeState
 from ingest.runtime import Runtime
 from ingest.jobtree.tree import Tree
 from tests.sandbox_admin import SandboxAdmin

@@ -13,7 +13,8 @@ import pytest
 import ingest
 from ingest.storage.escaping import unescape
 from ingest.pipeline.retry import ExponentialJitterBackoff
-from ingest.jobtree.nodes import NodeState, node_documents
+from ingest.jobtree.nodes import node_documents
+from ingest.jobtree.states import NodeState
 from sandbox.payloads import ODD_KEYS
 from tests.reliability.support import FAST, HN_TOP, report
 

@@ -12,7 +12,7 @@ import pytest
 
 import ingest
 from ingest.storage import mongo
-from ingest.jobtree.nodes import JobState
+from ingest.jobtree.states import JobState
 from ingest.stack.services import worker_name
 from tests.reliability.support import driver_for
 

@@ -23,7 +23,8 @@ from ingest import credentials
 from ingest.storage import mongo
 from ingest.messaging.config import ALL_QUEUES, DEAD_LETTER_QUEUE, SOURCE_QUEUES, make_celery
 from ingest.messaging.publisher import DELAY_BUCKETS, delay_queue
-from ingest.jobtree.nodes import NodeState, node_documents
+from ingest.jobtree.nodes import node_documents
+from ingest.jobtree.states import NodeState
 from sandbox.counters import credential_hash
 from tests.reliability.support import REDDIT_ENV_CREDENTIAL
 

@@ -11,7 +11,7 @@ import pytest
 from ingest.storage import mongo
 from ingest.connectors.base import Request
 from ingest.jobtree.tally import RedisTally
-from ingest.jobtree.nodes import NodeState
+from ingest.jobtree.states import NodeState
 from ingest.jobtree.tree import Tree
 from tests.command_log import watched_database
 

@@ -9,7 +9,8 @@ import pytest
 from ingest.storage import mongo
 from ingest.connectors.base import Request
 from ingest.jobtree.tally import RedisTally
-from ingest.jobtree.nodes import NodeState, ended_node_ids, node_documents
+from ingest.jobtree.nodes import ended_node_ids, node_documents
+from ingest.jobtree.states import NodeState
 from ingest.jobtree.tree import Tree
 from tests.command_log import watched_database
 

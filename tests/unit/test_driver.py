@@ -12,7 +12,7 @@ import pytest
 from ingest import connectors
 from ingest.connectors.base import Request, Response
 from ingest.errors import TransientError
-from ingest.jobtree.nodes import NodeState
+from ingest.jobtree.states import NodeState
 from ingest.limits import Permit, Reason
 from ingest.pipeline.driver import Driver
 from ingest.pipeline.retry import ExponentialJitterBackoff

@@ -8,8 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from ingest.view.snapshot import RatePoint, limit_rate, take_snapshot
-from ingest.jobtree.nodes import JobState
-from ingest.jobtree.tree import JobCounts
+from ingest.jobtree.states import JobCounts, JobState
 
 START = 1_700_000_000  # 2023-11-14 22:13:20 UTC
 

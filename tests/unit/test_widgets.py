@@ -15,7 +15,7 @@ import pytest
 
 from ingest.view import widgets
 from ingest.view.snapshot import STATE_COLUMNS, JobSnapshot, RatePoint
-from ingest.jobtree.nodes import JobState
+from ingest.jobtree.states import JobState
 from ingest.view.widgets import JobView, display_job, job_view
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,5 +1,5 @@
-"""The live tally of every job's tree, in Redis (see `store`)."""
+"""The live tally of every job's tree, in Redis (see `redis_tally`)."""
 
-from ingest.jobtree.tally.redis_tally import LIVE_STATES, Counts, Move, RedisTally, TallyNode
+from ingest.jobtree.tally.redis_tally import Counts, Move, RedisTally, TallyNode
 
-__all__ = ["LIVE_STATES", "Counts", "Move", "RedisTally", "TallyNode"]
+__all__ = ["Counts", "Move", "RedisTally", "TallyNode"]

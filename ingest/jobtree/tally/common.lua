@@ -1,7 +1,7 @@
 -- Helpers shared by every tally script; the store puts this text before each script.
 -- A node is one field of the job's node hash: "state|depth|attempts|throttles|calls|kind".
-
-local LIVE = {queued = true, waiting = true, running = true, retrying = true}
+-- LIVE (the live states, as a set) and RUNNING are defined before this text, from
+-- ingest.jobtree.states (see STATES_LUA in redis_tally.py).
 
 local function parse(value)
   local state, depth, attempts, throttles, calls, kind =

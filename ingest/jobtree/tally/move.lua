@@ -50,7 +50,7 @@ if tonumber(ARGV[6]) > 0 then
   redis.call('EXPIRE', rate, ttl)
 end
 local document = ''
-if ARGV[2] == 'running' then
+if ARGV[2] == RUNNING then
   document = redis.call('HGET', documents, ARGV[1]) or ''
 elseif not LIVE[ARGV[2]] then
   redis.call('HDEL', documents, ARGV[1])

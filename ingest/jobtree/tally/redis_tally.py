@@ -27,10 +27,16 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Iterable, Iterator, Sequence
 
-LIVE_STATES = ("queued", "waiting", "running", "retrying")
+from ingest.jobtree.states import LIVE_STATES, NodeState
+
 RECENT_ERRORS = 50
 DEFAULT_TTL = 30 * 24 * 3600.0
 RATE_READ_SPAN = 3600  # seconds read field by field; a longer span reads the whole hash
+# The node states the scripts name, put before common.lua's text.
+STATES_LUA = (
+    "local LIVE = {" + ", ".join(f"[{json.dumps(state)}] = true" for state in LIVE_STATES) + "}\n"
+    f"local RUNNING = {json.dumps(NodeState.RUNNING.value)}\n"
+)
 
 
 def _parse_node(node_id: str, value: str) -> TallyNode:
@@ -93,7 +99,7 @@ class RedisTally:
         self.prefix = prefix.rstrip(":")
         self.ttl = int(ttl)
         package = resources.files(__package__)
-        common = package.joinpath("common.lua").read_text("utf-8")
+        common = STATES_LUA + package.joinpath("common.lua").read_text("utf-8")
         self._scripts = {
             name: client.register_script(common + "\n" + package.joinpath(f"{name}.lua").read_text("utf-8"))
             for name in ("add", "move")
