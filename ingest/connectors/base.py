@@ -47,11 +47,9 @@ from ingest.errors import FetchError, MalformedResponseError
 from ingest.connectors.classify import classify_status
 from ingest.connectors.headers import header_value, parse_retry_after
 from ingest.connectors.validation import REQUIRED, Param, validate_params
+from ingest.limits.types import KnownLimit, LimitReading
 
-__all__ = [
-    "REQUIRED", "Param", "Request", "Response", "Record", "Page", "LimitReading",
-    "KnownLimit", "Connector",
-]
+__all__ = ["REQUIRED", "Param", "Request", "Response", "Record", "Page", "Connector"]
 
 
 @dataclass(frozen=True)
@@ -160,31 +158,6 @@ class Page:
     next: Request | None = None
     children: list[Request] = field(default_factory=list)
     watermark: dict | None = None
-
-
-@dataclass(frozen=True)
-class LimitReading:
-    """An API's rate-limit headers in one shape. Times are seconds, relative to `now`."""
-
-    limit: float | None = None
-    remaining: float | None = None
-    reset_after: float | None = None
-    retry_after: float | None = None
-    window: float | None = None
-
-
-@dataclass(frozen=True)
-class KnownLimit:
-    """A published limit: `requests` per `window` seconds, counted per each of `per`.
-
-    `per` names the factors a counter is keyed on: "host", "credential", "ip", "group".
-    `group` None means every endpoint group of the host shares the counter.
-    """
-
-    requests: float
-    window: float
-    per: tuple[str, ...] = ("host",)
-    group: str | None = None
 
 
 PROJECT_AGENT = "ingest-workbench/0.1"

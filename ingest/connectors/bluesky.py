@@ -16,11 +16,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ingest.errors import MalformedResponseError, ParameterError
-from ingest.connectors.base import Connector, KnownLimit, LimitReading, Page, Record, Request, Response
+from ingest.connectors.base import Connector, Page, Record, Request, Response
 from ingest.connectors.headers import parse_float, parse_retry_after, seconds_until_epoch
 from ingest.connectors.listing import TimeBounds, common_params, emitted, limit_reached, page_size
 from ingest.connectors.times import iso_z, parse_time
 from ingest.connectors.validation import Param
+from ingest.limits.types import KnownLimit, LimitReading
 
 POSTS = "bsky_posts"
 LARGEST_PAGE = 100

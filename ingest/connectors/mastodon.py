@@ -15,11 +15,12 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from ingest.errors import MalformedResponseError, ParameterError
-from ingest.connectors.base import Connector, KnownLimit, LimitReading, Page, Record, Request, Response
+from ingest.connectors.base import Connector, Page, Record, Request, Response
 from ingest.connectors.headers import parse_float, parse_link_header, parse_retry_after, seconds_until_iso
 from ingest.connectors.listing import TimeBounds, common_params, emitted, limit_reached, page_size
 from ingest.connectors.times import parse_time
 from ingest.connectors.validation import Param
+from ingest.limits.types import KnownLimit, LimitReading
 
 LARGEST_PAGE = 40
 GROUP = "api"

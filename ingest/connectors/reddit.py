@@ -12,13 +12,14 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ingest.errors import MalformedResponseError, ParameterError
-from ingest.connectors.base import Connector, KnownLimit, LimitReading, Page, Request, Response
+from ingest.connectors.base import Connector, Page, Request, Response
 from ingest.connectors.headers import parse_float, parse_retry_after
 from ingest.connectors.listing import TimeBounds, common_params, emitted, limit_reached, page_size
 from ingest.connectors.reddit_comments import (
     CommentHarvest, batches, harvest, listing_children, morechildren_things, thing_record,
 )
 from ingest.connectors.validation import Param
+from ingest.limits.types import KnownLimit, LimitReading
 
 LARGEST_PAGE = 100
 COMMENTS_PER_CALL = 500

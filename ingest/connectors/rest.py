@@ -20,9 +20,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ingest.errors import FetchError, MalformedResponseError, ParameterError
-from ingest.connectors.base import (
-    PROJECT_AGENT, Connector, KnownLimit, LimitReading, Page, Record, Request, Response,
-)
+from ingest.connectors.base import PROJECT_AGENT, Connector, Page, Record, Request, Response
 from ingest.connectors.classify import REMAINING_HEADERS, classify_status
 from ingest.connectors.headers import (
     parse_float, parse_retry_after, seconds_until_epoch, seconds_until_iso,
@@ -35,6 +33,7 @@ from ingest.connectors.rest_definition import (
 )
 from ingest.connectors.times import parse_time
 from ingest.connectors.validation import Param, validate_params
+from ingest.limits.types import KnownLimit, LimitReading
 
 
 GENERIC_LIMIT_HEADERS = {"limit": "x-ratelimit-limit", "remaining": "x-ratelimit-remaining",

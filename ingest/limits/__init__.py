@@ -48,9 +48,9 @@ None keeps the connector's limits; a dict such as {"requests": 100, "window": 60
 those fields of every default limit; a list of dicts (requests, window, per, group) replaces
 them; an empty list means "unknown": use the adaptive rate.
 
-Modules: `known` (sliding window log rule: why and how), `curves` (adaptive strategies:
-PowerLawCurve, AimdCurve, CubicCurve), `store` (Redis keys and Lua scripts), `limiter`,
-`scope`, `snapshot`.
+Modules: `types` (KnownLimit and LimitReading, which connectors fill in), `known` (sliding
+window log rule: why and how), `curves` (adaptive strategies: PowerLawCurve, AimdCurve,
+CubicCurve), `redis_store` (Redis keys and Lua scripts), `limiter`, `scope`, `report`.
 """
 
 from ingest.limits.curves import AimdCurve, CubicCurve, CurveState, PowerLawCurve, RateCurve
@@ -59,7 +59,7 @@ from ingest.limits.limiter import Limiter
 from ingest.limits.scope import (
     LimitScope, Outcome, Permit, Reason, known_limits_with_overrides, outcome_for_status,
 )
-from ingest.connectors.base import KnownLimit, LimitReading
+from ingest.limits.types import KnownLimit, LimitReading
 
 __all__ = [
     "Limiter", "LimitScope", "Permit", "Outcome", "Reason", "KnownLimit", "LimitReading",

@@ -49,7 +49,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ingest.limits.scope import LimitScope
-from ingest.connectors.base import KnownLimit
+from ingest.limits.types import KnownLimit
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from ingest.limits.known import LimitTerms, SlidingLogRule
 from ingest.limits.scope import LimitScope, Outcome, Permit, Reason
 from ingest.limits.report import build_snapshot
 from ingest.limits.redis_store import AdaptiveReply, RedisLimitStore
-from ingest.connectors.base import LimitReading
+from ingest.limits.types import LimitReading
 
 CURVE_FIELDS = ("curve_rate", "curve_peak", "curve_since", "curve_strikes")
 NEVER_STORED = "-"          # a version no state has: asks the store for the whole state

@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Any
 
 from ingest.errors import ConfigError
-from ingest.connectors.base import KnownLimit
+from ingest.limits.types import KnownLimit
 
 FACTORS = ("host", "credential", "ip", "group")
 ANONYMOUS = "anonymous"

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from redis.exceptions import RedisError
 
 from ingest import connectors, credentials
-from ingest.connectors.base import Connector, LimitReading, Page, Request, Response
+from ingest.connectors.base import Connector, Page, Request, Response
 from ingest.errors import (
     ConfigError, FetchError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
     UnknownNodeError,
@@ -29,7 +29,7 @@ from ingest.jobtree.completion import settle_job
 from ingest.jobtree.nodes import now_utc
 from ingest.jobtree.states import NodeState
 from ingest.jobtree.tree import Tree
-from ingest.limits import Limiter, LimitScope, Permit, Reason
+from ingest.limits import Limiter, LimitReading, LimitScope, Permit, Reason
 from ingest.pipeline import http
 from ingest.pipeline import limit_scope as limiting
 from ingest.pipeline.retry import ExponentialJitterBackoff, StopAfterAttempt

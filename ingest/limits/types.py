@@ -1,0 +1,31 @@
+"""The limit types the limits package owns and connectors fill in: published limits and the
+readings of an API's rate-limit headers. Plain values, no behaviour."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LimitReading:
+    """An API's rate-limit headers in one shape. Times are seconds, relative to `now`."""
+
+    limit: float | None = None
+    remaining: float | None = None
+    reset_after: float | None = None
+    retry_after: float | None = None
+    window: float | None = None
+
+
+@dataclass(frozen=True)
+class KnownLimit:
+    """A published limit: `requests` per `window` seconds, counted per each of `per`.
+
+    `per` names the factors a counter is keyed on: "host", "credential", "ip", "group".
+    `group` None means every endpoint group of the host shares the counter.
+    """
+
+    requests: float
+    window: float
+    per: tuple[str, ...] = ("host",)
+    group: str | None = None
