@@ -27,9 +27,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 
 from ingest.limits.known import LimitTerms
+from ingest.storage.redis_scripts import register_scripts
 
 SCRIPTS = ("known_acquire", "known_promise", "known_observe", "adaptive_acquire", "adaptive_observe")
 
@@ -74,12 +74,7 @@ class RedisLimitStore:
     def __init__(self, client, prefix: str = "ingest:limits") -> None:
         self.client = client
         self.prefix = prefix.rstrip(":")
-        common = resources.files(__package__).joinpath("common.lua").read_text("utf-8")
-        self._scripts = {
-            name: client.register_script(
-                common + "\n" + resources.files(__package__).joinpath(f"{name}.lua").read_text("utf-8"))
-            for name in SCRIPTS
-        }
+        self._scripts = register_scripts(client, __package__, SCRIPTS, prelude="common.lua")
 
     # keys
 

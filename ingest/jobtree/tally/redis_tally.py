@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Iterable, Iterator, Sequence
 
 from ingest.jobtree.states import LIVE_STATES, NodeState
+from ingest.storage.redis_scripts import register_scripts
 
 RECENT_ERRORS = 50
 DEFAULT_TTL = 30 * 24 * 3600.0
@@ -98,12 +98,8 @@ class RedisTally:
         self.client = client
         self.prefix = prefix.rstrip(":")
         self.ttl = int(ttl)
-        package = resources.files(__package__)
-        common = STATES_LUA + package.joinpath("common.lua").read_text("utf-8")
-        self._scripts = {
-            name: client.register_script(common + "\n" + package.joinpath(f"{name}.lua").read_text("utf-8"))
-            for name in ("add", "move")
-        }
+        self._scripts = register_scripts(client, __package__, ("add", "move"), prelude="common.lua",
+                                         header=STATES_LUA)
 
     def keys(self, job_id: str) -> tuple[str, str]:
         return f"{self.prefix}:{job_id}:nodes", f"{self.prefix}:{job_id}:counts"

@@ -21,8 +21,9 @@ import enum
 import hashlib
 import json
 import time
-from importlib import resources
 from typing import Callable, Mapping
+
+from ingest.storage.redis_scripts import register_scripts
 
 DEFAULT_CLAIM_LIFETIME = 120.0
 
@@ -46,7 +47,7 @@ class RecordDigests:
         self.prefix = prefix.rstrip(":")
         self.claim_lifetime = float(claim_lifetime)
         self.clock = clock
-        self._claim = client.register_script(resources.files(__package__).joinpath("claim.lua").read_text("utf-8"))
+        self._claim = register_scripts(client, __package__, ("claim",))["claim"]
 
     def key(self, database: str, collection: str) -> str:
         return f"{self.prefix}:{database}:{collection}"
