@@ -106,7 +106,6 @@ class Settings:
     up_timeout: float = 120.0
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
-    contact: str = ""
     binaries: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -135,7 +134,6 @@ class Settings:
             up_timeout=_float(merged, "INGEST_UP_TIMEOUT", 120.0),
             connect_timeout=_float(merged, "INGEST_CONNECT_TIMEOUT", 5.0),
             read_timeout=_float(merged, "INGEST_READ_TIMEOUT", 30.0),
-            contact=merged.get("INGEST_CONTACT", ""),
             binaries=binaries,
         )
 
@@ -171,7 +169,6 @@ class Settings:
             "INGEST_REDIS_URL": self.redis_url,
             "INGEST_MONGO_URL": self.mongo_url,
             "INGEST_MONGO_DB": self.mongo_db,
-            "INGEST_CONTACT": self.contact,
             "INGEST_CONNECT_TIMEOUT": str(self.connect_timeout),
             "INGEST_READ_TIMEOUT": str(self.read_timeout),
         }

@@ -195,11 +195,6 @@ class CubicCurve(RateCurve):
         return current * self.beta, current
 
 
-CURVES: dict[str, type[RateCurve]] = {
-    curve.name: curve for curve in (PowerLawCurve, AimdCurve, CubicCurve)
-}
-
-
 def pace(tat: float | None, now: float, rate: float, burst: float = 2.0) -> tuple[bool, float, float]:
     """GCRA at `rate`: (granted, seconds to wait, new theoretical arrival time).
 

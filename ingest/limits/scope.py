@@ -73,10 +73,6 @@ class Permit:
     granted_at: float | None = None
     promised: bool = False
 
-    @property
-    def throttled(self) -> bool:
-        return not self.granted
-
 
 @dataclass(frozen=True)
 class LimitScope:

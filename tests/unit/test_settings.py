@@ -27,10 +27,10 @@ def test_external_urls_replace_local_servers():
 
 def test_environment_wins_over_dotenv(tmp_path):
     dotenv = tmp_path / ".env"
-    dotenv.write_text("# comment\nexport INGEST_MONGO_DB=from_file\nINGEST_CONTACT='me@example.org'\n")
+    dotenv.write_text("# comment\nexport INGEST_MONGO_DB=from_file\nINGEST_WORKER_POOL='solo'\n")
     settings = Settings.from_env({"INGEST_MONGO_DB": "from_env"}, dotenv=dotenv)
     assert settings.mongo_db == "from_env"
-    assert settings.contact == "me@example.org"
+    assert settings.worker_pool == "solo"
 
 
 def test_a_bad_dotenv_line_names_the_file_and_line(tmp_path):
