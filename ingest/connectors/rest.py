@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ingest.errors import FetchError, MalformedResponseError, ParameterError
-from ingest.connectors.base import PROJECT_AGENT, Connector, Page, Record, Request, Response
+from ingest.connectors.base import Connector, Page, Record, Request, Response
 from ingest.connectors.classify import REMAINING_HEADERS, classify_status
 from ingest.connectors.headers import (
     parse_float, parse_retry_after, seconds_until_epoch, seconds_until_iso,
@@ -164,9 +164,7 @@ class RestConnector(Connector):
 
     def headers(self, spec: dict, secret: str | None) -> dict[str, str]:
         definition = spec["definition"]
-        contact = spec.get("contact") or ""
-        result = {"User-Agent": f"{PROJECT_AGENT} (+{contact})" if contact else PROJECT_AGENT,
-                  "Accept": "application/json", **definition["headers"]}
+        result = {**super().headers(spec, None), **definition["headers"]}
         auth = definition["auth"]
         if secret and auth:
             result[auth["header"]] = auth["format"].replace("{secret}", secret)
