@@ -18,7 +18,10 @@ from urllib.parse import urlsplit
 from ingest.errors import MalformedResponseError, ParameterError
 from ingest.connectors.base import Connector, Page, Record, Request, Response
 from ingest.connectors.headers import parse_float, parse_retry_after, seconds_until_epoch
-from ingest.connectors.listing import TimeBounds, common_params, emitted, limit_reached, page_size
+from ingest.connectors.listing import (
+    TimeBounds, common_params, following_page, kept_items, limit_reached, page_size,
+)
+from ingest.connectors.paginators import BodyCursorPaginator
 from ingest.connectors.times import iso_z, parse_time
 from ingest.connectors.validation import Param
 from ingest.limits.types import KnownLimit, LimitReading
@@ -101,10 +104,7 @@ class BlueskyConnector(Connector):
         if not all(isinstance(p, dict) and "uri" in p for p in posts):
             raise MalformedResponseError(f"{response.safe_url}: a post has no uri")
         bounds = _bounds(spec, request.context.get("since"))
-        before = emitted(request)
-        kept = [r for r in map(post_record, posts) if bounds.keeps(r.created_at)]
-        if spec["limit"] is not None:
-            kept = kept[:max(0, spec["limit"] - before)]
+        kept, total = kept_items(spec, request, bounds, list(map(post_record, posts)))
         children = []
         if spec["with_threads"]:
             children = [Request("thread", f"{spec['base_url']}/xrpc/app.bsky.feed.getPostThread",
@@ -114,16 +114,14 @@ class BlueskyConnector(Connector):
         newest = max((r.created_at for r in kept if r.created_at), default=None)
         page = Page(records=kept, children=children,
                     watermark={"since": iso_z(newest)} if newest else None)
-        total = before + len(kept)
-        cursor = body.get("cursor")
-        if not entries or not cursor or limit_reached(spec, total):
+        if not entries or limit_reached(spec, total):
             return page
         newest_first = not searching or spec["sort"] == "latest"
         positions = [p for p in (feed_position(e, searching) for e in entries) if p]
         if newest_first and bounds.passed(min(positions, default=None)):
             return page
-        params = {**request.params, "cursor": cursor, "limit": page_size(spec, total, LARGEST_PAGE)}
-        page.next = request.next_page(params, emitted=total)
+        page.next = following_page(BodyCursorPaginator("cursor", "cursor"), response, entries, request,
+                                   total, limit=page_size(spec, total, LARGEST_PAGE))
         return page
 
     def read_limits(self, response: Response, now: float) -> LimitReading:

@@ -1,13 +1,19 @@
-"""What every listing shares: the common parameters, page sizes under `limit`, time bounds."""
+"""What every listing shares: the common parameters, page sizes under `limit`, time bounds,
+the items a page keeps and the page that follows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any, TypeVar
 
-from ingest.connectors.base import Request
+from ingest.connectors.base import Request, Response
+from ingest.connectors.paginators import Paginator
 from ingest.connectors.times import spec_time
 from ingest.connectors.validation import Param
+
+Item = TypeVar("Item")
 
 
 def common_params(default_base_url: str, *, credential_help: str | None = None) -> tuple[Param, ...]:
@@ -68,3 +74,34 @@ class TimeBounds:
     def passed(self, oldest: datetime | None) -> bool:
         """For newest-first listings: the page reached back before `since`, so stop."""
         return self.since is not None and oldest is not None and oldest < self.since
+
+
+def _created_at(record: Any) -> datetime | None:
+    return record.created_at
+
+
+def kept_items(spec: dict, request: Request, bounds: TimeBounds, items: list[Item],
+               moment: Callable[[Item], datetime | None] = _created_at) -> tuple[list[Item], int]:
+    """The items of a page the listing keeps: those inside `bounds`, cut to what `limit`
+    leaves after the records emitted on the pages before; and the listing's count after them.
+
+    `moment` gives an item's time; by default the item is a Record and it is its created_at."""
+    before = emitted(request)
+    kept = [item for item in items if bounds.keeps(moment(item))]
+    if spec["limit"] is not None:
+        kept = kept[:max(0, spec["limit"] - before)]
+    return kept, before + len(kept)
+
+
+def following_page(paginator: Paginator, response: Response, items: list[Any], request: Request,
+                   total: int, **params: Any) -> Request | None:
+    """The page after this one as `paginator` reads it from the answer, or None at the end.
+
+    It carries `total`, the records the listing emitted so far, and `params` (a smaller page
+    size, say) in its query."""
+    paginator.update_state(response, items)
+    following = paginator.next_request(request)
+    if following is None:
+        return None
+    return replace(following, params={**following.params, **params},
+                   context={**following.context, "emitted": total})

@@ -11,13 +11,17 @@ which is the same Account entity ``/api/v1/accounts/:id`` returns: no extra call
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import quote, urlsplit
 
 from ingest.errors import MalformedResponseError, ParameterError
 from ingest.connectors.base import Connector, Page, Record, Request, Response
-from ingest.connectors.headers import parse_float, parse_link_header, parse_retry_after, seconds_until_iso
-from ingest.connectors.listing import TimeBounds, common_params, emitted, limit_reached, page_size
+from ingest.connectors.headers import parse_float, parse_retry_after, seconds_until_iso
+from ingest.connectors.listing import (
+    TimeBounds, common_params, following_page, kept_items, limit_reached, page_size,
+)
+from ingest.connectors.paginators import LinkCursorPaginator
 from ingest.connectors.times import parse_time
 from ingest.connectors.validation import Param
 from ingest.limits.types import KnownLimit, LimitReading
@@ -119,30 +123,23 @@ class MastodonConnector(Connector):
                         statuses: list[dict]) -> Page:
         bounds = TimeBounds.of(spec)
         forward = bool(request.context.get("forward"))
-        before = emitted(request)
-        kept = [s for s in statuses if bounds.keeps(parse_time(s.get("created_at")))]
-        if spec["limit"] is not None:
-            kept = kept[:max(0, spec["limit"] - before)]
+        kept, total = kept_items(spec, request, bounds, statuses, status_time)
         records = [status_record(request.host, s) for s in kept]
         if spec["with_accounts"]:
             records += account_records(request.host, kept)
         children = self._context_requests(request, spec, kept) if spec["with_context"] else []
         watermark = {"min_id": max((s["id"] for s in kept), key=status_order)} if kept else None
         page = Page(records=records, children=children, watermark=watermark)
-        total = before + len(kept)
-        times = [t for t in (parse_time(s.get("created_at")) for s in statuses) if t]
+        times = [t for t in map(status_time, statuses) if t]
         if not statuses or limit_reached(spec, total):
             return page
         if forward and bounds.until is not None and times and max(times) > bounds.until:
             return page
         if not forward and bounds.passed(min(times, default=None)):
             return page
-        cursor = _link_cursor(response, "prev" if forward else "next",
-                              "min_id" if forward else "max_id")
-        if cursor is not None:
-            params = {**request.params, ("min_id" if forward else "max_id"): cursor,
-                      "limit": page_size(spec, total, LARGEST_PAGE)}
-            page.next = request.next_page(params, emitted=total)
+        paginator = LinkCursorPaginator("prev", "min_id") if forward else LinkCursorPaginator("next", "max_id")
+        page.next = following_page(paginator, response, statuses, request, total,
+                                   limit=page_size(spec, total, LARGEST_PAGE))
         return page
 
     def _context_requests(self, request: Request, spec: dict, statuses: list[dict]) -> list[Request]:
@@ -175,8 +172,12 @@ def status_order(status_id: str) -> tuple[int, str]:
     return (int(text), text) if text.isdigit() else (-1, text)
 
 
+def status_time(status: dict) -> datetime | None:
+    return parse_time(status.get("created_at"))
+
+
 def status_record(host: str, status: dict) -> Record:
-    return Record(STATUSES, f"{host}:{status['id']}", status, parse_time(status.get("created_at")))
+    return Record(STATUSES, f"{host}:{status['id']}", status, status_time(status))
 
 
 def account_records(host: str, statuses: list[dict]) -> list[Record]:
@@ -196,11 +197,3 @@ def _statuses(body: Any, response: Response) -> list[dict]:
         raise MalformedResponseError(
             f"{response.safe_url}: expected a JSON list of statuses with ids", status=response.status)
     return body
-
-
-def _link_cursor(response: Response, rel: str, name: str) -> str | None:
-    url = parse_link_header(response.header("Link")).get(rel)
-    if url is None:
-        return None
-    values = parse_qs(urlsplit(url).query).get(name)
-    return values[0] if values else None

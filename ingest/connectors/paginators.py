@@ -1,9 +1,13 @@
-"""Paginators of the declarative rest connector, one class per way an API links its pages.
+"""Paginators, one class per way an API links its pages; every paginated source goes through one.
 
 The protocol is two calls per page: ``update_state(response, records)`` reads whatever
 marks the next page, then ``next_request(request)`` builds it from the request just answered,
 or returns None at the end. A paginator lives for one parse: it holds no state between pages,
 so everything it needs travels in the Request's URL and query.
+
+The rest connector builds its paginator from a definition (``build_paginator``); the other
+connectors name theirs: Mastodon a cursor in the Link header, Reddit and Bluesky a cursor in
+the body, and Reddit reading forward an anchor item.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit, urlunsplit
 
 from ingest.errors import MalformedResponseError
 from ingest.connectors.base import Request, Response
@@ -80,6 +84,25 @@ class LinkHeaderPaginator:
         return request.next_page(dict(parse_qsl(parts.query, keep_blank_values=True)), url=url)
 
 
+class LinkCursorPaginator:
+    """The Link header's `rel` URL carries a cursor in its query parameter `param`; it goes back
+    as the same parameter of this request, whose other parameters stay (e.g. Mastodon's max_id)."""
+
+    def __init__(self, rel: str, param: str) -> None:
+        self.rel, self.param = rel, param
+        self.cursor: str | None = None
+
+    def update_state(self, response: Response, records: list[Any]) -> None:
+        url = parse_link_header(response.header("Link")).get(self.rel)
+        values = parse_qs(urlsplit(url).query).get(self.param) if url is not None else None
+        self.cursor = values[0] if values else None
+
+    def next_request(self, request: Request) -> Request | None:
+        if self.cursor is None:
+            return None
+        return request.next_page({**request.params, self.param: self.cursor})
+
+
 class BodyCursorPaginator:
     """The body carries the next cursor at a dotted path; it goes back as a query parameter."""
 
@@ -110,6 +133,32 @@ class HeaderCursorPaginator:
         if not self.cursor:
             return None
         return request.next_page({**request.params, self.param: self.cursor})
+
+
+class AnchorPaginator:
+    """Reading forward, newer items after an anchor: the body's cursor at a dotted path, or,
+    when it has none and the page came full, the key of the page's first (newest) item at
+    `key_path`. It goes back as a query parameter (e.g. Reddit's before)."""
+
+    def __init__(self, cursor_path: str, param: str, key_path: str, size_param: str) -> None:
+        self.cursor_path, self.param = cursor_path, param
+        self.key_path, self.size_param = key_path, size_param
+        self.cursor: Any = None
+        self.count = 0
+        self.first_key: Any = None
+
+    def update_state(self, response: Response, records: list[Any]) -> None:
+        self.cursor = dig(response.json(), self.cursor_path) if records else None
+        self.count = len(records)
+        self.first_key = dig(records[0], self.key_path) if records else None
+
+    def next_request(self, request: Request) -> Request | None:
+        cursor = self.cursor
+        if not cursor and self.count >= request.params.get(self.size_param, 0):
+            cursor = self.first_key
+        if not cursor:
+            return None
+        return request.next_page({**request.params, self.param: cursor})
 
 
 class PageNumberPaginator:

@@ -14,7 +14,10 @@ from urllib.parse import quote, urlsplit
 from ingest.errors import MalformedResponseError, ParameterError
 from ingest.connectors.base import Connector, Page, Request, Response
 from ingest.connectors.headers import parse_float, parse_retry_after
-from ingest.connectors.listing import TimeBounds, common_params, emitted, limit_reached, page_size
+from ingest.connectors.listing import (
+    TimeBounds, common_params, following_page, kept_items, limit_reached, page_size,
+)
+from ingest.connectors.paginators import AnchorPaginator, BodyCursorPaginator
 from ingest.connectors.reddit_comments import (
     CommentHarvest, batches, harvest, listing_children, morechildren_things, thing_record,
 )
@@ -82,7 +85,7 @@ class RedditConnector(Connector):
     def parse(self, request: Request, response: Response, spec: dict) -> Page:
         body = response.json()
         if request.kind == "listing":
-            return self._parse_listing(request, body, spec)
+            return self._parse_listing(request, response, body, spec)
         if request.kind == "comments":
             if not isinstance(body, list) or len(body) != 2:
                 raise MalformedResponseError(f"{response.safe_url}: expected [post, comments] listings")
@@ -95,14 +98,11 @@ class RedditConnector(Connector):
             return Page(records=found.records, children=self._stub_requests(request, spec, found))
         raise MalformedResponseError(f"reddit cannot parse a {request.kind!r} request")
 
-    def _parse_listing(self, request: Request, body: Any, spec: dict) -> Page:
+    def _parse_listing(self, request: Request, response: Response, body: Any, spec: dict) -> Page:
         things = listing_children(body)
         records = [r for r in map(thing_record, things) if r is not None]
         bounds = TimeBounds.of(spec)
-        before = emitted(request)
-        kept = [r for r in records if bounds.keeps(r.created_at)]
-        if spec["limit"] is not None:
-            kept = kept[:max(0, spec["limit"] - before)]
+        kept, total = kept_items(spec, request, bounds, records)
         children = []
         if spec["with_comments"]:
             children = [self._comments_request(request, spec, r.key) for r in kept
@@ -111,24 +111,17 @@ class RedditConnector(Connector):
         watermark = ({"before": newest.key, "created_utc": newest.payload.get("created_utc")}
                      if newest else None)
         page = Page(records=kept, children=children, watermark=watermark)
-        total = before + len(kept)
         if not things or limit_reached(spec, total):
             return page
-        forward = bool(request.context.get("forward"))
-        data = body["data"]
-        if forward:
-            cursor = data.get("before") or (
-                records[0].key if records and len(things) >= request.params.get("limit", 0) else None)
+        if request.context.get("forward"):
+            paginator = AnchorPaginator("data.before", "before", key_path="data.name", size_param="limit")
         else:
             oldest = min((r.created_at for r in records if r.created_at), default=None)
             if spec["listing"] in NEWEST_FIRST and bounds.passed(oldest):
                 return page
-            cursor = data.get("after")
-        if cursor:
-            params = {key: value for key, value in request.params.items() if key not in ("after", "before")}
-            params.update({"before" if forward else "after": cursor,
-                           "limit": page_size(spec, total, LARGEST_PAGE)})
-            page.next = request.next_page(params, emitted=total)
+            paginator = BodyCursorPaginator("data.after", "after")
+        page.next = following_page(paginator, response, things, request, total,
+                                   limit=page_size(spec, total, LARGEST_PAGE))
         return page
 
     def _comments_request(self, request: Request, spec: dict, fullname: str,

@@ -15,7 +15,6 @@ Watermark: ``{"value": <the largest incremental.field seen>}``, sent back as inc
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -25,7 +24,7 @@ from ingest.connectors.classify import REMAINING_HEADERS, classify_status
 from ingest.connectors.headers import (
     parse_float, parse_retry_after, seconds_until_epoch, seconds_until_iso,
 )
-from ingest.connectors.listing import TimeBounds, common_params, emitted, limit_reached, page_size
+from ingest.connectors.listing import TimeBounds, common_params, following_page, kept_items, limit_reached, page_size
 from ingest.connectors.paginators import build_paginator, dig
 from ingest.connectors.presets import PRESETS
 from ingest.connectors.rest_definition import (
@@ -119,12 +118,8 @@ class RestConnector(Connector):
                                          status=response.status)
         records = [self._record(spec, request.host, item) for item in items]
         bounds = TimeBounds.of(spec)
-        before = emitted(request)
-        kept = [r for r in records if bounds.keeps(r.created_at)]
-        if spec["limit"] is not None:
-            kept = kept[:max(0, spec["limit"] - before)]
+        kept, total = kept_items(spec, request, bounds, records)
         page = Page(records=kept, watermark=self._watermark(definition, kept))
-        total = before + len(kept)
         times = [r.created_at for r in records if r.created_at]
         order = ListingOrder(definition["order"])
         if limit_reached(spec, total):
@@ -135,10 +130,7 @@ class RestConnector(Connector):
             return page
         sizing = definition["page_size"]
         paginator = build_paginator(definition["paginator"], sizing["param"] if sizing else None)
-        paginator.update_state(response, items)
-        following = paginator.next_request(request)
-        if following is not None:
-            page.next = replace(following, context={**following.context, "emitted": total})
+        page.next = following_page(paginator, response, items, request, total)
         return page
 
     def _record(self, spec: dict, host: str, item: dict) -> Record:

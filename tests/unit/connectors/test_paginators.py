@@ -1,6 +1,7 @@
 from ingest.connectors.base import Request
 from ingest.connectors.paginators import (
-    BodyCursorPaginator, HeaderCursorPaginator, LinkHeaderPaginator, OffsetPaginator, PageNumberPaginator, dig,
+    AnchorPaginator, BodyCursorPaginator, HeaderCursorPaginator, LinkCursorPaginator, LinkHeaderPaginator,
+    OffsetPaginator, PageNumberPaginator, dig,
 )
 from tests.unit.connectors.support import json_response
 
@@ -61,3 +62,24 @@ def test_offset_stops_on_empty_page_and_total():
     assert step(OffsetPaginator("offset", "limit", "total"), first({"offset": 4, "limit": 2}),
                 {"data": [5], "total": 5}) is None
     assert step(OffsetPaginator(), first({"offset": 0}), {"data": []}) is None
+
+
+def test_link_cursor_takes_one_parameter_of_the_linked_url_and_keeps_the_rest_of_the_query():
+    paginator = LinkCursorPaginator("next", "max_id")
+    link = f'<{URL}?max_id=41&limit=40>; rel="next", <{URL}?min_id=50>; rel="prev"'
+    following = step(paginator, first({"limit": 20, "local": "true"}), {"data": [1]}, {"Link": link})
+    assert (following.params, following.page) == ({"limit": 20, "local": "true", "max_id": "41"}, 2)
+    assert step(LinkCursorPaginator("next", "max_id"), following, {"data": [1]},
+                {"Link": f'<{URL}?min_id=50>; rel="prev"'}) is None
+
+
+def test_anchor_prefers_the_body_cursor_then_the_first_item_of_a_full_page():
+    items = [{"data": {"name": "t3_b"}}, {"data": {"name": "t3_a"}}]
+    by_cursor = step(AnchorPaginator("data.before", "before", "data.name", "limit"),
+                     first({"limit": 5, "before": "t3_x"}), {"data": {"before": "t3_c"}}, records=items)
+    assert by_cursor.params == {"limit": 5, "before": "t3_c"}
+    full = step(AnchorPaginator("data.before", "before", "data.name", "limit"),
+                first({"limit": 2, "before": "t3_x"}), {"data": {"before": None}}, records=items)
+    assert full.params == {"limit": 2, "before": "t3_b"}
+    assert step(AnchorPaginator("data.before", "before", "data.name", "limit"),
+                first({"limit": 3, "before": "t3_x"}), {"data": {}}, records=items) is None
