@@ -1,4 +1,6 @@
-"""The limiter against a private redis-server (see tests/private_redis.py)."""
+"""Every limits test. The rules and curves are pure and need nothing; a test that takes the
+`client` or `limiter` fixture runs against a private redis-server (see tests/private_redis.py),
+skipped when redis-server is not installed. None needs the running stack."""
 
 from __future__ import annotations
 
