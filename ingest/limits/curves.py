@@ -198,7 +198,8 @@ class CubicCurve(RateCurve):
 def pace(tat: float | None, now: float, rate: float, burst: float = 2.0) -> tuple[bool, float, float]:
     """GCRA at `rate`: (granted, seconds to wait, new theoretical arrival time).
 
-    The same rule `adaptive_acquire.lua` applies in Redis; here for simulations and tests.
+    The rule `adaptive_acquire.lua` applies in Redis, here for simulations and benchmarks;
+    tests/limits/test_pace.py holds the two to the same answers.
     """
     interval = 1.0 / rate
     tolerance = (burst - 1.0) * interval
