@@ -3,16 +3,19 @@
     IngestError
     ├── UsageError              give up and fix the input; nothing was sent
     │   ├── UnknownSourceError      no connector by that name
-    │   ├── ParameterError          unknown, missing or mistyped parameter
+    │   ├── ParameterError          unknown, missing or mistyped parameter or pull option
     │   ├── UnknownJobError         no job with that id
     │   └── ConfigError             a setting, credential or credentials file is wrong
     ├── UnknownNodeError        a task names a node no job has: its message can never run
     ├── StorageError            the document store refused or dropped a write: the task retries
-    │   └── StoreWriteError         upserts kept colliding with concurrent inserts
-    ├── StackError              fix the local services, then try again
+    │   ├── StoreWriteError         upserts kept colliding with concurrent inserts
+    │   └── TransientWriteError     the store refused a write with an error that may pass
+    ├── StackError              fix the services, then try again
     │   ├── PortInUseError          a port the stack needs is taken
     │   ├── MissingBinaryError      a server program is not installed
-    │   └── ServiceUnavailableError a server does not answer its health check
+    │   ├── ServiceUnavailableError a server does not answer its health check
+    │   ├── SupervisorStartError    supervisord, which runs the local servers, did not start
+    │   └── QueueBusyError          a task queue kept taking messages while declared anew
     └── FetchError              raised for one node while fetching one page
         ├── TransientError          retry with backoff (5xx, timeouts, dropped connections)
         │   └── TimedOutError           no answer within the connect or read timeout
@@ -40,7 +43,7 @@ class UnknownSourceError(UsageError, LookupError):
 
 
 class ParameterError(UsageError):
-    """A parameter is unknown, missing, or of the wrong type."""
+    """A parameter or pull option (`limits=`, `fresh_for=`) is unknown, missing, or of the wrong type."""
 
 
 class UnknownJobError(UsageError, LookupError):
@@ -63,8 +66,17 @@ class StoreWriteError(StorageError):
     """Upserts kept colliding with concurrent inserts of the same records."""
 
 
+class TransientWriteError(StorageError):
+    """The store answered a write with an error that is neither a duplicate key nor a record
+    it can never hold (a busy or restarting store); `code` is the store's error code."""
+
+    def __init__(self, message: str, *, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class StackError(IngestError, RuntimeError):
-    """A local service is missing, misconfigured or not answering."""
+    """A service the workbench needs is missing, misconfigured, busy or not answering."""
 
 
 class PortInUseError(StackError):
@@ -77,6 +89,14 @@ class MissingBinaryError(StackError):
 
 class ServiceUnavailableError(StackError):
     """A service did not answer its health check in time."""
+
+
+class SupervisorStartError(StackError):
+    """supervisord, which runs the local servers, exited instead of starting."""
+
+
+class QueueBusyError(StackError):
+    """A task queue kept taking new messages while it was being declared with new arguments."""
 
 
 class FetchError(IngestError):

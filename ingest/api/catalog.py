@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ingest import connectors
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def sources() -> pd.DataFrame:
     """Every source: its name, the API it stands for, its parameters and where its records go.
     `ingest.connectors.describe(name)` has each parameter's type, default and help."""
+    import pandas as pd
+
     rows = []
     for name in connectors.names():
         connector = connectors.get(name)

@@ -61,6 +61,8 @@ def _pull(settings: Settings, args: argparse.Namespace) -> int:
     # Options of the command itself may come after the source's parameters.
     no_wait = bool(params.pop("no_wait", args.no_wait))
     timeout = params.pop("timeout", args.timeout)
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
+        raise ParameterError(f"--timeout {timeout!r} must be a number of seconds, e.g. --timeout 600")
     job = ingest.pull(args.source, settings=settings, **params)
     print(f"job {job.id}", file=sys.stderr)
     if no_wait:

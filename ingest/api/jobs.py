@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 from celery.result import AsyncResult
 
 from ingest import connectors
-from ingest.api import frames
 from ingest.api.connection import runtime
 from ingest.errors import ParameterError, UnknownJobError
 from ingest.jobtree.completion import settle_job
@@ -92,11 +91,15 @@ class Job:
               limit: int | None = None, depth: int = 1):
         """The job's records as a DataFrame: its source's main collection, or `collection`
         (e.g. 'reddit_comments'); `columns` are selected in the store."""
+        from ingest.api import frames  # pandas, loaded only by those who ask for a frame
+
         return frames.job_frame(self._db, self.id, collection, where=where, columns=columns, limit=limit, depth=depth)
 
     def frames(self, *, where: dict | None = None, columns: list[str] | None = None, limit: int | None = None,
                depth: int = 1) -> dict:
         """One DataFrame per collection the job's source writes, main collection first."""
+        from ingest.api import frames
+
         return frames.job_frames(self._db, self.id, where=where, columns=columns, limit=limit, depth=depth)
 
     def _ipython_display_(self) -> None:
@@ -174,6 +177,8 @@ def frame(collection_or_source: str, where: dict | None = None, columns: list[st
     """Stored records of every job as a DataFrame: a collection ('reddit_comments') or a
     source's main collection ('reddit'); `where` is a MongoDB filter, `columns` are selected
     in the store, nested JSON is flattened to `depth` levels."""
+    from ingest.api import frames
+
     database = runtime(settings).db
     return frames.frame(database, collection_or_source, where=where, columns=columns, limit=limit, depth=depth)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from ingest.errors import ConfigError
+from ingest.errors import ParameterError
 from ingest.limits.types import KnownLimit
 
 FACTORS = ("host", "credential", "ip", "group")
@@ -103,7 +103,7 @@ class LimitScope:
             return self.ip
         if factor == "group":
             return self.group
-        raise ConfigError(f"unknown rate-limit factor {factor!r}; use one of {', '.join(FACTORS)}")
+        raise ParameterError(f"unknown rate-limit factor {factor!r}; use one of {', '.join(FACTORS)}")
 
 
 def credential_digest(name: str | None) -> str:
@@ -135,7 +135,7 @@ def known_limits_with_overrides(
             return (_limit_from(overrides, None),)
         return tuple(_limit_from(overrides, limit) for limit in defaults)
     if isinstance(overrides, (str, bytes)) or not isinstance(overrides, Sequence):
-        raise ConfigError("rate-limit overrides must be a dict, a list of dicts, or None")
+        raise ParameterError("rate-limit overrides must be a dict, a list of dicts, or None")
     return tuple(_limit_from(entry, None) for entry in overrides)
 
 
@@ -144,26 +144,26 @@ _OVERRIDE_KEYS = {"requests", "window", "per", "group"}
 
 def _limit_from(entry: Any, base: KnownLimit | None) -> KnownLimit:
     if not isinstance(entry, Mapping):
-        raise ConfigError(f"a rate-limit override must be a dict, not {type(entry).__name__}")
+        raise ParameterError(f"a rate-limit override must be a dict, not {type(entry).__name__}")
     unknown = set(entry) - _OVERRIDE_KEYS
     if unknown:
-        raise ConfigError(f"unknown rate-limit override key(s) {sorted(unknown)}; "
-                          f"use {sorted(_OVERRIDE_KEYS)}")
+        raise ParameterError(f"unknown rate-limit override key(s) {sorted(unknown)}; "
+                             f"use {sorted(_OVERRIDE_KEYS)}")
     requests = _positive(entry, "requests", base.requests if base else None)
     window = _positive(entry, "window", base.window if base else None)
     per = entry.get("per", base.per if base else ("host",))
     if isinstance(per, str) or not all(factor in FACTORS for factor in per) or not per:
-        raise ConfigError(f"rate-limit 'per' must list factors from {FACTORS}, got {per!r}")
+        raise ParameterError(f"rate-limit 'per' must list factors from {FACTORS}, got {per!r}")
     group = entry.get("group", base.group if base else None)
     if group is not None and not isinstance(group, str):
-        raise ConfigError(f"rate-limit 'group' must be a string or None, got {group!r}")
+        raise ParameterError(f"rate-limit 'group' must be a string or None, got {group!r}")
     return KnownLimit(requests, window, tuple(per), group)
 
 
 def _positive(entry: Mapping[str, Any], key: str, default: float | None) -> float:
     value = entry.get(key, default)
     if value is None:
-        raise ConfigError(f"rate-limit override needs {key!r} (a number above zero)")
+        raise ParameterError(f"rate-limit override needs {key!r} (a number above zero)")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ConfigError(f"rate-limit {key!r} must be a number above zero, got {value!r}")
+        raise ParameterError(f"rate-limit {key!r} must be a number above zero, got {value!r}")
     return float(value)

@@ -15,6 +15,7 @@ from amqp import Message
 from amqp.exceptions import NotFound, PreconditionFailed
 from kombu import Connection, Queue
 
+from ingest.errors import QueueBusyError
 from ingest.messaging.config import DEAD_LETTER_QUEUE
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ def _redeclare(connection: Connection, queue: Queue) -> None:
         finally:
             _close(channel)
     else:
-        raise RuntimeError(f"queue {queue.name} kept taking messages; stop every client, then start again")
+        raise QueueBusyError(f"queue {queue.name} kept taking messages; stop every client, then start again")
     queue(connection.default_channel).declare()
     log.warning("queue %s declared anew with arguments %s; %d messages kept",
                 queue.name, queue.queue_arguments, moved)

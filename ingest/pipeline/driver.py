@@ -262,9 +262,13 @@ def _refusal_text(request: Request, refused: list[tuple[str, str]]) -> str:
     return text[:ERROR_TEXT_MAX]
 
 
+# A subclass is recorded as the branch of the error tree it belongs to (TimedOutError: transient).
+ERROR_KINDS = (
+    (TransientError, "transient"), (RateLimitedError, "rate_limited"),
+    (PermanentError, "permanent"), (MalformedResponseError, "malformed"),
+)
+
+
 def _describe(error: FetchError, attempt: int) -> dict:
-    kind = {
-        TransientError: "transient", RateLimitedError: "rate_limited",
-        PermanentError: "permanent", MalformedResponseError: "malformed",
-    }.get(type(error), type(error).__name__)
+    kind = next((name for branch, name in ERROR_KINDS if isinstance(error, branch)), type(error).__name__)
     return {"kind": kind, "status": error.status, "message": str(error), "attempt": attempt}

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from supervisor.xmlrpc import SupervisorTransport
 
+from ingest.errors import SupervisorStartError
 from ingest.settings import Settings
 from ingest.stack.services import Service
 
@@ -143,7 +144,7 @@ def start(paths: SupervisorPaths) -> None:
     )
     if completed.returncode != 0:
         detail = (completed.stderr or completed.stdout).strip()
-        raise RuntimeError(f"supervisord did not start: {detail}")
+        raise SupervisorStartError(f"supervisord did not start: {detail}")
 
 
 def process_info(paths: SupervisorPaths) -> dict[str, dict]:

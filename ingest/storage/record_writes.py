@@ -10,11 +10,10 @@ from datetime import datetime
 from typing import Iterable
 
 import bson
-from pymongo.errors import OperationFailure
 from pymongo.database import Database
 
 from ingest.connectors.base import Record
-from ingest.errors import StoreWriteError
+from ingest.errors import StoreWriteError, TransientWriteError
 from ingest.storage.digests import Claim, RecordDigests, payload_digest
 from ingest.storage.escaping import escape
 from ingest.storage.mongo import DUPLICATE_KEY, MONGODB_BATCH_STATEMENTS, SIGHTINGS, statements_per_update, writing
@@ -85,11 +84,11 @@ def _insert_batch(db: Database, collection: str, batch: list[dict]) -> tuple[int
 
 
 def _refusal(db: Database, collection: str, error: dict) -> str:
-    """The reason a write error refuses its document for good; OperationFailure (retried with
-    the task) for one that may pass."""
+    """The reason a write error refuses its document for good; TransientWriteError (retried
+    with the task) for one that may pass."""
     message = str(error.get("errmsg", error))
     if error.get("code") not in UNSTORABLE_CODES:
-        raise OperationFailure(f"{db.name}.{collection}: {message}", code=error.get("code"))
+        raise TransientWriteError(f"{db.name}.{collection}: {message}", code=error.get("code"))
     return _reason(message)
 
 

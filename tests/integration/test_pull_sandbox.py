@@ -132,7 +132,7 @@ def test_bad_input_is_refused_before_anything_is_sent(settings, sandbox):
         ingest.pull("mastodon", base_url=base_url, limt=10)
     with pytest.raises(ingest.ParameterError, match="limit"):
         ingest.pull("mastodon", base_url=base_url, limit="ten")
-    with pytest.raises(ingest.ConfigError, match="rate-limit 'requests' must be a number above zero"):
+    with pytest.raises(ingest.ParameterError, match="rate-limit 'requests' must be a number above zero"):
         ingest.pull("mastodon", base_url=base_url, limits={"requests": "lots"})
     with pytest.raises(ingest.ParameterError, match="does not answer"):
         ingest.pull("mastodon", base_url="http://127.0.0.1:9")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ingest.errors import ConfigError
+from ingest.errors import ParameterError
 from ingest.limits import (
     KnownLimit, LimitReading, LimitScope, Outcome, SlidingLogRule, known_limits_with_overrides,
     outcome_for_status,
@@ -85,5 +85,5 @@ def test_overrides_change_every_default_replace_them_or_make_the_limit_unknown()
     {"per": ["planet"]}, [{"window": 60.0}], "100/min", {"requests": True},
 ])
 def test_bad_overrides_name_the_problem(overrides):
-    with pytest.raises(ConfigError):
+    with pytest.raises(ParameterError):
         known_limits_with_overrides(MASTODON, overrides)

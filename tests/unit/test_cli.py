@@ -1,12 +1,23 @@
-"""The command line's pure parts: reading `--name value` parameters, the limits table."""
+"""The command line's pure parts: reading `--name value` parameters, the limits table, and
+how a product error is shown: one line naming the problem, never a traceback, a non-zero exit."""
 
 from __future__ import annotations
 
+import inspect
+import os
+
 import pytest
 
-from ingest.api.cli import build_parser, limit_lines
+from ingest import errors
+from ingest.api import cli_jobs
+from ingest.api.cli import build_parser, limit_lines, main
 from ingest.api.cli_jobs import parse_params
 from ingest.errors import ParameterError
+
+PRODUCT_ERRORS = sorted(
+    (value for value in vars(errors).values() if inspect.isclass(value) and issubclass(value, errors.IngestError)),
+    key=lambda cls: cls.__name__,
+)
 
 
 def test_parameters_are_read_as_literals_when_they_are_one():
@@ -38,3 +49,57 @@ def test_the_limits_table_has_one_line_per_source_and_host():
                                 "throttles", "granted", "denied", "promised"]
     assert lines[1].split() == ["hackernews", "h", "adaptive", "14.20", "-", "-", "-", "4", "900", "12", "0"]
     assert lines[2].split() == ["mastodon", "127.0.0.1:17603", "known", "1.00", "300", "120", "12.50", "0", "180", "3", "40"]
+
+
+@pytest.fixture
+def no_dotenv(monkeypatch, tmp_path):
+    """Settings read from a clean environment: no .env, data under a temporary directory."""
+    monkeypatch.setattr("ingest.settings.PROJECT_ROOT", tmp_path)
+    for name in [name for name in os.environ if name.startswith("INGEST_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("INGEST_DATA_DIR", str(tmp_path / "data"))
+
+
+def _one_error_line(captured, command: str) -> str:
+    assert captured.out == ""
+    assert "Traceback" not in captured.err
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith(f"ingest {command}: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize("error_class", PRODUCT_ERRORS, ids=lambda cls: cls.__name__)
+def test_any_product_error_is_one_line_and_a_non_zero_exit(error_class, no_dotenv, monkeypatch, capsys):
+    def fails(settings, args):
+        raise error_class("the problem; the fix")
+
+    monkeypatch.setattr(cli_jobs, "_sources", fails)
+    assert main(["sources"]) == 1
+    assert _one_error_line(capsys.readouterr(), "sources") == "ingest sources: the problem; the fix"
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["sources", "mastodont"], "No source named 'mastodont'. Did you mean 'mastodon'?"),
+    (["pull", "mastodon", "tag", "python"], "expected --name value after the source, got 'tag'"),
+    (["pull", "mastodon", "--limits", "{'requests': 'lots'}"], "rate-limit 'requests' must be a number above zero"),
+    (["pull", "mastodon", "--tag", "python", "--timeout", "soon"], "--timeout 'soon' must be a number of seconds"),
+], ids=["unknown source", "value without a name", "bad limits option", "bad timeout"])
+def test_bad_input_on_the_command_line_is_one_line(argv, message, no_dotenv, capsys):
+    assert main(argv) == 1
+    assert message in _one_error_line(capsys.readouterr(), argv[0])
+
+
+def test_a_bad_setting_is_one_line(no_dotenv, monkeypatch, capsys):
+    monkeypatch.setenv("INGEST_WORKER_POOL", "fibers")
+    assert main(["jobs"]) == 1
+    assert "INGEST_WORKER_POOL='fibers' is not a Celery pool" in _one_error_line(capsys.readouterr(), "jobs")
+
+
+def test_an_error_outside_the_product_is_not_hidden(no_dotenv, monkeypatch):
+    def breaks(settings, args):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(cli_jobs, "_sources", breaks)
+    with pytest.raises(KeyError):
+        main(["sources"])
