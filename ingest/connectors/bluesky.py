@@ -16,11 +16,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ingest.errors import MalformedResponseError, ParameterError
-from ingest.connectors.base import Connector, KnownLimit, LimitReading, Page, Record, Request, Response
+from ingest.connectors.base import Collection, Connector, KnownLimit, LimitReading, Page, Record, Request, Response
 from ingest.connectors.headers import parse_float, parse_retry_after, seconds_until_epoch
 from ingest.connectors.listing import TimeBounds, common_params, emitted, limit_reached, page_size
 from ingest.connectors.times import iso_z, parse_time
 from ingest.connectors.validation import Param
+from ingest.connectors.registry import register
 
 POSTS = "bsky_posts"
 LARGEST_PAGE = 100
@@ -32,7 +33,7 @@ class BlueskyConnector(Connector):
     name = "bluesky"
     queue = "ingest.bluesky"
     default_base_url = "https://public.api.bsky.app"
-    collections = (POSTS,)
+    collections = (Collection(POSTS),)
     params = common_params(default_base_url, credential_help="name of an access token (optional)") + (
         Param("q", str, None, "search query (app.bsky.feed.searchPosts)"),
         Param("actor", str, None, "handle or DID whose feed to read (app.bsky.feed.getAuthorFeed)"),
@@ -175,3 +176,6 @@ def _bounds(spec: dict, resume_since: str | None) -> TimeBounds:
     if resumed is not None and (bounds.since is None or resumed > bounds.since):
         return TimeBounds(resumed, bounds.until)
     return bounds
+
+
+register(BlueskyConnector())

@@ -15,11 +15,12 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from ingest.errors import MalformedResponseError, ParameterError
-from ingest.connectors.base import Connector, KnownLimit, LimitReading, Page, Record, Request, Response
+from ingest.connectors.base import Collection, Connector, KnownLimit, LimitReading, Page, Record, Request, Response
 from ingest.connectors.headers import parse_float, parse_link_header, parse_retry_after, seconds_until_iso
 from ingest.connectors.listing import TimeBounds, common_params, emitted, limit_reached, page_size
 from ingest.connectors.times import parse_time
 from ingest.connectors.validation import Param
+from ingest.connectors.registry import register
 
 LARGEST_PAGE = 40
 GROUP = "api"
@@ -31,7 +32,7 @@ class MastodonConnector(Connector):
     name = "mastodon"
     queue = "ingest.mastodon"
     default_base_url = "https://mastodon.social"
-    collections = (STATUSES, ACCOUNTS)
+    collections = (Collection(STATUSES), Collection(ACCOUNTS))
     params = common_params(default_base_url, credential_help="name of an access token (optional)") + (
         Param("tag", str, None, "hashtag timeline, without '#'"),
         Param("account", str, None, "account timeline: a numeric id or 'user@instance'"),
@@ -203,3 +204,6 @@ def _link_cursor(response: Response, rel: str, name: str) -> str | None:
         return None
     values = parse_qs(urlsplit(url).query).get(name)
     return values[0] if values else None
+
+
+register(MastodonConnector())

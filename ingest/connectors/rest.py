@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 
 from ingest.errors import FetchError, MalformedResponseError, ParameterError
 from ingest.connectors.base import (
-    PROJECT_AGENT, Connector, KnownLimit, LimitReading, Page, Record, Request, Response,
+    PROJECT_AGENT, Collection, Connector, KnownLimit, LimitReading, Page, Record, Request, Response,
 )
 from ingest.connectors.classify import REMAINING_HEADERS, classify_status
 from ingest.connectors.headers import (
@@ -35,6 +35,7 @@ from ingest.connectors.rest_definition import (
 )
 from ingest.connectors.times import parse_time
 from ingest.connectors.validation import Param, validate_params
+from ingest.connectors.registry import register
 
 
 GENERIC_LIMIT_HEADERS = {"limit": "x-ratelimit-limit", "remaining": "x-ratelimit-remaining",
@@ -46,7 +47,7 @@ class RestConnector(Connector):
     name = "rest"
     queue = "ingest.rest"
     default_base_url = ""
-    collections = tuple(f"rest_{preset}" for preset in PRESETS)
+    collections = tuple(Collection(f"rest_{preset}") for preset in PRESETS)
     params = common_params(None, credential_help="name of the credential the auth header carries") + (
         Param("preset", str, None, "a shipped definition", choices=tuple(PRESETS)),
         Param("definition", dict, None, "an inline definition (see ingest.connectors.rest_definition)"),
@@ -80,6 +81,9 @@ class RestConnector(Connector):
 
     def collection(self, spec: dict) -> str:
         return f"rest_{spec['definition']['name']}"
+
+    def collections_for(self, spec: dict) -> tuple[Collection, ...]:
+        return (Collection(self.collection(spec)),)
 
     def query_key(self, spec: dict) -> str:
         arguments = "&".join(f"{name}={spec[name]}" for name in sorted(spec["definition"]["arguments"]))
@@ -212,3 +216,6 @@ def _query_value(value: Any) -> Any:
     if isinstance(value, list):
         return ",".join(map(str, value))
     return value
+
+
+register(RestConnector())
