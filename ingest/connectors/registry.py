@@ -5,18 +5,26 @@ the indexes, the frames and the stack's worker pools read what it declared.
 
 A connector declares its `name`, its `queue` (``ingest.<family>``; each queue gets a pool of
 workers) and its `collections` (`Collection`: name, indexes, epoch-time fields). The built-in
-connectors register when `ingest.connectors` is imported.
+connectors register when `ingest.connectors` is imported. On first use the registry also
+imports the modules named in INGEST_SOURCES (comma-separated, see `ingest.settings`), then those
+of the `ingest.sources` entry points of installed packages: importing a module registers the
+sources it defines. The notebook's process and every worker do the same, so with the same
+environment they know the same sources.
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib
 import re
 import threading
+from importlib.metadata import entry_points
 
 from ingest.connectors.base import Collection, Connector
 from ingest.errors import ConfigError, UnknownSourceError
+from ingest.settings import Settings
 
+ENTRY_POINT_GROUP = "ingest.sources"
 SOURCE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 QUEUE_NAME = re.compile(r"ingest\.[a-z][a-z0-9_]*")
 RESERVED_FAMILIES = ("default", "dead")
@@ -24,6 +32,8 @@ COLLECTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 _connectors: dict[str, Connector] = {}
 _lock = threading.RLock()
+_loaded = False
+_loading = False
 
 
 def register(connector: Connector) -> Connector:
@@ -93,7 +103,36 @@ def epoch_fields(collection: str) -> frozenset[str]:
 
 
 def _registered() -> dict[str, Connector]:
+    _load()
     return _connectors
+
+
+def _load() -> None:
+    """Import the sources named outside the package, once per process."""
+    global _loaded, _loading
+    if _loaded:
+        return
+    with _lock:
+        if _loaded or _loading:  # loading: this thread is importing them now
+            return
+        _loading = True
+        try:
+            for module in Settings.from_env().sources:
+                _import(module, "INGEST_SOURCES")
+            for point in entry_points(group=ENTRY_POINT_GROUP):
+                _import(point.module, f"the entry point {point.name!r} of the group {ENTRY_POINT_GROUP!r}")
+            _loaded = True
+        finally:
+            _loading = False
+
+
+def _import(module: str, origin: str) -> None:
+    try:
+        importlib.import_module(module)
+    except ImportError as error:
+        raise ConfigError(f"{origin} names the module {module!r}, which cannot be imported ({error}); fix the "
+                          "name, or make it importable (install its package, or add its directory to "
+                          "PYTHONPATH)") from None
 
 
 def _declaration_problem(connector: Connector) -> str | None:

@@ -1,6 +1,6 @@
 """A source defined in the test suite: the stories of one of the sandbox's Hacker News lists,
-each stored whole, with a queue and a collection of its own. Registered by importing this
-module, it is pulled like any built-in source."""
+each stored whole, with a queue and a collection of its own. Registered through INGEST_SOURCES
+(or by importing this module), it is pulled like any built-in source."""
 
 from __future__ import annotations
 

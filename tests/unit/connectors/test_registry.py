@@ -3,6 +3,10 @@ indexes, the frames and the stack's worker pools use."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +20,7 @@ from ingest.connectors.base import Collection
 from ingest.connectors.hackernews import HackerNewsConnector
 from ingest.errors import ConfigError
 from ingest.messaging.config import celery_config, source_queues
-from ingest.settings import Settings
+from ingest.settings import PROJECT_ROOT, Settings
 from ingest.stack.services import plan
 from ingest.storage import mongo
 from tests.sources import SANDBOX_STORIES, registered
@@ -118,3 +122,42 @@ def test_a_wrong_declaration_is_refused_with_the_fix(changes, problem):
         registry.register(connector)
     assert "misdeclared" not in connectors.names()
     assert connectors.get("hackernews").collections[0].name == "hn_items"
+
+
+def test_ingest_sources_are_read_as_module_paths():
+    env = {"INGEST_SOURCES": " tests.sources.sandbox_stories , other_package.source,"}
+    settings = Settings.from_env(env, dotenv=Path("/nonexistent"))
+    assert settings.sources == ("tests.sources.sandbox_stories", "other_package.source")
+    assert settings.as_env()["INGEST_SOURCES"] == "tests.sources.sandbox_stories,other_package.source"
+    with pytest.raises(ConfigError, match="'my-source' is not a dotted module path"):
+        Settings.from_env({"INGEST_SOURCES": "my-source"}, dotenv=Path("/nonexistent"))
+
+
+def _in_a_new_process(code: str, sources: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "INGEST_SOURCES": sources, "PYTHONPATH": str(PROJECT_ROOT)}
+    return subprocess.run([sys.executable, "-c", code], env=env, cwd=PROJECT_ROOT, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_a_process_registers_the_sources_ingest_sources_names_on_first_use():
+    done = _in_a_new_process("from ingest.messaging.config import source_queues; print(source_queues()[-1])",
+                             SANDBOX_STORIES)
+    assert done.stdout.strip() == "ingest.sandbox_stories", done.stderr
+
+
+def test_a_module_that_cannot_be_imported_is_a_config_error_naming_it():
+    done = _in_a_new_process("from ingest import connectors; connectors.names()", "tests.sources.no_such_module")
+    assert done.returncode != 0
+    assert ("ConfigError: INGEST_SOURCES names the module 'tests.sources.no_such_module', which cannot be "
+            "imported") in done.stderr
+
+
+def test_an_entry_point_of_the_group_ingest_sources_registers_its_module(monkeypatch):
+    point = EntryPoint(name="stories", value=SANDBOX_STORIES, group=registry.ENTRY_POINT_GROUP)
+    monkeypatch.setattr(registry, "entry_points", lambda group: [point] if group == point.group else [])
+    monkeypatch.setattr(registry, "_loaded", False)
+    try:
+        assert "sandbox_stories" in connectors.names()
+    finally:
+        registry.unregister("sandbox_stories")
+        sys.modules.pop(SANDBOX_STORIES, None)
