@@ -8,6 +8,7 @@ nothing else builds a database handle, a Redis client, a tree or a limiter of it
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -15,6 +16,7 @@ import redis
 from celery import Celery
 from pymongo.database import Database
 
+from ingest.connectors.base import Collection
 from ingest.jobtree.tally import RedisTally
 from ingest.jobtree.tree import Tree
 from ingest.limits import Limiter
@@ -83,3 +85,6 @@ class Runtime:
 
     def ensure_indexes(self) -> None:
         mongo.ensure_indexes(self.db)
+
+    def ensure_record_indexes(self, collections: Iterable[Collection]) -> None:
+        mongo.ensure_record_indexes(self.db, collections)

@@ -11,6 +11,7 @@ the environment win over `.env`. Ports of the local stack are laid out from one 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -30,6 +31,7 @@ PORT_OFFSETS = {
     "epmd": 6,
     "docstore_debug": 7,
 }
+MODULE_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -92,6 +94,16 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _modules(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of dotted module paths."""
+    modules = tuple(part.strip() for part in (env.get(name) or "").split(",") if part.strip())
+    for module in modules:
+        if not MODULE_PATH.fullmatch(module):
+            raise ConfigError(f"{name}: {module!r} is not a dotted module path; list modules such as "
+                              "'my_package.my_source', separated by commas")
+    return modules
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -106,6 +118,7 @@ class Settings:
     up_timeout: float = 120.0
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
+    sources: tuple[str, ...] = ()
     binaries: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -134,6 +147,7 @@ class Settings:
             up_timeout=_float(merged, "INGEST_UP_TIMEOUT", 120.0),
             connect_timeout=_float(merged, "INGEST_CONNECT_TIMEOUT", 5.0),
             read_timeout=_float(merged, "INGEST_READ_TIMEOUT", 30.0),
+            sources=_modules(merged, "INGEST_SOURCES"),
             binaries=binaries,
         )
 
@@ -169,6 +183,7 @@ class Settings:
             "INGEST_REDIS_URL": self.redis_url,
             "INGEST_MONGO_URL": self.mongo_url,
             "INGEST_MONGO_DB": self.mongo_db,
+            "INGEST_SOURCES": ",".join(self.sources),
             "INGEST_CONNECT_TIMEOUT": str(self.connect_timeout),
             "INGEST_READ_TIMEOUT": str(self.read_timeout),
         }

@@ -22,6 +22,6 @@ def sources() -> pd.DataFrame:
             "source": name,
             "base_url": connector.default_base_url,
             "parameters": ", ".join(param.name for param in connector.params),
-            "collections": ", ".join(connector.collections),
+            "collections": ", ".join(collection.name for collection in connector.collections),
         })
     return pd.DataFrame(rows).set_index("source")

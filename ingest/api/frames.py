@@ -33,6 +33,7 @@ import pandas as pd
 from pymongo.database import Database
 
 from ingest import connectors
+from ingest.connectors import registry
 
 from ingest.storage import mongo, record_writes
 from ingest.storage.job_documents import JobDocuments
@@ -42,13 +43,15 @@ from ingest.api.record_table import documents_frame, stored_path
 DEFAULT_BATCH_SIZE = 5000
 REST_PREFIX = "rest_"
 
-MAIN_COLLECTIONS: dict[str, str] = {
-    name: connectors.get(name).collections[0] for name in connectors.names() if name != "rest"
-}
-"""The collection `frame(db, source)` reads for each source (its root records)."""
 
-RECORD_COLLECTIONS: tuple[str, ...] = tuple(dict.fromkeys(
-    [*mongo.RECORD_COLLECTIONS, *(c for name in connectors.names() for c in connectors.get(name).collections)]))
+def main_collections() -> dict[str, str]:
+    """The collection `frame(db, source)` reads for each source (its root records)."""
+    return {name: connectors.get(name).collections[0].name for name in connectors.names() if name != "rest"}
+
+
+def record_collections() -> tuple[str, ...]:
+    """Every record collection the registered sources declare."""
+    return tuple(collection.name for collection in registry.collections())
 
 
 def resolve_collection(collection_or_source: str) -> str:
@@ -57,19 +60,19 @@ def resolve_collection(collection_or_source: str) -> str:
     if not isinstance(name, str):
         raise ParameterError(f"collection_or_source={name!r} must be a source or collection name, "
                              f"e.g. 'mastodon' or 'reddit_comments'")
-    if name in MAIN_COLLECTIONS:
-        return MAIN_COLLECTIONS[name]
-    if name in RECORD_COLLECTIONS or (name.startswith(REST_PREFIX) and len(name) > len(REST_PREFIX)):
+    main, recorded = main_collections(), record_collections()
+    if name in main:
+        return main[name]
+    if name in recorded or (name.startswith(REST_PREFIX) and len(name) > len(REST_PREFIX)):
         return name
     if name == "rest":
         raise ParameterError("rest records are kept per definition, in rest_<definition name>; "
                              f"pass that collection, e.g. {REST_PREFIX}github_issues")
-    choices = [*MAIN_COLLECTIONS, *RECORD_COLLECTIONS]
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name, [*main, *recorded], n=1, cutoff=0.6)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     raise ParameterError(
-        f"No source or record collection named {name!r}.{hint} Sources: {', '.join(MAIN_COLLECTIONS)}; "
-        f"collections: {', '.join(RECORD_COLLECTIONS)}, or {REST_PREFIX}<definition name>.")
+        f"No source or record collection named {name!r}.{hint} Sources: {', '.join(main)}; "
+        f"collections: {', '.join(recorded)}, or {REST_PREFIX}<definition name>.")
 
 
 def _checked_columns(columns: Sequence[str] | None) -> list[str] | None:
@@ -125,7 +128,7 @@ def frame(db: Database, collection_or_source: str, where: Mapping[str, Any] | No
     """Records of one collection as a DataFrame.
 
     collection_or_source: a record collection ("reddit_comments", "rest_github_issues") or a
-        source, meaning its main collection (see MAIN_COLLECTIONS).
+        source, meaning its main collection (see `main_collections`).
     where: a MongoDB filter on the stored (escaped) fields.
     columns: dotted field names; only these are read from the store and they are the frame's
         columns, in this order, whatever `depth` (`_id` only when named).
@@ -154,9 +157,8 @@ def job_collections(db: Database, job_id: str) -> tuple[str, ...]:
     document = JobDocuments(db).get(job_id, ["source", "spec.definition.name"])
     if document is None:
         raise UnknownJobError(f"no job with id {job_id!r}; `ingest.jobs()` lists the jobs there are")
-    if document["source"] == "rest":
-        return (f"{REST_PREFIX}{document['spec']['definition']['name']}",)
-    return connectors.get(document["source"]).collections
+    spec = document.get("spec") or {}
+    return tuple(collection.name for collection in connectors.get(document["source"]).collections_for(spec))
 
 
 def job_frame(db: Database, job_id: str, collection: str | None = None, *,

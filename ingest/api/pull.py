@@ -76,6 +76,7 @@ def pull(source: str, *, settings: Settings | None = None, **params: Any) -> Job
         known_limits_with_overrides(connector.for_spec(spec).known_limits(spec), options["limits"])
     _check_reachable(spec["base_url"])
     stack = runtime(settings)
+    stack.ensure_record_indexes(connector.collections_for(spec))
     watermark = stack.jobs.watermark(connector.name, connector.query_key(spec)) if spec.get("incremental") else None
     roots = connector.for_spec(spec).start(spec, watermark)
     job_id = f"{connector.name}-{uuid.uuid4().hex[:12]}"

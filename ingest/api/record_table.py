@@ -10,7 +10,8 @@ Types, decided once over all rows so that they do not depend on how rows were ba
 - ids (`_id`, and columns named `id` or ending in `_id` or `.id`) are text, never floats;
 - BSON datetimes, and text columns whose every value is an ISO-8601 date with a time
   (a bare date such as "2024-05-01" is left as text), become UTC datetimes;
-- numbers in the epoch fields of `EPOCH_FIELDS` become UTC datetimes (no other number does);
+- numbers in the epoch fields its source declares for the collection (`Collection.epoch_fields`)
+  become UTC datetimes (no other number does);
 - a column that keeps Python objects has None where a value is missing.
 """
 
@@ -24,16 +25,8 @@ from typing import Any
 
 import pandas as pd
 
+from ingest.connectors.registry import epoch_fields as declared_epoch_fields
 from ingest.storage.escaping import RESERVED_TOP_LEVEL, escape_key, unescape, unescape_key
-
-EPOCH_FIELDS: dict[str, frozenset[str]] = {
-    # Reddit's `created` is not listed: it is shifted from UTC by a fixed offset.
-    "reddit_posts": frozenset({"created_utc", "approved_at_utc", "banned_at_utc"}),
-    "reddit_comments": frozenset({"created_utc", "approved_at_utc", "banned_at_utc"}),
-    "hn_items": frozenset({"time"}),
-    "hn_users": frozenset({"created"}),
-}
-"""Per collection, the columns that hold Unix epoch seconds."""
 
 ISO_DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?")
@@ -181,7 +174,7 @@ def _is_provenance(name: str) -> bool:
 
 def with_types(frame: pd.DataFrame, collection: str) -> pd.DataFrame:
     """`frame` with the types of the module docstring, column by column, in place."""
-    epoch_fields = EPOCH_FIELDS.get(collection, frozenset())
+    epoch_fields = declared_epoch_fields(collection)
     for name in frame.columns:
         column = frame[name]
         if column.dtype == object:

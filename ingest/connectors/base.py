@@ -49,7 +49,7 @@ from ingest.connectors.headers import header_value, parse_retry_after
 from ingest.connectors.validation import REQUIRED, Param, validate_params
 from ingest.limits.types import KnownLimit, LimitReading
 
-__all__ = ["REQUIRED", "Param", "Request", "Response", "Record", "Page", "Connector"]
+__all__ = ["REQUIRED", "Param", "Request", "Response", "Record", "Page", "Collection", "Connector"]
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,18 @@ class Record:
     created_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Collection:
+    """A collection a source stores records in. Every record collection is indexed on
+    `_ingest.jobs` (the jobs that fetched or saw a record); `indexes` adds others, each a tuple
+    of fields in ascending order. `epoch_fields` hold Unix epoch seconds, which frames read as
+    UTC times."""
+
+    name: str
+    indexes: tuple[tuple[str, ...], ...] = ()
+    epoch_fields: frozenset[str] = frozenset()
+
+
 @dataclass
 class Page:
     """What one response yields."""
@@ -164,13 +176,17 @@ PROJECT_AGENT = "ingest-workbench/0.1"
 
 
 class Connector(ABC):
-    """Base of every source. Subclasses set the class attributes and the abstract methods."""
+    """Base of every source. Subclasses set the class attributes and the abstract methods, and
+    the module that defines one registers it (``ingest.connectors.registry.register``).
+
+    `queue` is ``ingest.<family>``: each queue has its own pool of workers. `collections` are
+    every collection the source may store records in, its main collection first."""
 
     name: str
     queue: str
     default_base_url: str
     params: tuple[Param, ...]
-    collections: tuple[str, ...]
+    collections: tuple[Collection, ...]
 
     def validate(self, params: Mapping[str, Any]) -> dict:
         """The full normalised spec, or ParameterError naming the parameter and the fix."""
@@ -182,6 +198,10 @@ class Connector(ABC):
     def for_spec(self, spec: dict) -> Connector:
         """The connector to drive this spec with; only the rest connector depends on the spec."""
         return self
+
+    def collections_for(self, spec: dict) -> tuple[Collection, ...]:
+        """The collections a pull with this spec stores records in, its main collection first."""
+        return self.collections
 
     def check(self, spec: dict) -> None:
         """Rules across parameters (exactly one of two, ...); raise ParameterError."""
@@ -231,6 +251,6 @@ class Connector(ABC):
 
     def describe(self) -> str:
         """Every parameter with its type, default and help, for the notebook."""
-        lines = [f"{self.name}: collections {', '.join(self.collections)}"]
+        lines = [f"{self.name}: collections {', '.join(c.name for c in self.collections)}"]
         lines.extend("  " + param.describe() for param in self.params)
         return "\n".join(lines)

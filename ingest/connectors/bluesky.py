@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ingest.errors import MalformedResponseError, ParameterError
-from ingest.connectors.base import Connector, Page, Record, Request, Response
+from ingest.connectors.base import Collection, Connector, Page, Record, Request, Response
 from ingest.connectors.headers import parse_float, parse_retry_after, seconds_until_epoch
 from ingest.connectors.listing import (
     TimeBounds, common_params, following_page, kept_items, limit_reached, page_size,
@@ -24,6 +24,7 @@ from ingest.connectors.listing import (
 from ingest.connectors.paginators import BodyCursorPaginator
 from ingest.connectors.times import iso_z, parse_time
 from ingest.connectors.validation import Param
+from ingest.connectors.registry import register
 from ingest.limits.types import KnownLimit, LimitReading
 
 POSTS = "bsky_posts"
@@ -36,7 +37,7 @@ class BlueskyConnector(Connector):
     name = "bluesky"
     queue = "ingest.bluesky"
     default_base_url = "https://public.api.bsky.app"
-    collections = (POSTS,)
+    collections = (Collection(POSTS),)
     params = common_params(default_base_url, credential_help="name of an access token (optional)") + (
         Param("q", str, None, "search query (app.bsky.feed.searchPosts)"),
         Param("actor", str, None, "handle or DID whose feed to read (app.bsky.feed.getAuthorFeed)"),
@@ -174,3 +175,6 @@ def _bounds(spec: dict, resume_since: str | None) -> TimeBounds:
     if resumed is not None and (bounds.since is None or resumed > bounds.since):
         return TimeBounds(resumed, bounds.until)
     return bounds
+
+
+register(BlueskyConnector())

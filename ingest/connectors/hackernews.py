@@ -16,11 +16,12 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ingest.errors import FetchError, MalformedResponseError, ParameterError
-from ingest.connectors.base import Connector, Page, Record, Request, Response
+from ingest.connectors.base import Collection, Connector, Page, Record, Request, Response
 from ingest.connectors.classify import classify_status
 from ingest.connectors.listing import TimeBounds, common_params
 from ingest.connectors.times import parse_time
 from ingest.connectors.validation import Param
+from ingest.connectors.registry import register
 
 ITEMS = "hn_items"
 USERS = "hn_users"
@@ -32,7 +33,8 @@ class HackerNewsConnector(Connector):
     name = "hackernews"
     queue = "ingest.hackernews"
     default_base_url = "https://hacker-news.firebaseio.com"
-    collections = (ITEMS, USERS)
+    collections = (Collection(ITEMS, epoch_fields=frozenset({"time"})),
+                   Collection(USERS, epoch_fields=frozenset({"created"})))
     params = common_params(default_base_url) + (
         Param("list", str, "top", "which story list to read", choices=LISTS),
         Param("items", list, None, "explicit item ids to fetch instead of a list"),
@@ -108,3 +110,6 @@ class HackerNewsConnector(Connector):
     def classify(self, response: Response, now: float) -> FetchError | None:
         return classify_status(response.status, response.header, response.safe_url, response.body,
                                now, unknown_limit=True)
+
+
+register(HackerNewsConnector())

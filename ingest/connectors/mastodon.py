@@ -16,12 +16,13 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ingest.errors import MalformedResponseError, ParameterError
-from ingest.connectors.base import Connector, Page, Record, Request, Response
+from ingest.connectors.base import Collection, Connector, Page, Record, Request, Response
 from ingest.connectors.headers import parse_float, parse_retry_after, seconds_until_iso
 from ingest.connectors.listing import (
     TimeBounds, common_params, following_page, kept_items, limit_reached, page_size,
 )
 from ingest.connectors.paginators import LinkCursorPaginator
+from ingest.connectors.registry import register
 from ingest.connectors.times import parse_time
 from ingest.connectors.validation import Param
 from ingest.limits.types import KnownLimit, LimitReading
@@ -36,7 +37,7 @@ class MastodonConnector(Connector):
     name = "mastodon"
     queue = "ingest.mastodon"
     default_base_url = "https://mastodon.social"
-    collections = (STATUSES, ACCOUNTS)
+    collections = (Collection(STATUSES), Collection(ACCOUNTS))
     params = common_params(default_base_url, credential_help="name of an access token (optional)") + (
         Param("tag", str, None, "hashtag timeline, without '#'"),
         Param("account", str, None, "account timeline: a numeric id or 'user@instance'"),
@@ -197,3 +198,6 @@ def _statuses(body: Any, response: Response) -> list[dict]:
         raise MalformedResponseError(
             f"{response.safe_url}: expected a JSON list of statuses with ids", status=response.status)
     return body
+
+
+register(MastodonConnector())

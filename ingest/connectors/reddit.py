@@ -12,16 +12,17 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ingest.errors import MalformedResponseError, ParameterError
-from ingest.connectors.base import Connector, Page, Request, Response
+from ingest.connectors.base import Collection, Connector, Page, Request, Response
 from ingest.connectors.headers import parse_float, parse_retry_after
 from ingest.connectors.listing import (
     TimeBounds, common_params, following_page, kept_items, limit_reached, page_size,
 )
 from ingest.connectors.paginators import AnchorPaginator, BodyCursorPaginator
 from ingest.connectors.reddit_comments import (
-    CommentHarvest, batches, harvest, listing_children, morechildren_things, thing_record,
+    COMMENTS, POSTS, CommentHarvest, batches, harvest, listing_children, morechildren_things, thing_record,
 )
 from ingest.connectors.validation import Param
+from ingest.connectors.registry import register
 from ingest.limits.types import KnownLimit, LimitReading
 
 LARGEST_PAGE = 100
@@ -29,13 +30,15 @@ COMMENTS_PER_CALL = 500
 SUBREDDIT_LISTINGS = ("new", "hot", "top", "rising", "comments")
 USER_LISTINGS = ("submitted", "comments", "overview")
 NEWEST_FIRST = ("new", "comments", "submitted", "overview")
+# `created` is not one: it is shifted from UTC by a fixed offset.
+EPOCH_FIELDS = frozenset({"created_utc", "approved_at_utc", "banned_at_utc"})
 
 
 class RedditConnector(Connector):
     name = "reddit"
     queue = "ingest.reddit"
     default_base_url = "https://oauth.reddit.com"
-    collections = ("reddit_posts", "reddit_comments")
+    collections = (Collection(POSTS, epoch_fields=EPOCH_FIELDS), Collection(COMMENTS, epoch_fields=EPOCH_FIELDS))
     params = common_params(default_base_url, credential_help="name of the OAuth bearer token") + (
         Param("subreddit", str, None, "subreddit name, without 'r/'"),
         Param("user", str, None, "user name, without 'u/'"),
@@ -164,3 +167,6 @@ class RedditConnector(Connector):
 
     def known_limits(self, spec: dict) -> tuple[KnownLimit, ...]:
         return (KnownLimit(600, 600.0, per=("host", "credential")),)
+
+
+register(RedditConnector())

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ingest.errors import FetchError, MalformedResponseError, ParameterError
-from ingest.connectors.base import Connector, Page, Record, Request, Response
+from ingest.connectors.base import Collection, Connector, Page, Record, Request, Response
 from ingest.connectors.classify import REMAINING_HEADERS, classify_status
 from ingest.connectors.headers import (
     parse_float, parse_retry_after, seconds_until_epoch, seconds_until_iso,
@@ -32,6 +32,7 @@ from ingest.connectors.rest_definition import (
 )
 from ingest.connectors.times import parse_time
 from ingest.connectors.validation import Param, validate_params
+from ingest.connectors.registry import register
 from ingest.limits.types import KnownLimit, LimitReading
 
 
@@ -44,7 +45,7 @@ class RestConnector(Connector):
     name = "rest"
     queue = "ingest.rest"
     default_base_url = ""
-    collections = tuple(f"rest_{preset}" for preset in PRESETS)
+    collections = tuple(Collection(f"rest_{preset}") for preset in PRESETS)
     params = common_params(None, credential_help="name of the credential the auth header carries") + (
         Param("preset", str, None, "a shipped definition", choices=tuple(PRESETS)),
         Param("definition", dict, None, "an inline definition (see ingest.connectors.rest_definition)"),
@@ -78,6 +79,9 @@ class RestConnector(Connector):
 
     def collection(self, spec: dict) -> str:
         return f"rest_{spec['definition']['name']}"
+
+    def collections_for(self, spec: dict) -> tuple[Collection, ...]:
+        return (Collection(self.collection(spec)),)
 
     def query_key(self, spec: dict) -> str:
         arguments = "&".join(f"{name}={spec[name]}" for name in sorted(spec["definition"]["arguments"]))
@@ -201,3 +205,6 @@ def _query_value(value: Any) -> Any:
     if isinstance(value, list):
         return ",".join(map(str, value))
     return value
+
+
+register(RestConnector())

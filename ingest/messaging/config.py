@@ -2,7 +2,8 @@
 
 RabbitMQ carries the messages, Redis keeps the results. Messages are JSON only: a message in
 any other format (pickle above all) is refused by the worker. One durable queue per source
-family, each served by its own pool of workers, keeps a throttled API from starving the others.
+family, each served by its own pool of workers, keeps a throttled API from starving the others;
+the registered sources declare them (`ingest.connectors.registry`).
 
 Nothing is lost on the way: messages are persistent, every publish waits for the broker's
 confirm and is retried across a broker restart, and a task is acknowledged only after it ran.
@@ -16,11 +17,10 @@ from __future__ import annotations
 from celery import Celery
 from kombu import Exchange, Queue
 
+from ingest.connectors import registry
 from ingest.settings import Settings
 
 DEFAULT_QUEUE = "ingest.default"
-SOURCE_QUEUES = ("ingest.mastodon", "ingest.reddit", "ingest.hackernews", "ingest.bluesky", "ingest.rest")
-ALL_QUEUES = (DEFAULT_QUEUE, *SOURCE_QUEUES)
 
 TASK_EXCHANGE = Exchange("ingest", type="direct", durable=True)
 DEAD_LETTER_EXCHANGE = Exchange("ingest.dead", type="fanout", durable=True)
@@ -28,6 +28,15 @@ DEAD_LETTER_QUEUE = Queue("ingest.dead", DEAD_LETTER_EXCHANGE, durable=True)
 TASK_QUEUE_ARGUMENTS = {"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE.name}
 # Long enough to ride out a broker restart: about a minute of attempts, 2 s apart at most.
 PUBLISH_RETRY_POLICY = {"max_retries": 30, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 2.0}
+
+
+def source_queues() -> tuple[str, ...]:
+    """The queue of each source family, as the registered sources declare them."""
+    return registry.queues()
+
+
+def all_queues() -> tuple[str, ...]:
+    return (DEFAULT_QUEUE, *source_queues())
 
 
 def queue_family(queue: str) -> str:
@@ -60,7 +69,7 @@ def celery_config(settings: Settings) -> dict:
         "task_publish_retry_policy": dict(PUBLISH_RETRY_POLICY),
         "broker_connection_retry_on_startup": True,
         "task_default_delivery_mode": "persistent",
-        "task_queues": [task_queue(name) for name in ALL_QUEUES],
+        "task_queues": [task_queue(name) for name in all_queues()],
         "task_default_queue": DEFAULT_QUEUE,
         "task_default_exchange": TASK_EXCHANGE.name,
         "task_default_routing_key": DEFAULT_QUEUE,

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from celery import Celery
 from kombu import Exchange, Queue
 
-from ingest.messaging.config import SOURCE_QUEUES, TASK_EXCHANGE
+from ingest.messaging.config import TASK_EXCHANGE, source_queues, task_queue
 
 FETCH_TASK = "ingest.fetch"
 DELAY_EXCHANGE = Exchange("ingest.delay", type="direct", durable=True)
@@ -42,6 +43,14 @@ def delay_queue(target: str, bucket: float) -> Queue:
     )
 
 
+@lru_cache(maxsize=None)
+def declared_queue(name: str) -> Queue:
+    """A source queue as it is declared. Sent by name, a queue registered after the app was
+    configured would be declared by Celery without its dead-letter argument, which RabbitMQ
+    refuses once a worker has declared it with one."""
+    return task_queue(name)
+
+
 def bucket_for(delay: float) -> float | None:
     """The longest bucket not longer than the delay; None when the delay is below them all."""
     fitting = [bucket for bucket in DELAY_BUCKETS if bucket <= delay]
@@ -57,13 +66,13 @@ class Publisher:
 
     def publish(self, job_id: str, node_id: str, queue: str, delay: float = 0.0, exact: bool = False) -> None:
         """Run the node after `delay` seconds; with `exact`, not a moment before."""
-        if queue not in SOURCE_QUEUES:
+        if queue not in source_queues():
             raise ValueError(f"unknown queue {queue!r}")
         bucket = bucket_for(delay)
         if bucket is None:
             self.app.send_task(
-                FETCH_TASK, args=[job_id, node_id], queue=queue, countdown=delay if delay > 0 else None,
-                task_id=node_id,
+                FETCH_TASK, args=[job_id, node_id], queue=declared_queue(queue),
+                countdown=delay if delay > 0 else None, task_id=node_id,
             )
             return
         waiting = delay_queue(queue, bucket)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from ingest.messaging.config import DEFAULT_QUEUE, SOURCE_QUEUES, queue_family
+from ingest.messaging.config import DEFAULT_QUEUE, queue_family, source_queues
 from ingest.errors import MissingBinaryError
 from ingest.settings import PROJECT_ROOT, Settings, mask_url
 from ingest.stack.binaries import find_binary, require_binary
@@ -170,12 +170,12 @@ def _document_store(settings: Settings, binary: _Binaries) -> Service:
 
 
 def _workers(settings: Settings) -> list[Service]:
-    """A pool per source family, so that a source held by its limit or answering slowly never
-    takes threads (or the interpreter) from another source's tasks. Every pool also serves the
-    default queue, which carries only probes."""
+    """A pool per source family (each queue the registered sources declare), so that a source
+    held by its limit or answering slowly never takes threads (or the interpreter) from another
+    source's tasks. Every pool also serves the default queue, which carries only probes."""
     return [
         _worker(settings, queue_family(queue), (queue, DEFAULT_QUEUE), number)
-        for queue in SOURCE_QUEUES
+        for queue in source_queues()
         for number in range(1, settings.worker_processes + 1)
     ]
 

@@ -1,5 +1,6 @@
 """MongoDB: one client per process, the collections' names, their indexes, and the write lock
-that FerretDB v1 with SQLite needs.
+that FerretDB v1 with SQLite needs. Record collections and their indexes are those the
+registered sources declare (`ingest.connectors.registry`).
 
 Every line is plain pymongo, so a real MongoDB (`INGEST_MONGO_URL`) works unchanged.
 """
@@ -7,6 +8,7 @@ Every line is plain pymongo, so a real MongoDB (`INGEST_MONGO_URL`) works unchan
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from contextlib import nullcontext
 from functools import lru_cache
 
@@ -14,6 +16,8 @@ from pymongo import ASCENDING, MongoClient
 from pymongo.errors import OperationFailure
 from pymongo.database import Database
 
+from ingest.connectors import registry
+from ingest.connectors.base import Collection
 from ingest.settings import Settings
 
 PROBES = "probes"
@@ -22,10 +26,7 @@ NODES = "tasks"
 OUTCOMES = "task_outcomes"  # a node's terminal outcome, one document per node, written once
 WATERMARKS = "watermarks"
 SIGHTINGS = "sightings"  # a job saw a stored record unchanged, and did not write it again
-RECORD_COLLECTIONS = (
-    "mastodon_statuses", "mastodon_accounts", "reddit_posts", "reddit_comments",
-    "hn_items", "hn_users", "bsky_posts",
-)
+JOB_RECORDS_INDEX = ("_ingest.jobs",)  # on every record collection
 
 
 @lru_cache(maxsize=8)
@@ -41,23 +42,46 @@ def database(settings: Settings) -> Database:
 
 
 def ensure_indexes(db: Database) -> None:
-    """Create the indexes every query here relies on; cheap when they exist. Another process
-    creating the same index at the same moment is not an error (FerretDB reports one)."""
+    """Create the indexes every query here relies on, those of every registered source's
+    collections included; cheap when they exist."""
     wanted = [
-        (NODES, [("job", ASCENDING), ("state", ASCENDING)]),
-        (NODES, [("job", ASCENDING), ("parent", ASCENDING)]),
-        (OUTCOMES, [("job", ASCENDING), ("state", ASCENDING)]),
-        (JOBS, [("created", ASCENDING)]),
-        (SIGHTINGS, [("job", ASCENDING), ("collection", ASCENDING)]),
-        *((name, [("_ingest.jobs", ASCENDING)]) for name in RECORD_COLLECTIONS),
+        (NODES, ("job", "state")),
+        (NODES, ("job", "parent")),
+        (OUTCOMES, ("job", "state")),
+        (JOBS, ("created",)),
+        (SIGHTINGS, ("job", "collection")),
     ]
-    for collection, keys in wanted:
-        try:
-            db[collection].create_index(keys)
-        except OperationFailure as error:
-            if "already exists" not in str(error):
-                raise
+    for collection, fields in wanted:
+        _create_index(db, collection, fields)
+    for declared in registry.collections():
+        _index_records(db, declared)
 
+
+_indexed: set[tuple[int, str, str]] = set()
+
+
+def ensure_record_indexes(db: Database, collections: Iterable[Collection]) -> None:
+    """The indexes of these record collections, created once per process: a pull asks for the
+    collections it writes, as a rest definition's `rest_<name>` is known only then."""
+    for collection in collections:
+        if (id(db.client), db.name, collection.name) not in _indexed:
+            _index_records(db, collection)
+
+
+def _index_records(db: Database, collection: Collection) -> None:
+    for fields in (JOB_RECORDS_INDEX, *collection.indexes):
+        _create_index(db, collection.name, fields)
+    _indexed.add((id(db.client), db.name, collection.name))
+
+
+def _create_index(db: Database, collection: str, fields: tuple[str, ...]) -> None:
+    """Another process creating the same index at the same moment is not an error (FerretDB
+    reports one)."""
+    try:
+        db[collection].create_index([(field, ASCENDING) for field in fields])
+    except OperationFailure as error:
+        if "already exists" not in str(error):
+            raise
 
 
 DUPLICATE_KEY = 11000

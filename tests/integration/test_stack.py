@@ -20,7 +20,7 @@ from amqp.exceptions import PreconditionFailed
 from kombu import Connection, Exchange, Producer
 
 from ingest.storage import mongo
-from ingest.messaging.config import DEFAULT_QUEUE, SOURCE_QUEUES, TASK_EXCHANGE, queue_family
+from ingest.messaging.config import DEFAULT_QUEUE, TASK_EXCHANGE, queue_family, source_queues
 from ingest.stack import health
 from ingest.stack.services import Check, plan, worker_name
 from ingest.stack.supervisor import SupervisorPaths
@@ -47,7 +47,7 @@ def test_a_task_runs_on_a_worker_and_its_result_comes_back_through_redis(setting
     assert document["note"] == "round trip"
 
 
-@pytest.mark.parametrize("queue", SOURCE_QUEUES)
+@pytest.mark.parametrize("queue", source_queues())
 def test_every_source_queue_is_consumed_by_its_own_pool(celery_app, queue):
     outcome = _probe(celery_app, f"queue {queue}", queue=queue)
     assert outcome["queue"] == queue
@@ -56,7 +56,7 @@ def test_every_source_queue_is_consumed_by_its_own_pool(celery_app, queue):
 
 def test_queues_are_durable(settings):
     with Connection(settings.broker_url) as connection:
-        for name in (DEFAULT_QUEUE, *SOURCE_QUEUES):
+        for name in (DEFAULT_QUEUE, *source_queues()):
             connection.channel().queue_declare(name, passive=True)
             # RabbitMQ refuses a redeclaration whose flags differ from the queue's own.
             with pytest.raises(PreconditionFailed, match="durable"):
@@ -136,7 +136,7 @@ def test_status_json_reports_every_part_healthy(settings):
     assert completed.returncode == 0, completed.stdout + completed.stderr
     report = json.loads(completed.stdout)
     assert report["healthy"] is True
-    workers = [worker_name(queue_family(queue), 1) for queue in SOURCE_QUEUES]
+    workers = [worker_name(queue_family(queue), 1) for queue in source_queues()]
     for name in ("rabbitmq", "redis", "docstore", *workers, "sandbox"):
         part = report["parts"][name]
         assert part["state"] == "running" and part["healthy"] is True and part["pid"] > 0

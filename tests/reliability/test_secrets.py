@@ -21,7 +21,7 @@ from kombu import Connection, Exchange, Queue
 import ingest
 from ingest import credentials
 from ingest.storage import mongo
-from ingest.messaging.config import ALL_QUEUES, DEAD_LETTER_QUEUE, SOURCE_QUEUES, make_celery
+from ingest.messaging.config import DEAD_LETTER_QUEUE, all_queues, make_celery, source_queues
 from ingest.messaging.publisher import DELAY_BUCKETS, delay_queue
 from ingest.jobtree.nodes import node_documents
 from ingest.jobtree.states import NodeState
@@ -32,8 +32,8 @@ pytestmark = pytest.mark.stack
 
 FILE_CREDENTIAL = "reddit-file-canary"
 LOOPBACK = {"127.0.0.1", "::1"}
-QUEUES = [*ALL_QUEUES, DEAD_LETTER_QUEUE.name,
-          *(delay_queue(queue, bucket).name for queue in SOURCE_QUEUES for bucket in DELAY_BUCKETS)]
+QUEUES = [*all_queues(), DEAD_LETTER_QUEUE.name,
+          *(delay_queue(queue, bucket).name for queue in source_queues() for bucket in DELAY_BUCKETS)]
 
 
 def _peek_queues(connection: Connection) -> list[bytes]:

@@ -2,6 +2,7 @@ import time
 
 import pytest
 
+from ingest.messaging.config import task_queue
 from ingest.messaging.publisher import DELAY_BUCKETS, FETCH_TASK, Publisher, bucket_for, delay_queue
 from ingest.jobtree.nodes import child_id
 
@@ -50,8 +51,8 @@ def test_a_limiter_wait_and_a_wait_that_fits_its_bucket_carry_no_due_time():
 def test_a_wait_below_the_smallest_bucket_is_a_countdown():
     app = RecordingApp()
     Publisher(app).publish("job", "node", "ingest.reddit", delay=4.9, exact=True)
-    assert app.sent == [{"name": FETCH_TASK, "args": ["job", "node"], "queue": "ingest.reddit", "countdown": 4.9,
-                         "task_id": "node"}]
+    assert app.sent == [{"name": FETCH_TASK, "args": ["job", "node"], "queue": task_queue("ingest.reddit"),
+                         "countdown": 4.9, "task_id": "node"}]
 
 
 def test_children_of_a_node_have_the_same_ids_each_time_it_runs():
