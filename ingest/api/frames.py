@@ -33,12 +33,11 @@ import pandas as pd
 from pymongo.database import Database
 
 from ingest import connectors
-from ingest.connectors import registry
-
-from ingest.storage import mongo, record_writes
-from ingest.storage.job_documents import JobDocuments
-from ingest.errors import ParameterError, UnknownJobError
 from ingest.api.record_table import documents_frame, stored_path
+from ingest.connectors import registry
+from ingest.errors import ParameterError, UnknownJobError
+from ingest.storage import record_writes
+from ingest.storage.job_documents import JobDocuments
 
 DEFAULT_BATCH_SIZE = 5000
 REST_PREFIX = "rest_"

@@ -16,7 +16,6 @@ from typing import Callable
 from celery import Celery
 from celery.result import AsyncResult, ResultSet
 
-from ingest.storage.mongo import NODES
 from ingest.jobtree.states import JobState, NodeState
 from ingest.jobtree.tree import Tree
 from ingest.jobtree.waiting import poll_until
@@ -30,8 +29,7 @@ class JobTree(ResultSet):
 
     @property
     def results(self) -> list[AsyncResult]:
-        return [AsyncResult(node["_id"], app=self.app)
-                for node in self.tree.db[NODES].find({"job": self.job_id}, {"_id": 1})]
+        return [AsyncResult(node_id, app=self.app) for node_id in self.tree.node_ids(self.job_id)]
 
     @results.setter
     def results(self, _given: list) -> None:

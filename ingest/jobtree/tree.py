@@ -185,6 +185,10 @@ class Tree:
         by_group = {key: value for key, value in counts.by_group.items() if value}
         return JobCounts(by_state, by_group, totals, counts.changed)
 
+    def node_ids(self, job_id: str) -> list[str]:
+        """The ids of every node the job has registered, from the store."""
+        return [node["_id"] for node in self.db[NODES].find({"job": job_id}, {"_id": 1})]
+
     def has_failures(self, job_id: str) -> bool:
         return self.counts(job_id).by_state[NodeState.FAILED.value] > 0
 

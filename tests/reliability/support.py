@@ -6,14 +6,16 @@ import os
 import signal
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import redis
 from celery import Celery
+import pytest
 from pymongo.errors import PyMongoError
 
 import ingest
-from ingest.storage import mongo
 from ingest.pipeline.driver import Driver
 from ingest.api.jobs import Job
 from ingest.settings import Settings
@@ -21,7 +23,7 @@ from ingest.stack import status as stack_status
 from ingest.stack.services import worker_name
 from ingest.stack.supervisor import SupervisorPaths, rpc
 from ingest.jobtree.nodes import node_documents
-from ingest.jobtree.states import LIVE_STATES, JobState, NodeState
+from ingest.jobtree.states import LIVE_STATES, NodeState
 from ingest.runtime import Runtime
 from ingest.jobtree.tree import Tree
 from tests.sandbox_admin import SandboxAdmin
@@ -173,11 +175,57 @@ def finished_pull(stack, limits: dict = FAST["limits"]) -> tuple[Job, dict, dict
     return job, status, nodes
 
 
-def reopen(stack, job: Job, node: dict, throttles: int = 0) -> None:
-    """As if the worker running this node died after registering its children, before ending
-    it: the node running and not yet counted, the job running; refused a permit `throttles`
-    more times."""
-    assert stack.runtime.tree.tally.move(job.id, node["_id"], "running", ["done"], calls=-node["calls"], throttles=throttles,
-                      totals={"records": -node["records"], "new_records": -node["new_records"]}).moved
-    stack.db[mongo.OUTCOMES].delete_one({"_id": node["_id"]})
-    stack.runtime.jobs.move(job.id, JobState.RUNNING.value, None)
+MASTODON_WORKER = worker_name("mastodon", 1)
+
+
+@contextmanager
+def unpublished_pull(stack, limits: dict) -> Iterator[tuple[str, str]]:
+    """A two-page Mastodon pull started while the Mastodon pool is stopped, so that the test
+    runs its nodes: the job id and its root's id. The pool starts again at the end and finds
+    the root's message for a node that has ended."""
+    stack.stop(MASTODON_WORKER)
+    try:
+        job = ingest.pull("mastodon", base_url=stack.settings.sandbox_url + "/mastodon", tag="caturday",
+                          limit=80, settings=stack.settings, limits=limits)
+        root = stack.runtime.tree.node_ids(job.id)[0]
+        yield job.id, root
+    finally:
+        stack.start(MASTODON_WORKER)
+
+
+class WorkerLost(BaseException):
+    """The worker running a node died at this step."""
+
+
+class LostBeforeFinishing:
+    """A tree whose worker dies as it is about to end a node: the node has made its call and
+    registered its children, and stays running, uncounted."""
+
+    def __init__(self, tree: Tree) -> None:
+        self._tree = tree
+
+    def __getattr__(self, name: str):
+        return getattr(self._tree, name)
+
+    def finish(self, *_args, **_kwargs) -> bool:
+        raise WorkerLost()
+
+
+def run_until_granted(driver, publish, job_id: str, node_id: str) -> str:
+    """Run the node, waiting out each refusal as a worker would; answers its state."""
+    while True:
+        before = len(publish.delays)
+        state = driver.run(job_id, node_id)
+        if state is None or state.value != "waiting":
+            return state.value if state else "not run"
+        time.sleep(publish.delays[before][0])
+
+
+def lost_before_finishing(stack, job_id: str, node_id: str, **options) -> RecordedPublish:
+    """Run the node on a worker that dies just before ending it (waiting out refusals as a
+    worker would); answers what it published before it died."""
+    driver, publish, tree = driver_for(stack, **options)
+    driver = replace(driver, tree=LostBeforeFinishing(tree))
+    with pytest.raises(WorkerLost):
+        run_until_granted(driver, publish, job_id, node_id)
+    return publish

@@ -5,54 +5,23 @@ granted then, instead of being delivered at once only to be refused and sent to 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
-import ingest
-from ingest.storage import mongo
 from ingest.jobtree.states import JobState
-from ingest.stack.services import worker_name
-from tests.reliability.support import driver_for
+from tests.reliability.support import driver_for, run_until_granted, unpublished_pull
 
 pytestmark = pytest.mark.stack
 
 SLOW = {"requests": 4, "window": 20.0}  # a slot every 5 s: longer than a call and storing its page, on a busy machine too
 FREE = {"requests": 100, "window": 1.0}  # a slot every 0.01 s: shorter than a call
-MASTODON_WORKER = worker_name("mastodon", 1)
-
-
-@contextmanager
-def unpublished_pull(stack, limits: dict) -> Iterator[tuple[str, str]]:
-    """A two-page Mastodon pull started while the Mastodon pool is stopped, so that this test
-    runs its nodes: the job id and its root's id. The pool starts again at the end and finds
-    the root's message for a node that has ended."""
-    stack.stop(MASTODON_WORKER)
-    try:
-        job = ingest.pull("mastodon", base_url=stack.settings.sandbox_url + "/mastodon", tag="caturday",
-                          limit=80, settings=stack.settings, limits=limits)
-        root = stack.db[mongo.NODES].find_one({"job": job.id, "parent": None})
-        yield job.id, root["_id"]
-    finally:
-        stack.start(MASTODON_WORKER)
-
-
-def _run_until_granted(driver, publish, job_id: str, node_id: str) -> str:
-    """Run the node, waiting out each refusal as a worker would; answers its state."""
-    while True:
-        before = len(publish.delays)
-        state = driver.run(job_id, node_id)
-        if state is None or state.value != "waiting":
-            return state.value if state else "not run"
-        time.sleep(publish.delays[before][0])
 
 
 def test_a_child_under_a_busy_limit_waits_from_its_registration_and_is_granted_on_its_one_delivery(healthy_stack):
     stack = healthy_stack
     driver, publish, tree = driver_for(stack)
     with unpublished_pull(stack, SLOW) as (job_id, root):
-        assert _run_until_granted(driver, publish, job_id, root) == "done"
+        assert run_until_granted(driver, publish, job_id, root) == "done"
         registered = time.time()
         [child] = publish.published[-1:]
         delay, exact = publish.delays[-1]
@@ -70,7 +39,7 @@ def test_a_child_under_a_limit_with_room_is_published_to_run_at_once(healthy_sta
     stack = healthy_stack
     driver, publish, tree = driver_for(stack)
     with unpublished_pull(stack, FREE) as (job_id, root):
-        assert _run_until_granted(driver, publish, job_id, root) == "done"
+        assert run_until_granted(driver, publish, job_id, root) == "done"
         assert publish.delays[-1] == (0.0, False)
         counts = tree.counts(job_id)
         assert counts.by_state["queued"] == 1 and counts.by_state["waiting"] == 0, counts
