@@ -40,6 +40,7 @@ from typing import Any, NoReturn
 from ingest.errors import ParameterError
 from ingest.connectors.paginators import PAGINATOR_FIELDS, PaginatorType
 from ingest.connectors.validation import REQUIRED, Param
+from ingest.limits.types import LIMIT_FACTORS
 
 
 class ListingOrder(str, Enum):
@@ -196,7 +197,11 @@ def _known_limit(raw: Any) -> dict | None:
         if not isinstance(section.get(field), (int, float)) or section[field] <= 0:
             _fail(f"known_limit.{field}", "is missing or not a positive number",
                   "write e.g. {requests: 60, window: 3600}")
-    section["per"] = list(section.get("per") or ["host", "credential"])
+    per = section.get("per") or ["host", "credential"]
+    if not isinstance(per, (list, tuple)) or not all(factor in LIMIT_FACTORS for factor in per):
+        _fail("known_limit.per", f"is not a list of factors from {', '.join(LIMIT_FACTORS)}",
+              "write e.g. per: [host, credential]")
+    section["per"] = list(per)
     return section
 
 

@@ -9,9 +9,8 @@ from enum import Enum
 from typing import Any
 
 from ingest.errors import ParameterError
-from ingest.limits.types import KnownLimit
+from ingest.limits.types import LIMIT_FACTORS, KnownLimit
 
-FACTORS = ("host", "credential", "ip", "group")
 ANONYMOUS = "anonymous"
 
 
@@ -103,7 +102,7 @@ class LimitScope:
             return self.ip
         if factor == "group":
             return self.group
-        raise ParameterError(f"unknown rate-limit factor {factor!r}; use one of {', '.join(FACTORS)}")
+        raise ParameterError(f"unknown rate-limit factor {factor!r}; use one of {', '.join(LIMIT_FACTORS)}")
 
 
 def credential_digest(name: str | None) -> str:
@@ -152,8 +151,8 @@ def _limit_from(entry: Any, base: KnownLimit | None) -> KnownLimit:
     requests = _positive(entry, "requests", base.requests if base else None)
     window = _positive(entry, "window", base.window if base else None)
     per = entry.get("per", base.per if base else ("host",))
-    if isinstance(per, str) or not all(factor in FACTORS for factor in per) or not per:
-        raise ParameterError(f"rate-limit 'per' must list factors from {FACTORS}, got {per!r}")
+    if isinstance(per, str) or not all(factor in LIMIT_FACTORS for factor in per) or not per:
+        raise ParameterError(f"rate-limit 'per' must list factors from {LIMIT_FACTORS}, got {per!r}")
     group = entry.get("group", base.group if base else None)
     if group is not None and not isinstance(group, str):
         raise ParameterError(f"rate-limit 'group' must be a string or None, got {group!r}")

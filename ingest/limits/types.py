@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# What a counter of a published limit can be keyed on.
+LIMIT_FACTORS = ("host", "credential", "ip", "group")
+
 
 @dataclass(frozen=True)
 class LimitReading:
@@ -21,7 +24,7 @@ class LimitReading:
 class KnownLimit:
     """A published limit: `requests` per `window` seconds, counted per each of `per`.
 
-    `per` names the factors a counter is keyed on: "host", "credential", "ip", "group".
+    `per` names the factors a counter is keyed on, from LIMIT_FACTORS.
     `group` None means every endpoint group of the host shares the counter.
     """
 

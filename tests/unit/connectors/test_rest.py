@@ -115,6 +115,9 @@ def test_records_path_and_id_errors_are_malformed():
     ({"headers": {"Authorization": "Bearer x"}}, "field 'headers.Authorization' would hold a secret"),
     ({"name": "GitHub Users"}, "field 'name' is 'GitHub Users'; use lowercase"),
     ({"arguments": {"limit": {"type": "int"}}}, "field 'arguments.limit' is not a usable argument name"),
+    ({"known_limit": {"requests": 60, "window": 3600, "per": ["host", "token"]}},
+     "field 'known_limit.per' is not a list of factors from host, credential, ip, group; write e.g. per: "),
+    ({"known_limit": {"requests": 60, "window": 3600, "per": "host"}}, "field 'known_limit.per' is not a list of factors"),
 ])
 def test_definition_errors_name_the_field_and_the_fix(change, message):
     with pytest.raises(ParameterError, match="rest definition: " + message.replace("{", r"\{").replace("}", r"\}")
