@@ -41,23 +41,25 @@ def database(settings: Settings) -> Database:
     return _client(settings.mongo_url)[settings.mongo_db]
 
 
+# (client, database, collection) whose indexes this process made; collection "" stands for
+# those of `ensure_indexes`.
+_indexed: set[tuple[int, str, str]] = set()
+
+
 def ensure_indexes(db: Database) -> None:
     """Create the indexes every query here relies on, those of every registered source's
-    collections included; cheap when they exist."""
-    wanted = [
-        (NODES, ("job", "state")),
-        (NODES, ("job", "parent")),
-        (OUTCOMES, ("job", "state")),
-        (JOBS, ("created",)),
-        (SIGHTINGS, ("job", "collection")),
-    ]
-    for collection, fields in wanted:
-        _create_index(db, collection, fields)
-    for declared in registry.collections():
-        _index_records(db, declared)
-
-
-_indexed: set[tuple[int, str, str]] = set()
+    collections included; each once per process and database."""
+    if (id(db.client), db.name, "") not in _indexed:
+        for collection, fields in [
+            (NODES, ("job", "state")),
+            (NODES, ("job", "parent")),
+            (OUTCOMES, ("job", "state")),
+            (JOBS, ("created",)),
+            (SIGHTINGS, ("job", "collection")),
+        ]:
+            _create_index(db, collection, fields)
+        _indexed.add((id(db.client), db.name, ""))
+    ensure_record_indexes(db, registry.collections())
 
 
 def ensure_record_indexes(db: Database, collections: Iterable[Collection]) -> None:

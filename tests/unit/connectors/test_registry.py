@@ -74,6 +74,9 @@ def test_every_record_collection_gets_the_jobs_index_a_rest_definition_once_per_
     for _ in range(2):
         mongo.ensure_record_indexes(db, written)
     assert db.indexes.count(("rest_my_issues", jobs_index)) == 1
+    made = len(db.indexes)
+    mongo.ensure_indexes(db)
+    assert len(db.indexes) == made, "the indexes are made once per process and database"
 
 
 def test_a_registered_source_reaches_queues_pools_indexes_and_frames(stories, tmp_path):
