@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 from pathlib import Path
 from typing import Mapping
 
 from ingest.errors import ConfigError
+from ingest.private_files import check_private, write_private
 from ingest.settings import Settings
 
 CREDENTIALS_FILE = "credentials.json"
@@ -32,12 +32,7 @@ def credentials_path(settings: Settings) -> Path:
 def _read_file(path: Path) -> dict[str, str]:
     if not path.exists():
         return {}
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise ConfigError(
-            f"credentials file {path} has mode {mode:04o}, readable by others; "
-            f"make it yours alone with `chmod 600 {path}`"
-        )
+    check_private(path, "credentials file")
     try:
         content = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as error:
@@ -66,9 +61,5 @@ def save(name: str, secret: str, settings: Settings) -> Path:
     path = credentials_path(settings)
     content = _read_file(path)
     content[name] = secret
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump(content, handle, indent=1)
-    os.chmod(path, 0o600)
+    write_private(path, json.dumps(content, indent=1))
     return path

@@ -5,7 +5,9 @@ the environment win over `.env`. Ports of the local stack are laid out from one 
 
     base+0 RabbitMQ AMQP   base+1 Redis     base+2 document store   base+3 sandbox
     base+4 Flower          base+5 Erlang distribution               base+6 epmd
-    base+7 FerretDB's debug handler (metrics, profiles)
+
+The local stack's servers let in their owner only: the URLs of the parts `ingest up` runs carry
+the passwords of the data directory's stack credentials file (`ingest.stack_credentials`).
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from ingest.errors import ConfigError
+from ingest.stack_credentials import MONGO_AUTH_DATABASE, StackCredentials, load_stack_credentials
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORT_BASE = 17600
@@ -29,7 +32,6 @@ PORT_OFFSETS = {
     "flower": 4,
     "erlang_dist": 5,
     "epmd": 6,
-    "docstore_debug": 7,
 }
 MODULE_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 
@@ -66,6 +68,11 @@ def mask_url(url: str | None) -> str | None:
         host = f"{host}:{parts.port}"
     user = parts.username or ""
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def _login(user: str, password: str) -> str:
+    """The `user:password@` of a URL."""
+    return f"{quote(user, safe='')}:{quote(password, safe='')}@"
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -155,16 +162,37 @@ class Settings:
         return self.port_base + PORT_OFFSETS[name]
 
     @property
+    def stack_credentials(self) -> StackCredentials | None:
+        """The passwords of the local stack, once `ingest up` has made them."""
+        return load_stack_credentials(self.data_dir)
+
+    @property
     def broker_url(self) -> str:
-        return self.external_broker_url or f"amqp://guest:guest@127.0.0.1:{self.port('amqp')}//"
+        if self.external_broker_url:
+            return self.external_broker_url
+        credentials = self.stack_credentials
+        if credentials is None:
+            return f"amqp://guest:guest@127.0.0.1:{self.port('amqp')}//"
+        login = _login(credentials.amqp_user, credentials.amqp_password)
+        return f"amqp://{login}127.0.0.1:{self.port('amqp')}/{quote(credentials.amqp_vhost, safe='')}"
 
     @property
     def redis_url(self) -> str:
-        return self.external_redis_url or f"redis://127.0.0.1:{self.port('redis')}/0"
+        if self.external_redis_url:
+            return self.external_redis_url
+        credentials = self.stack_credentials
+        login = _login("", credentials.redis_password) if credentials else ""
+        return f"redis://{login}127.0.0.1:{self.port('redis')}/0"
 
     @property
     def mongo_url(self) -> str:
-        return self.external_mongo_url or f"mongodb://127.0.0.1:{self.port('mongo')}/"
+        if self.external_mongo_url:
+            return self.external_mongo_url
+        credentials = self.stack_credentials
+        if credentials is None:
+            return f"mongodb://127.0.0.1:{self.port('mongo')}/"
+        login = _login(credentials.mongo_user, credentials.mongo_password)
+        return f"mongodb://{login}127.0.0.1:{self.port('mongo')}/?authSource={MONGO_AUTH_DATABASE}"
 
     @property
     def sandbox_url(self) -> str:
@@ -175,13 +203,17 @@ class Settings:
         return f"http://127.0.0.1:{self.port('flower')}"
 
     def as_env(self) -> dict[str, str]:
-        """The variables a child process (a worker, the sandbox) needs to see these settings."""
+        """The variables a child process (a worker, the sandbox) needs to see these settings.
+        No password: a child reads the stack's from the data directory, as this process does."""
+        external = {
+            "INGEST_BROKER_URL": self.external_broker_url,
+            "INGEST_REDIS_URL": self.external_redis_url,
+            "INGEST_MONGO_URL": self.external_mongo_url,
+        }
         return {
             "INGEST_DATA_DIR": str(self.data_dir),
             "INGEST_PORT_BASE": str(self.port_base),
-            "INGEST_BROKER_URL": self.broker_url,
-            "INGEST_REDIS_URL": self.redis_url,
-            "INGEST_MONGO_URL": self.mongo_url,
+            **{name: url for name, url in external.items() if url},
             "INGEST_MONGO_DB": self.mongo_db,
             "INGEST_SOURCES": ",".join(self.sources),
             "INGEST_CONNECT_TIMEOUT": str(self.connect_timeout),

@@ -11,6 +11,7 @@ import time
 from ingest.api.cli_jobs import add_job_commands
 from ingest.errors import IngestError
 from ingest.settings import Settings
+from ingest.stack_credentials import stack_credentials_path
 
 
 def _up(settings: Settings, args: argparse.Namespace) -> int:
@@ -19,6 +20,9 @@ def _up(settings: Settings, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     stack.up(settings, sandbox=args.sandbox, flower=args.flower)
     print(f"the stack is up ({time.perf_counter() - started:.1f} s); data in {settings.data_dir}")
+    if args.flower and settings.stack_credentials is not None:
+        print(f"Flower: {settings.flower_url} (user {settings.stack_credentials.flower_user}; its password is "
+              f"flower_password in {stack_credentials_path(settings.data_dir)})")
     return 0
 
 

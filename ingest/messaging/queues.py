@@ -17,6 +17,7 @@ from kombu import Connection, Queue
 
 from ingest.errors import QueueBusyError
 from ingest.messaging.config import DEAD_LETTER_QUEUE
+from ingest.messaging.publisher import DELAY_BUCKETS, delay_queue
 
 log = logging.getLogger(__name__)
 
@@ -54,19 +55,32 @@ def _exists(connection: Connection, name: str) -> bool:
         _close(channel)
 
 
-def move_messages(connection: Connection, source: str, target: str) -> int:
-    """Move every message of `source` to the queue `target` (by the default exchange), each
-    published before it is acknowledged. Answers how many moved."""
+def move_messages(connection: Connection, source: str, target: str, into: Connection | None = None) -> int:
+    """Move every message of `source` to the queue `target` (by the default exchange) on the
+    same broker connection or on `into` (another vhost), each one published and confirmed
+    before it is acknowledged. Answers how many moved."""
     channel = connection.channel()
+    target_channel = into.channel() if into is not None else channel
     moved = 0
     try:
         while (message := channel.basic_get(source, no_ack=False)) is not None:
-            channel.basic_publish_confirm(Message(message.body, **message.properties), exchange="", routing_key=target)
+            target_channel.basic_publish_confirm(Message(message.body, **message.properties), exchange="",
+                                                 routing_key=target)
             channel.basic_ack(message.delivery_info["delivery_tag"])
             moved += 1
     finally:
         _close(channel)
+        if target_channel is not channel:
+            _close(target_channel)
     return moved
+
+
+def durable_queues(queues: list[Queue]) -> dict[str, Queue]:
+    """Every durable queue the workbench declares, by name: the task queues given, the
+    dead-letter queue and each source queue's delay queues."""
+    declared = [*queues, DEAD_LETTER_QUEUE]
+    declared += [delay_queue(queue.name, bucket) for queue in queues for bucket in DELAY_BUCKETS]
+    return {queue.name: queue for queue in declared}
 
 
 def _redeclare(connection: Connection, queue: Queue) -> None:

@@ -11,13 +11,14 @@ from ingest.errors import MissingBinaryError
 
 VENV_BIN = Path(sys.executable).parent
 EXTRA_DIRS = (VENV_BIN, Path("/usr/sbin"), Path("/usr/local/sbin"))
-# Debian's /usr/sbin/rabbitmq-server is a wrapper that switches to the rabbitmq user, which
-# cannot write under data/; the script it wraps lives here.
-PREFERRED_DIRS = {"rabbitmq-server": (Path("/usr/lib/rabbitmq/bin"),)}
+# Debian's /usr/sbin/rabbitmq-server and rabbitmqctl are a wrapper that switches to the rabbitmq
+# user, which cannot write under data/ nor read our node's cookie; the scripts it wraps live here.
+PREFERRED_DIRS = {name: (Path("/usr/lib/rabbitmq/bin"),) for name in ("rabbitmq-server", "rabbitmqctl")}
 
 INSTALL_HINTS = {
     "rabbitmq-server": "run `make setup`, or install it: `sudo apt-get install rabbitmq-server`",
     "redis-server": "run `make setup`, or install it: `sudo apt-get install redis-server`",
+    "rabbitmqctl": "it comes with RabbitMQ: run `make setup`, or `sudo apt-get install rabbitmq-server`",
     "epmd": "it comes with RabbitMQ's Erlang: `sudo apt-get install erlang-base`",
     "ferretdb": "run `make setup` (it builds FerretDB v1.24.2 with Go), or install MongoDB's `mongod`, "
     "or point INGEST_MONGO_URL at a running MongoDB",

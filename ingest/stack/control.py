@@ -7,6 +7,7 @@ answers a real check, and on a running stack it changes nothing.
 
 from __future__ import annotations
 
+import os
 import time
 import xmlrpc.client
 from concurrent.futures import ThreadPoolExecutor
@@ -16,8 +17,11 @@ from typing import Callable
 
 from ingest.errors import MissingBinaryError, PortInUseError, ServiceUnavailableError, StackError
 from ingest.settings import Settings
+from ingest.private_files import make_private_directory
 from ingest.stack import health, supervisor
-from ingest.stack.services import Check, Service, plan
+from ingest.stack.mongod_user import ensure_mongod_user
+from ingest.stack.securing import Secured, finish_upgrade, secure_data_dir
+from ingest.stack.services import Check, Service, is_local_mongod, plan
 from ingest.stack.supervisor import SupervisorPaths
 
 POLL_INTERVAL = 0.25
@@ -78,7 +82,7 @@ def _preflight(services: list[Service], settings: Settings) -> None:
                 raise PortInUseError(
                     f"port {port} ({service.name}) is already in use by another process. Stop that "
                     f"process, or move the whole stack with INGEST_PORT_BASE=<n> (it uses ports "
-                    f"n to n+7; now n={settings.port_base})."
+                    f"n to n+6; now n={settings.port_base})."
                 )
 
 
@@ -97,6 +101,8 @@ def _wait_healthy(
                     f"{service.name} could not start (supervisord gave up on it).\n"
                     f"--- last lines of {paths.log_of(service.name)}:\n{supervisor.tail_log(paths, service.name)}"
                 )
+        if any(is_local_mongod(service) for service in pending):
+            ensure_mongod_user(settings)
         results = _check_all(pending, settings, 2.0)
         for service in list(pending):
             if results[service.name].ok:
@@ -114,23 +120,24 @@ def _wait_healthy(
         time.sleep(POLL_INTERVAL)
 
 
-def _prepare_directories(services: list[Service], settings: Settings) -> None:
-    (settings.data_dir / "logs").mkdir(parents=True, exist_ok=True)
+def _secure(services: list[Service], settings: Settings, report: Callable[[str], None]) -> Secured:
+    local = {service.name for service in services if not service.external}
+    secured = secure_data_dir(settings, redis="redis" in local, rabbitmq="rabbitmq" in local,
+                              docstore="docstore" in local)
+    if secured.made_private:
+        report(f"  {settings.data_dir} made private to its owner (mode 0700)")
     for service in services:
-        if service.directory and not service.external:
-            service.directory.mkdir(parents=True, exist_ok=True)
-    rabbit_home = settings.data_dir / "rabbitmq"
-    if rabbit_home.is_dir():
-        (rabbit_home / "mnesia").mkdir(exist_ok=True)
-        (rabbit_home / "rabbitmq.conf").write_text(
-            f"listeners.tcp.default = 127.0.0.1:{settings.port('amqp')}\n"
-            "loopback_users.guest = true\n"
-            "log.console = true\n"
-            "log.console.level = warning\n"
-            "log.file = false\n",
-            encoding="utf-8",
-        )
-        (rabbit_home / "enabled_plugins").write_text("[].\n", encoding="utf-8")
+        if service.directory and not service.external and service.directory.parent == settings.data_dir:
+            make_private_directory(service.directory)
+    if "rabbitmq" in local:
+        (settings.data_dir / "rabbitmq" / "mnesia").mkdir(exist_ok=True)
+    return secured
+
+
+def _rabbitmq_env(services: list[Service]) -> dict[str, str] | None:
+    """The environment rabbitmqctl needs to reach the local broker; None when it is external."""
+    broker = next((service for service in services if service.name == "rabbitmq" and not service.external), None)
+    return None if broker is None else {**os.environ, **broker.env}
 
 
 def up(
@@ -140,33 +147,38 @@ def up(
     """Start what is not running, wait until every part answers. Idempotent."""
     services = plan(settings, sandbox=sandbox, flower=flower)
     paths = SupervisorPaths.of(settings)
-    config = supervisor.render_config(services, paths)
-    local = [service for service in services if not service.external]
-
-    if supervisor.is_running(paths):
-        running = supervisor.process_info(paths)
-        wanted = {service.name for service in local}
+    if supervisor.is_running(paths) and settings.stack_credentials is None:
+        report("the running stack has no passwords yet: stopping it to start it again secured")
+        down(settings, report=report)
+    running = supervisor.process_info(paths) if supervisor.is_running(paths) else None
+    if running is not None:
+        wanted = {service.name for service in services if not service.external}
         if wanted <= set(running) and all(running[n]["statename"] == "RUNNING" for n in wanted):
             unhealthy = {n: r for n, r in _check_all(services, settings, 2.0).items() if not r.ok}
             if not unhealthy:
+                finish_upgrade(settings, _rabbitmq_env(services), report)
                 report("the stack is already up; nothing changed")
                 return services
         _preflight([s for s in services if s.name not in running], settings)
-        _prepare_directories(services, settings)
+    else:
+        _preflight(services, settings)
+    _secure(services, settings, report)
+    services = plan(settings, sandbox=sandbox, flower=flower)  # now with the stack's credentials
+    config = supervisor.render_config(services, paths)
+    if running is not None:
         if supervisor.write_config(config, paths):
             _apply_config_change(paths)
         for name in wanted:
             if supervisor.process_info(paths).get(name, {}).get("statename") not in {"RUNNING", "STARTING"}:
                 supervisor.rpc(paths).supervisor.startProcess(name, False)
     else:
-        _preflight(services, settings)
-        _prepare_directories(services, settings)
         supervisor.write_config(config, paths)
         report(f"starting supervisord ({paths.config})")
         supervisor.start(paths)
         _wait_for_supervisor(paths)
     try:
         _wait_healthy(services, settings, paths, report)
+        finish_upgrade(settings, _rabbitmq_env(services), report)
     except StackError:
         down(settings, report=lambda _line: None)
         raise
@@ -210,8 +222,6 @@ def down(settings: Settings, report: Callable[[str], None] = print) -> bool:
 
 
 def _wait_for_exit(pid: int, timeout: float = 30.0) -> None:
-    import os
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

@@ -81,6 +81,9 @@ def _described(error: Exception, settings: Settings) -> str:
         masked = mask_url(secret_url)
         if masked and masked != secret_url:
             detail = detail.replace(secret_url, masked)
+    credentials = settings.stack_credentials
+    for password in credentials.passwords() if credentials else ():
+        detail = detail.replace(password, "***")
     return detail
 
 

@@ -15,6 +15,9 @@ from ingest.messaging.config import DEFAULT_QUEUE, queue_family, source_queues
 from ingest.errors import MissingBinaryError
 from ingest.settings import PROJECT_ROOT, Settings, mask_url
 from ingest.stack.binaries import find_binary, require_binary
+from ingest.stack.launch import launch_command
+from ingest.stack.server_files import ServerFiles
+from ingest.stack_credentials import MONGO_AUTH_DATABASE, STACK_USER
 
 
 class Check(str, Enum):
@@ -43,6 +46,10 @@ class Service:
     @property
     def display_url(self) -> str:
         return mask_url(self.url) or ""
+
+
+def is_local_mongod(service: Service) -> bool:
+    return service.name == "docstore" and not service.external and Path(service.command[0]).name == "mongod"
 
 
 def worker_name(family: str, number: int) -> str:
@@ -78,6 +85,7 @@ def _after_epmd(epmd: str, port: int, server: str) -> tuple[str, ...]:
 
 
 def _rabbitmq(settings: Settings, binary: _Binaries) -> list[Service]:
+    files = ServerFiles.of(settings)
     home = settings.data_dir / "rabbitmq"
     epmd_port = settings.port("epmd")
     erlang_env = {"ERL_EPMD_PORT": str(epmd_port), "ERL_EPMD_ADDRESS": "127.0.0.1"}
@@ -109,8 +117,8 @@ def _rabbitmq(settings: Settings, binary: _Binaries) -> list[Service]:
             "RABBITMQ_MNESIA_BASE": str(home / "mnesia"),
             "RABBITMQ_LOG_BASE": str(settings.data_dir / "logs"),
             "RABBITMQ_LOGS": "-",
-            "RABBITMQ_CONFIG_FILE": str(home / "rabbitmq"),
-            "RABBITMQ_ENABLED_PLUGINS_FILE": str(home / "enabled_plugins"),
+            "RABBITMQ_CONFIG_FILE": str(files.rabbitmq_config.with_suffix("")),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(files.rabbitmq_plugins),
             "RABBITMQ_PID_FILE": str(home / "rabbitmq.pid"),
         },
         directory=home,
@@ -121,51 +129,49 @@ def _rabbitmq(settings: Settings, binary: _Binaries) -> list[Service]:
 
 
 def _redis(settings: Settings, binary: _Binaries) -> Service:
-    directory = settings.data_dir / "redis"
+    files = ServerFiles.of(settings)
     return Service(
         name="redis",
         check=Check.REDIS,
         url=settings.redis_url,
         ports=(settings.port("redis"),),
-        command=(
-            binary("redis-server"),
-            "--bind", "127.0.0.1",
-            "--port", str(settings.port("redis")),
-            "--dir", str(directory),
-            "--appendonly", "yes",
-            "--save", "",
-            "--daemonize", "no",
-        ),
+        command=(binary("redis-server"), str(files.redis_config)),
         missing=binary.take_problem(),
-        directory=directory,
+        directory=settings.data_dir / "redis",
         priority=20,
     )
 
 
 def _document_store(settings: Settings, binary: _Binaries) -> Service:
+    """mongod when installed, with authorization on (its user is made through the localhost
+    exception, see `ingest.stack.mongod_user`); otherwise FerretDB with its SCRAM authentication,
+    whose first start makes the stack's user (`--setup-*`, the password from its environment)."""
     port = settings.port("mongo")
     mongod = find_binary("mongod", settings.binaries.get("mongod"))
     if mongod:
         directory = settings.data_dir / "mongo"
         command: tuple[str, ...] = (
-            str(mongod), "--dbpath", str(directory), "--port", str(port), "--bind_ip", "127.0.0.1",
+            str(mongod), "--dbpath", str(directory), "--port", str(port), "--bind_ip", "127.0.0.1", "--auth",
         )
     else:
         directory = settings.data_dir / "ferretdb"
-        command = (
+        command = launch_command("ferretdb", (
             binary("ferretdb"),
             "--handler=sqlite",
             f"--sqlite-url=file:{directory}/",
             f"--state-dir={directory}",
             f"--listen-addr=127.0.0.1:{port}",
-            f"--debug-addr=127.0.0.1:{settings.port('docstore_debug')}",
+            "--debug-addr=-",
             "--telemetry=disable",
             "--log-level=warn",
-        )
+            "--test-enable-new-auth",
+            f"--setup-database={MONGO_AUTH_DATABASE}",
+            f"--setup-username={STACK_USER}",
+        ))
     return Service(
-        name="docstore", check=Check.MONGO, url=settings.mongo_url,
-        ports=(port,) if mongod else (port, settings.port("docstore_debug")), command=command,
-        directory=directory, priority=20, missing=binary.take_problem(),
+        name="docstore", check=Check.MONGO, url=settings.mongo_url, ports=(port,), command=command,
+        env={"INGEST_DATA_DIR": str(settings.data_dir)}, directory=directory, priority=20,
+        missing=binary.take_problem(),
     )
 
 
@@ -222,10 +228,10 @@ def _flower(settings: Settings) -> Service:
         check=Check.HTTP,
         url=f"{settings.flower_url}/healthcheck",
         ports=(port,),
-        command=(
+        command=launch_command("flower", (
             sys.executable, "-m", "celery", "-A", "workers.app", "flower",
             "--address=127.0.0.1", f"--port={port}",
-        ),
+        )),
         env=settings.as_env(),
         priority=60,
     )

@@ -18,6 +18,7 @@ from pathlib import Path
 from supervisor.xmlrpc import SupervisorTransport
 
 from ingest.errors import SupervisorStartError
+from ingest.private_files import write_private
 from ingest.settings import Settings
 from ingest.stack.services import Service
 
@@ -110,14 +111,11 @@ def render_config(services: list[Service], paths: SupervisorPaths) -> str:
 
 
 def write_config(text: str, paths: SupervisorPaths) -> bool:
-    """Write the config (mode 0600: it may hold server URLs). True if it changed."""
-    paths.config.parent.mkdir(parents=True, exist_ok=True)
+    """Write the config (mode 0600: it may hold the URLs of external servers). True if it changed."""
     paths.logs.mkdir(parents=True, exist_ok=True)
     if paths.config.is_file() and paths.config.read_text(encoding="utf-8") == text:
         return False
-    descriptor = os.open(paths.config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    write_private(paths.config, text)
     return True
 
 

@@ -19,6 +19,7 @@ import requests
 from amqp.exceptions import PreconditionFailed
 from kombu import Connection, Exchange, Producer
 
+from ingest.settings import mask_url
 from ingest.storage import mongo
 from ingest.messaging.config import DEFAULT_QUEUE, TASK_EXCHANGE, queue_family, source_queues
 from ingest.stack import health
@@ -140,7 +141,8 @@ def test_status_json_reports_every_part_healthy(settings):
     for name in ("rabbitmq", "redis", "docstore", *workers, "sandbox"):
         part = report["parts"][name]
         assert part["state"] == "running" and part["healthy"] is True and part["pid"] > 0
-    assert report["parts"]["redis"]["url"] == settings.redis_url
+    assert report["parts"]["redis"]["url"] == mask_url(settings.redis_url)
+    assert settings.stack_credentials.redis_password not in completed.stdout
 
 
 def test_every_worker_answers_one_ping_by_name_and_a_missing_one_is_named(settings):
@@ -157,7 +159,8 @@ def test_flower_lists_the_workers(settings):
     page = ""
     while time.monotonic() < deadline:
         try:
-            page = requests.get(f"{settings.flower_url}/workers", timeout=5).text
+            page = requests.get(f"{settings.flower_url}/workers", timeout=5, auth=(
+                settings.stack_credentials.flower_user, settings.stack_credentials.flower_password)).text
         except requests.RequestException:
             page = ""
         if MASTODON_WORKER + "@" in page:

@@ -2,7 +2,8 @@
 workers' environment and one from the credentials file, are used for real pulls (with retries,
 waits in delay queues and failures), then searched for everywhere the stack keeps or says
 anything: broker messages at rest and in flight, task events, every Redis key and value, every
-document of every collection, every file under the data directory, every error text. Services
+document of every collection, every file under the data directory, every error text. The
+stack's own passwords (its credentials file) are searched for in the same places. Services
 listen on loopback only. The credentials file's mode is checked by the unit tests
 (tests/unit/test_credentials.py); here a looser file is refused on a real worker."""
 
@@ -25,6 +26,7 @@ from ingest.messaging.config import DEAD_LETTER_QUEUE, all_queues, make_celery, 
 from ingest.messaging.publisher import DELAY_BUCKETS, delay_queue
 from ingest.jobtree.nodes import node_documents
 from ingest.jobtree.states import NodeState
+from ingest.stack_credentials import stack_credentials_path
 from sandbox.counters import credential_hash
 from tests.reliability.support import REDDIT_ENV_CREDENTIAL
 
@@ -72,7 +74,7 @@ def _documents(db) -> list[bytes]:
 
 def _files(data_dir, excluded) -> dict[str, bytes]:
     return {str(path): path.read_bytes() for path in data_dir.rglob("*")
-            if path.is_file() and not path.is_socket() and path != excluded}
+            if path.is_file() and not path.is_socket() and path not in excluded}
 
 
 def _run_pulls(stack, tap_connection) -> list[bytes]:
@@ -133,9 +135,12 @@ def test_a_canary_credential_appears_nowhere_but_in_its_requests(healthy_stack, 
         "error texts": [text.encode() for text in errors],
         "sandbox counters": [json.dumps(stack.sandbox.counters()).encode()],
     }
-    files = _files(stack.settings.data_dir, excluded=secrets_file)
+    stack_file = stack_credentials_path(stack.settings.data_dir)
+    files = _files(stack.settings.data_dir, excluded={secrets_file, stack_file})
     assert any("/logs/" in name for name in files), "no log files found"
-    for secret in (canary, file_canary):
+    stack_passwords = stack.settings.stack_credentials.passwords()
+    assert all(password.encode() in stack_file.read_bytes() for password in stack_passwords)
+    for secret in (canary, file_canary, *stack_passwords):
         needle = secret.encode()
         for place, blobs in places.items():
             assert not any(needle in blob for blob in blobs), f"a credential leaked into {place}"

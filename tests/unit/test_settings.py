@@ -6,12 +6,14 @@ from ingest.errors import ConfigError
 from ingest.settings import Settings, mask_url, read_dotenv
 
 
-def test_ports_are_laid_out_from_one_base():
-    settings = Settings.from_env({"INGEST_PORT_BASE": "20000"}, dotenv=Path("/nonexistent"))
+def test_ports_are_laid_out_from_one_base(tmp_path):
+    settings = Settings.from_env({"INGEST_PORT_BASE": "20000", "INGEST_DATA_DIR": str(tmp_path)},
+                                 dotenv=Path("/nonexistent"))
     assert settings.port("amqp") == 20000
     assert settings.port("redis") == 20001
     assert settings.port("mongo") == 20002
     assert settings.port("epmd") == 20006
+    assert settings.stack_credentials is None, "no credentials before `ingest up` makes them"
     assert settings.broker_url == "amqp://guest:guest@127.0.0.1:20000//"
     assert settings.redis_url == "redis://127.0.0.1:20001/0"
     assert settings.mongo_url == "mongodb://127.0.0.1:20002/"

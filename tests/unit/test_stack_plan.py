@@ -8,6 +8,7 @@ import pytest
 
 from ingest.errors import MissingBinaryError
 from ingest.settings import Settings
+from ingest.stack import server_files
 from ingest.stack.binaries import find_binary, require_binary
 from ingest.stack.services import plan
 from ingest.stack.supervisor import SupervisorPaths, render_config
@@ -33,8 +34,13 @@ def test_every_local_part_is_a_supervised_program(tmp_path):
 
 
 def test_servers_bind_to_loopback_only(tmp_path):
-    config = _config(_settings(tmp_path, INGEST_PORT_BASE="21000"))
-    assert "--bind 127.0.0.1 --port 21001" in config.get("program:redis", "command")
+    settings = _settings(tmp_path, INGEST_PORT_BASE="21000")
+    config = _config(settings)
+    redis_config = server_files.redis_config(settings, server_files.ServerFiles.of(settings)).splitlines()
+    assert config.get("program:redis", "command").endswith(str(tmp_path / "config" / "redis.conf"))
+    assert "bind 127.0.0.1" in redis_config and "port 21001" in redis_config
+    assert "listeners.tcp.default = 127.0.0.1:21000" in server_files.rabbitmq_config(
+        settings, server_files.ServerFiles.of(settings)).splitlines()
     assert "--listen-addr=127.0.0.1:21002" in config.get("program:docstore", "command") or \
         "--bind_ip 127.0.0.1" in config.get("program:docstore", "command")
     rabbit_env = config.get("program:rabbitmq", "environment")
