@@ -1,22 +1,34 @@
-"""Named credentials, resolved where the request is made (on the worker).
+"""Named credentials: where they are kept, and the analyst's commands for them.
 
-A pull names a credential (`credential="reddit-main"`); the secret comes from the environment
-variable `INGEST_CREDENTIAL_REDDIT_MAIN`, or else from `data/credentials.json`
-(`{"reddit-main": "<token>"}`), which must be readable by its owner alone (mode 0600).
+A pull names a credential (`credential="reddit-main"`); it is read where the call is made (on
+the worker) from the environment variable `INGEST_CREDENTIAL_REDDIT_MAIN`, or else from
+`data/credentials.json`, which must be readable by its owner alone (mode 0600). A value is a
+token string or an object with a `kind` (see `ingest.auth.kinds`):
+
+    {"reddit-main": {"kind": "reddit_script", "client_id": "...", "client_secret": "...",
+                     "username": "...", "password": "..."},
+     "github": "ghp_..."}
+
+    add(name, kind, **fields)    store one (asks for missing secrets without echo)
+    list()                       names, kinds and accounts, never a secret
+    check(name, source)          obtain a token and make one authenticated call
+
 Secrets never go into messages, results, records, logs or error texts.
 """
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import re
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
+from ingest.auth.kinds import KINDS, Credential, CredentialKind, kind_named, make_credential, parse_credential
 from ingest.errors import ConfigError
 from ingest.private_files import check_private, write_private
-from ingest.settings import Settings
+from ingest.settings import Settings, get_settings
 
 CREDENTIALS_FILE = "credentials.json"
 
@@ -29,7 +41,7 @@ def credentials_path(settings: Settings) -> Path:
     return settings.data_dir / CREDENTIALS_FILE
 
 
-def _read_file(path: Path) -> dict[str, str]:
+def _read_file(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     check_private(path, "credentials file")
@@ -37,29 +49,136 @@ def _read_file(path: Path) -> dict[str, str]:
         content = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as error:
         raise ConfigError(f"credentials file {path} is not valid JSON (line {getattr(error, 'lineno', '?')}); "
-                          "it holds one object: {\"name\": \"secret\", ...}") from None
-    if not isinstance(content, dict) or not all(isinstance(v, str) for v in content.values()):
-        raise ConfigError(f"credentials file {path} must hold one object of names to secret strings")
+                          "it holds one object: {\"name\": \"token\" or {\"kind\": ...}, ...}") from None
+    if not isinstance(content, dict) or not all(isinstance(v, (str, dict)) for v in content.values()):
+        raise ConfigError(f"credentials file {path} must hold one object of names to tokens or "
+                          "{\"kind\": ...} objects")
     return content
 
 
-def resolve(name: str, settings: Settings, env: Mapping[str, str] | None = None) -> str:
+def load(name: str, settings: Settings, env: Mapping[str, str] | None = None) -> Credential:
+    """The credential called `name`: from its environment variable first, then the file.
+    ConfigError naming both places when neither has it."""
     environment = os.environ if env is None else env
     variable = env_variable(name)
     if environment.get(variable):
-        return environment[variable]
+        return parse_credential(name, environment[variable], variable)
     path = credentials_path(settings)
-    secret = _read_file(path).get(name)
-    if not secret:
-        raise ConfigError(f"no credential named {name!r}: set {variable} on the workers, "
-                          f"or add it to {path} (mode 0600)")
-    return secret
+    stored = _read_file(path).get(name)
+    if not stored:
+        raise ConfigError(f"no credential named {name!r}: add it with `ingest credentials add {name} --kind KIND` "
+                          f"(or set {variable} on the workers, or add it to {path}, mode 0600)")
+    return parse_credential(name, stored, str(path))
 
 
-def save(name: str, secret: str, settings: Settings) -> Path:
+def resolve(name: str, settings: Settings, env: Mapping[str, str] | None = None) -> str:
+    """The secret of a bearer credential, as sent; ConfigError for a kind that is exchanged."""
+    credential = load(name, settings, env)
+    if credential.renewable:
+        raise ConfigError(f"credential {name!r} is a {credential.kind.value}: it is exchanged for a token, "
+                          "not sent as it is")
+    return credential.secrets()[0]
+
+
+def save(name: str, value: str | Credential, settings: Settings) -> Path:
     """Add or replace one credential in the credentials file, keeping it mode 0600."""
+    _check_name(name)
     path = credentials_path(settings)
     content = _read_file(path)
-    content[name] = secret
+    content[name] = value.stored_value() if isinstance(value, Credential) else value
     write_private(path, json.dumps(content, indent=1))
     return path
+
+
+def add(name: str, kind: str | CredentialKind = CredentialKind.BEARER, *, settings: Settings | None = None,
+        ask: Callable[[str], str] | None = None, **fields: str) -> Credential:
+    """Store the credential `name` of `kind` (mode 0600) and answer it. Fields not given are
+    asked for: secrets without echo (`getpass`), the others as plain input; an optional field
+    left empty is left out. Replacing a credential drops the tokens obtained with the old one
+    the next time a worker needs one."""
+    settings = settings or get_settings()
+    chosen = kind_named(kind.value if isinstance(kind, CredentialKind) else str(kind))
+    credential_class = KINDS[chosen]
+    values = {key: value for key, value in fields.items() if value not in (None, "")}
+    for field in credential_class.fields:
+        if field.name not in fields:
+            prompt = f"{field.name} ({field.help}{'' if field.required else '; optional'}): "
+            answer = (ask or (getpass.getpass if field.secret else input))(prompt)
+            if answer:
+                values[field.name] = answer
+    credential = make_credential(name, chosen, values, "the values given")
+    save(name, credential, settings)
+    return credential
+
+
+def list_credentials(settings: Settings | None = None, env: Mapping[str, str] | None = None) -> list[dict]:
+    """Every credential the file and the environment hold: name, kind, account, where. The
+    environment's shadow the file's of the same name, as they do on a worker."""
+    settings = settings or get_settings()
+    environment = os.environ if env is None else env
+    found: dict[str, dict] = {}
+    path = credentials_path(settings)
+    for name, stored in _read_file(path).items():
+        found[name] = _row(name, stored, str(path))
+    for variable, value in environment.items():
+        if variable.startswith("INGEST_CREDENTIAL_") and value:
+            name = variable.removeprefix("INGEST_CREDENTIAL_").lower().replace("_", "-")
+            matches = [known for known in found if env_variable(known) == variable]
+            name = matches[0] if matches else name
+            found[name] = _row(name, value, variable)
+    return [found[name] for name in sorted(found)]
+
+
+def check(name: str, source: str, base_url: str | None = None, *, settings: Settings | None = None,
+          **params: Any):
+    """Obtain a token for `name` and make one cheap authenticated call to `source`; answers a
+    `CredentialCheck` that says what works and what to fix (never a secret)."""
+    from ingest.auth.checking import check_credential
+
+    return check_credential(name, source, base_url, settings or get_settings(), params)
+
+
+def check_usable(source: str, kinds: tuple[str, ...], needed: bool, name: str | list | None,
+                 settings: Settings, env: Mapping[str, str] | None = None) -> None:
+    """Refuse, before anything is sent, a pull whose credential cannot work: none given where the
+    API needs one, a name this machine's workers cannot find, or a kind the source cannot send.
+    Workers of another machine (an external broker) may hold credentials this one cannot see:
+    then only what is visible here is checked."""
+    names = [name] if isinstance(name, str) else [n for n in (name or []) if n]
+    if not names:
+        if needed:
+            raise ConfigError(f"{source} answers nothing without a credential: add one with `ingest credentials add "
+                              f"NAME --kind {kinds[-1]}` and pull with credential='NAME' "
+                              f"(kinds {source} takes: {', '.join(kinds)})")
+        return
+    if not kinds:
+        raise ConfigError(f"{source} sends no credential; leave out credential=")
+    local_workers = settings.external_broker_url is None
+    for each in names:
+        try:
+            credential = load(each, settings, env)
+        except ConfigError:
+            if local_workers:
+                raise
+            continue
+        if credential.kind.value not in kinds:
+            raise ConfigError(f"credential {each!r} is a {credential.kind.value}, which {source} cannot use; "
+                              f"{source} takes {', '.join(kinds)}: add one with `ingest credentials add NAME "
+                              f"--kind {kinds[-1]}`")
+
+
+def _row(name: str, stored: Any, where: str) -> dict:
+    try:
+        credential = parse_credential(name, stored, where)
+    except ConfigError as error:
+        return {"name": name, "kind": "invalid", "account": "", "where": where, "problem": str(error)}
+    return {"name": name, "kind": credential.kind.value, "account": "" if not credential.renewable
+            else credential.account, "where": where, "problem": ""}
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+        raise ConfigError(f"credential name {name!r}: use letters, digits, '.', '_' and '-', e.g. 'reddit-main'")
+
+
+list = list_credentials  # noqa: A001 - `ingest.credentials.list()`, beside add() and check()

@@ -21,6 +21,7 @@
         │   └── TimedOutError           no answer within the connect or read timeout
         ├── RateLimitedError        wait `retry_after` seconds, then retry; not a failed attempt
         ├── PermanentError          give up on the node (400, 401, 403, 404, ...)
+        │   └── CredentialRefusedError  the credential itself was refused: fix it
         └── MalformedResponseError  give up on the node (bad JSON, HTML with status 200, ...)
 
 Messages name the problem and the fix. They never contain a credential: URLs are shown with
@@ -131,3 +132,8 @@ class PermanentError(FetchError):
 
 class MalformedResponseError(FetchError):
     """The API answered, but not with what it documents (undecodable or wrong shape)."""
+
+
+class CredentialRefusedError(PermanentError):
+    """The API or its token endpoint refused the credential itself (a wrong secret, a revoked
+    session, an app of the wrong type): fix the credential, then pull again."""

@@ -10,12 +10,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 
 import redis
 from celery import Celery
 from pymongo.database import Database
 
+from ingest.auth import token_http
+from ingest.auth.token_source import TokenSource
+from ingest.auth.token_store import RedisTokenStore
 from ingest.connectors.base import Collection
 from ingest.jobtree.tally import RedisTally
 from ingest.jobtree.tree import Tree
@@ -66,6 +69,13 @@ class Runtime:
     @cached_property
     def limiter(self) -> Limiter:
         return Limiter(self.redis)
+
+    @cached_property
+    def tokens(self) -> TokenSource:
+        settings = self.settings
+        return TokenSource(RedisTokenStore(self.redis),
+                           post=partial(token_http.post, connect_timeout=settings.connect_timeout,
+                                        read_timeout=settings.read_timeout))
 
     @cached_property
     def digests(self) -> RecordDigests:

@@ -8,6 +8,7 @@ import os
 import sys
 import time
 
+from ingest.api.cli_credentials import add_credential_commands
 from ingest.api.cli_jobs import add_job_commands
 from ingest.errors import IngestError
 from ingest.settings import Settings
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
 
     add_job_commands(commands)
+    add_credential_commands(commands)
     return parser
 
 

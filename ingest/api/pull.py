@@ -13,7 +13,7 @@ from importlib import metadata
 from typing import Any
 from urllib.parse import urlsplit
 
-from ingest import connectors
+from ingest import connectors, credentials
 from ingest.api.connection import runtime
 from ingest.api.jobs import Job
 from ingest.errors import ParameterError
@@ -72,6 +72,9 @@ def pull(source: str, *, settings: Settings | None = None, **params: Any) -> Job
     connector = connectors.get(source)
     params, options = _split_options(dict(params))
     spec = connector.validate(params)
+    driven = connector.for_spec(spec)
+    credentials.check_usable(connector.name, driven.credential_kinds(spec), driven.needs_credential(spec),
+                             spec.get("credential"), settings)
     if "limits" in options:
         known_limits_with_overrides(connector.for_spec(spec).known_limits(spec), options["limits"])
     _check_reachable(spec["base_url"])

@@ -16,7 +16,9 @@ How the worker drives a connector:
 3. For each ``Request`` (one Celery task, ``to_dict()`` in the message): the worker skips it
    when ``request.target`` names a record stored unchanged within its freshness window; takes a
    permit for ``(host of request.url, credential, request.group)``; sends
-   ``GET request.url`` with ``request.params`` and ``connector.headers(spec, secret)``.
+   ``GET request.url`` with ``request.params`` and ``connector.headers(spec, secret, account)``,
+   where the secret is the token obtained with the pull's credential (``ingest.auth``); when
+   ``connector.token_refused(response)``, the token is renewed once and the call made again.
 4. With the answer as a ``Response``: ``connector.read_limits(response, now)`` reconciles
    the limiter; ``connector.classify(response, now)`` returns the error to raise or None;
    then ``connector.parse(request, response, spec)`` gives a ``Page``. The worker stores
@@ -218,14 +220,33 @@ class Connector(ABC):
     def query_key(self, spec: dict) -> str:
         """Identifies "the same source and query" for watermarks."""
 
-    def headers(self, spec: dict, secret: str | None) -> dict[str, str]:
-        """User-Agent naming the project and the user's contact, plus auth when a secret is given."""
+    def headers(self, spec: dict, secret: str | None, account: str | None = None) -> dict[str, str]:
+        """User-Agent naming the project and the user's contact, plus auth when a secret is given.
+        `account` is the public name of the account a credential acts as, when it has one."""
         contact = spec.get("contact") or ""
         agent = f"{PROJECT_AGENT} (+{contact})" if contact else PROJECT_AGENT
         result = {"User-Agent": agent, "Accept": "application/json"}
         if secret:
             result["Authorization"] = f"Bearer {secret}"
         return result
+
+    def credential_kinds(self, spec: dict) -> tuple[str, ...]:
+        """The kinds of credential (`ingest.auth.kinds`) this source can send; () for none."""
+        return ("bearer",) if any(param.name == "credential" for param in self.params) else ()
+
+    def needs_credential(self, spec: dict) -> bool:
+        """Whether the API answers nothing without a credential."""
+        return False
+
+    def token_refused(self, response: Response) -> bool:
+        """Whether the API refused the access token itself (expired or revoked), so that a
+        renewed token may pass: 401 for most APIs."""
+        return response.status == 401
+
+    def check_request(self, base_url: str) -> Request | None:
+        """One cheap authenticated call to the API at `base_url` that shows a credential works
+        (`ingest credentials check`), or None when the source has none."""
+        return None
 
     def read_limits(self, response: Response, now: float) -> LimitReading:
         """This API's rate-limit headers; the base reads only Retry-After."""

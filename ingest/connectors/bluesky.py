@@ -30,15 +30,17 @@ from ingest.limits.types import KnownLimit, LimitReading
 POSTS = "bsky_posts"
 LARGEST_PAGE = 100
 GROUP = "appview"
+PUBLIC_APPVIEW = "https://public.api.bsky.app"
+ACCOUNT_SERVICE = "https://bsky.social"
 _POLICY_WINDOW = re.compile(r"w=(\d+(?:\.\d+)?)")
 
 
 class BlueskyConnector(Connector):
     name = "bluesky"
     queue = "ingest.bluesky"
-    default_base_url = "https://public.api.bsky.app"
+    default_base_url = PUBLIC_APPVIEW
     collections = (Collection(POSTS),)
-    params = common_params(default_base_url, credential_help="name of an access token (optional)") + (
+    params = common_params(default_base_url, credential_help="name of a bluesky_app_password credential or an access token (optional)") + (
         Param("q", str, None, "search query (app.bsky.feed.searchPosts)"),
         Param("actor", str, None, "handle or DID whose feed to read (app.bsky.feed.getAuthorFeed)"),
         Param("sort", str, "latest", "search order", choices=("latest", "top")),
@@ -49,6 +51,31 @@ class BlueskyConnector(Connector):
         Param("with_threads", bool, False, "also fetch the reply thread of each post with replies"),
         Param("thread_depth", int, 6, "reply levels of each thread", minimum=0, maximum=1000),
     )
+
+    def credential_kinds(self, spec: dict) -> tuple[str, ...]:
+        return ("bearer", "bluesky_app_password")
+
+    def validate(self, params) -> dict:
+        """A pull with a credential goes to the account's server: the public AppView does not
+        take access tokens."""
+        spec = super().validate(params)
+        if spec.get("credential") and urlsplit(spec["base_url"]).hostname == urlsplit(PUBLIC_APPVIEW).hostname:
+            spec["base_url"] = ACCOUNT_SERVICE
+        return spec
+
+    def token_refused(self, response: Response) -> bool:
+        if response.status not in (400, 401):
+            return False
+        try:
+            body = response.json()
+        except MalformedResponseError:
+            return False
+        return isinstance(body, dict) and body.get("error") in ("ExpiredToken", "InvalidToken")
+
+    def check_request(self, base_url: str) -> Request | None:
+        if urlsplit(base_url).hostname == urlsplit(PUBLIC_APPVIEW).hostname:
+            base_url = ACCOUNT_SERVICE
+        return Request("check", f"{base_url.rstrip('/')}/xrpc/app.bsky.feed.getTimeline", {"limit": 1})
 
     def check(self, spec: dict) -> None:
         if bool(spec["q"]) == bool(spec["actor"]):

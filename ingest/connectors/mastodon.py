@@ -48,6 +48,9 @@ class MastodonConnector(Connector):
         Param("with_accounts", bool, False, "also store each status's author account"),
     )
 
+    def check_request(self, base_url: str) -> Request | None:
+        return Request("check", f"{base_url.rstrip('/')}/api/v1/timelines/home", {"limit": 1})
+
     def check(self, spec: dict) -> None:
         if spec["tag"] is not None:
             spec["tag"] = spec["tag"].lstrip("#")

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ingest.errors import MalformedResponseError, ParameterError
-from ingest.connectors.base import Collection, Connector, Page, Request, Response
+from ingest.connectors.base import PROJECT_AGENT, Collection, Connector, Page, Request, Response
 from ingest.connectors.headers import parse_float, parse_retry_after
 from ingest.connectors.listing import (
     TimeBounds, common_params, following_page, kept_items, limit_reached, page_size,
@@ -39,7 +39,7 @@ class RedditConnector(Connector):
     queue = "ingest.reddit"
     default_base_url = "https://oauth.reddit.com"
     collections = (Collection(POSTS, epoch_fields=EPOCH_FIELDS), Collection(COMMENTS, epoch_fields=EPOCH_FIELDS))
-    params = common_params(default_base_url, credential_help="name of the OAuth bearer token") + (
+    params = common_params(default_base_url, credential_help="name of a reddit_script credential or a bearer token (required)") + (
         Param("subreddit", str, None, "subreddit name, without 'r/'"),
         Param("user", str, None, "user name, without 'u/'"),
         Param("listing", str, None, "new, hot, top, rising, comments (subreddit); "
@@ -153,6 +153,22 @@ class RedditConnector(Connector):
                                     group="morechildren", depth=request.depth + 1,
                                     context={"link_id": link_id}))
         return children
+
+    def headers(self, spec: dict, secret: str | None, account: str | None = None) -> dict[str, str]:
+        """Reddit asks for a User-Agent of the form `<platform>:<app id>:<version> (by /u/<name>)`."""
+        result = super().headers(spec, secret, account)
+        owner = f"by /u/{account}" if account else (f"+{spec['contact']}" if spec.get("contact") else "")
+        result["User-Agent"] = f"python:{PROJECT_AGENT.replace('/', ':')}" + (f" ({owner})" if owner else "")
+        return result
+
+    def credential_kinds(self, spec: dict) -> tuple[str, ...]:
+        return ("bearer", "reddit_script")
+
+    def needs_credential(self, spec: dict) -> bool:
+        return True
+
+    def check_request(self, base_url: str) -> Request | None:
+        return Request("check", f"{base_url.rstrip('/')}/new", {"limit": 1, "raw_json": 1})
 
     def read_limits(self, response: Response, now: float) -> LimitReading:
         used = parse_float(response.header("X-Ratelimit-Used"))

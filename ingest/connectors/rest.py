@@ -158,13 +158,17 @@ class RestConnector(Connector):
             return None
         return {"value": max(values, key=lambda v: self.watermark_order({"value": v}))}
 
-    def headers(self, spec: dict, secret: str | None) -> dict[str, str]:
+    def headers(self, spec: dict, secret: str | None, account: str | None = None) -> dict[str, str]:
         definition = spec["definition"]
         result = {**super().headers(spec, None), **definition["headers"]}
         auth = definition["auth"]
         if secret and auth:
             result[auth["header"]] = auth["format"].replace("{secret}", secret)
         return result
+
+    def credential_kinds(self, spec: dict) -> tuple[str, ...]:
+        auth = spec["definition"]["auth"]
+        return tuple(dict.fromkeys(("bearer", auth.get("credential_kind", "bearer")))) if auth else ()
 
     def read_limits(self, response: Response, now: float) -> LimitReading:
         names = self._limit_headers

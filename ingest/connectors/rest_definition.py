@@ -20,6 +20,8 @@ every optional field filled in, or raises ParameterError naming the field and th
     created_at_field: created_at
     order: newest_first              # newest_first, oldest_first, unordered
     auth: {header: Authorization, format: "Bearer {secret}"}
+                                     # + credential_kind: oauth2_client_credentials, when the
+                                     # token comes from an OAuth2 token endpoint (default bearer)
     rate_limit: {limit: x-ratelimit-limit, remaining: x-ratelimit-remaining,
                  reset: x-ratelimit-reset, reset_kind: epoch, window: 3600}
     known_limit: {requests: 60, requests_with_credential: 5000, window: 3600}
@@ -94,7 +96,7 @@ def validate_definition(raw: Any, reserved: tuple[str, ...] = ()) -> dict:
         "key_scope": _choice(given, "key_scope", KeyScope, KeyScope.HOST),
         "created_at_field": _text(given, "created_at_field") or None,
         "order": _choice(given, "order", ListingOrder, ListingOrder.UNORDERED),
-        "auth": _section(given, "auth", {"header": True, "format": True}),
+        "auth": _auth(given),
         "rate_limit": _rate_limit(given.get("rate_limit") or {}),
         "known_limit": _known_limit(given.get("known_limit")),
         "incremental": _section(given, "incremental", {"field": True, "param": True}),
@@ -202,6 +204,18 @@ def _known_limit(raw: Any) -> dict | None:
         _fail("known_limit.per", f"is not a list of factors from {', '.join(LIMIT_FACTORS)}",
               "write e.g. per: [host, credential]")
     section["per"] = list(per)
+    return section
+
+
+CREDENTIAL_KINDS = ("bearer", "oauth2_client_credentials")
+
+
+def _auth(given: Mapping) -> dict | None:
+    section = _section(given, "auth", {"header": True, "format": True, "credential_kind": False})
+    if section is not None:
+        kind = section.setdefault("credential_kind", "bearer")
+        if kind not in CREDENTIAL_KINDS:
+            _fail("auth.credential_kind", f"is {kind!r}", f"use one of {', '.join(CREDENTIAL_KINDS)}")
     return section
 
 

@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 
 from redis.exceptions import RedisError
 
-from ingest import connectors, credentials
+from ingest import connectors
+from ingest.auth.token_source import TokenSource
 from ingest.connectors.base import Connector, Page, Request, Response
 from ingest.errors import (
     ConfigError, FetchError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
@@ -31,6 +32,7 @@ from ingest.jobtree.states import NodeState
 from ingest.jobtree.tree import Tree
 from ingest.limits import Limiter, LimitReading, LimitScope, Permit, Reason
 from ingest.pipeline import http
+from ingest.pipeline.access import Access, access_for, refusal
 from ingest.pipeline import limit_scope as limiting
 from ingest.pipeline.retry import ExponentialJitterBackoff, StopAfterAttempt
 from ingest.runtime import Runtime
@@ -67,6 +69,7 @@ class Driver:
     jobs: JobDocuments
     records: RecordWriter
     limiter: Limiter | None = None
+    tokens: TokenSource | None = None
     fetch: Fetch = http.fetch
     backoff: ExponentialJitterBackoff = field(default_factory=ExponentialJitterBackoff)
     stop: StopAfterAttempt = field(default_factory=StopAfterAttempt)
@@ -78,7 +81,8 @@ class Driver:
     @classmethod
     def of(cls, runtime: Runtime) -> Driver:
         return cls(settings=runtime.settings, tree=runtime.tree, publish=runtime.publisher.publish,
-                   jobs=runtime.jobs, records=runtime.records, limiter=runtime.limiter)
+                   jobs=runtime.jobs, records=runtime.records, limiter=runtime.limiter,
+                   tokens=runtime.tokens)
 
     def run(self, job_id: str, node_id: str, recovering: bool = False, due: float | None = None) -> NodeState | None:
         """Run one node; answers its state afterwards, or None when the node was not to run
@@ -133,15 +137,15 @@ class Driver:
 
     def _call(self, connector: Connector, spec: dict, request: Request, scope: LimitScope,
               permit: Permit | None) -> Page:
-        secret = credentials.resolve(spec["credential"], self.settings) if spec.get("credential") else None
+        access = access_for(spec, request, self.settings, self.tokens)
         response = None
         error: FetchError | None = None
         try:
-            response = self.fetch(
-                request, connector.headers(spec, secret),
-                self.settings.connect_timeout, self.settings.read_timeout,
-            )
-            error = connector.classify(response, self.clock())
+            response = self.fetch(request, access.headers(connector, spec), self.settings.connect_timeout,
+                                  self.settings.read_timeout)
+            if connector.token_refused(response):
+                response, error = self._after_refusal(connector, spec, request, access, response)
+            error = error or connector.classify(response, self.clock())
         except TransientError as failure:
             error = failure
         if self.limiter is not None:
@@ -153,6 +157,18 @@ class Driver:
         if error is not None:
             raise error
         return connector.parse(request, response, spec)
+
+    def _after_refusal(self, connector: Connector, spec: dict, request: Request, access: Access,
+                       response: Response) -> tuple[Response, FetchError | None]:
+        """The API refused the token: renew it once and call again; a credential refused again,
+        or one that cannot be renewed, fails the node naming the credential and the fix."""
+        if access.token is not None:
+            access = access.renewed(self.tokens.renew(access.credential, access.base_url, access.token))
+            response = self.fetch(request, access.headers(connector, spec), self.settings.connect_timeout,
+                                  self.settings.read_timeout)
+            if not connector.token_refused(response):
+                return response, None
+        return response, refusal(connector, response, access)
 
     def _fresh(self, target: tuple[str, str], options: dict) -> bool:
         window = options.get("fresh_for")
