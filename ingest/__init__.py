@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ingest.api.catalog import sources
     from ingest.api.jobs import Job, frame, job, jobs
+    from ingest import credentials
     from ingest.api.pull import pull
     from ingest.errors import (
         ConfigError, FetchError, IngestError, ParameterError, StackError, UnknownJobError, UnknownSourceError,
@@ -41,10 +42,17 @@ _HOMES = {
     "JobTree": "ingest.jobtree.result_set",
 }
 
-__all__ = sorted(_HOMES)
+# Modules of the public surface: `ingest.credentials.add(...)`, `.list()`, `.check(...)`.
+_MODULES = {"credentials": "ingest.credentials"}
+
+__all__ = sorted(_HOMES) + sorted(_MODULES)
 
 
 def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        value = importlib.import_module(_MODULES[name])
+        globals()[name] = value
+        return value
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

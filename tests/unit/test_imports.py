@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -56,8 +57,10 @@ def test_a_worker_process_loads_neither_pandas_nor_the_notebook_api():
 @pytest.mark.parametrize("name", ingest.__all__)
 def test_every_public_name_resolves_to_its_home(name):
     value = getattr(ingest, name)
-    home = sys.modules[value.__module__]
-    assert getattr(home, name) is value
+    if isinstance(value, types.ModuleType):
+        assert value is sys.modules[f"ingest.{name}"]
+    else:
+        assert getattr(sys.modules[value.__module__], name) is value
     assert name in dir(ingest)
 
 
