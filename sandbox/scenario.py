@@ -26,9 +26,8 @@ Format (YAML or JSON; every key optional):
            deep: 0.0, deep_levels: 150}           #   objects nested deep_levels deep
         cursor_repeat: 0.0                        # share of pages whose next cursor is the one just used
         fault_routes: ["/v0/item/"]               # faults above hit only paths starting so (default: all)
-
       reddit:                                     # also bsky, and oauth2 (the token server)
-        auth: {token_ttl: 3600, refuse: ["spez"]} # bsky also refresh_ttl; see below
+        auth: {token_ttl: 3600, refuse: ["banned_user"]}   # bsky also refresh_ttl; see below
 
 `auth` sets the token endpoints' lifetimes and the accounts they refuse. Defaults: reddit
 token_ttl 3600; bsky token_ttl 7200 (access) and refresh_ttl 7776000 (90 days); oauth2
@@ -37,10 +36,12 @@ token_ttl 3600. Like windows, a lifetime is divided by `time_scale` when a token
 `exp`) it is issued with, and `limit_scale` does not touch it. A refused account (Reddit
 username or client id, Bluesky identifier, OAuth2 client id) gets no token, and the tokens it
 already holds are refused from the moment the scenario is set. Setting a scenario keeps the
-tokens already issued, with their lifetimes.
+tokens already issued, with their lifetimes. createSession's own limit windows (30 per 300 s,
+300 per day) are divided by `time_scale` as well; their limits stay.
 
-Scopes: `credential` counts per token (anonymous requests count per client address, against
-`anonymous_limit` when given), `ip` per client address, `global` across all clients.
+Scopes: `credential` counts per token, or per account for a token the sandbox issued
+(anonymous requests count per client address, against `anonymous_limit` when given), `ip` per
+client address, `global` across all clients.
 """
 
 from __future__ import annotations
