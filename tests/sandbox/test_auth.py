@@ -144,7 +144,7 @@ def test_bluesky_create_session_answers_the_real_shape(sandbox):
     assert create_session(sandbox).json()["did"] == body["did"], "one account, one did"
     author = sandbox.get(BSKY_SEARCH).json()["posts"][0]["author"]
     known = create_session(sandbox, identifier=author["handle"]).json()
-    assert (known["did"], known["handle"]) == (author["did"], author["handle"]), "an actor of the data logs in as itself"
+    assert (known["did"], known["handle"]) == (author["did"], author["handle"]), "an actor logs in as itself"
 
 
 def test_bluesky_create_session_failures(sandbox):
