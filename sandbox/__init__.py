@@ -8,6 +8,10 @@ Each API lives under its own prefix and keeps the real paths after it:
     https://public.api.bsky.app          -> http://127.0.0.1:PORT/bsky
     https://api.github.com               -> http://127.0.0.1:PORT/github
 
+and the token endpoints: Reddit's `/api/v1/access_token` under /reddit, Bluesky's
+`com.atproto.server.createSession` and `refreshSession` under /bsky, and a generic OAuth2
+client-credentials server at /oauth2/token; lifetimes come from the scenario's `auth`.
+
 Data is synthetic, deterministic from a seed and a size, and rendered lazily. Rate limits
 (published, with the real headers, and hidden, without them) and faults (latency, errors,
 hangs, dropped connections, outages, malformed bodies, repeating cursors) come from a

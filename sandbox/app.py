@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from sandbox.admin import admin_routes
 from sandbox.apis import bluesky, github, hn, mastodon, reddit
+from sandbox.apis.token_routes import token_routes
 from sandbox.pipeline import ApiSpec, Pipeline, RequestContext, RouteSpec
 from sandbox.responses import NotFound
 from sandbox.scenario import Scenario, load_scenario_file, parse_scenario
@@ -58,6 +59,7 @@ def create_app(seed: int = DEFAULT_SEED, size: int = DEFAULT_SIZE,
     state = SandboxState(seed, size, _scenario(scenario), clock)
     routes = [Route("/_bench/static", static_baseline, methods=["GET"])]
     routes += admin_routes(state, API_SPECS)
+    routes += token_routes(state)
     routes += _api_routes(state)
     app = Starlette(routes=routes)
     app.state.sandbox = state

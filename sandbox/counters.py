@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict, deque
 
+AUTH_EVENTS = ("grants", "refreshes", "expired_refusals", "failures")
+
 
 def credential_hash(token: str) -> str:
     """A short, non-reversible name for a token: counters never show the token itself."""
@@ -33,6 +35,8 @@ class Counters:
         self.faults: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.credentials: dict[str, dict[str, dict[str, int]]] = defaultdict(
             lambda: defaultdict(lambda: defaultdict(int)))
+        self.auth: dict[str, dict[str, dict[str, int]]] = defaultdict(
+            lambda: defaultdict(lambda: dict.fromkeys(AUTH_EVENTS, 0)))
         self.peak_concurrency = self.in_flight
         self.peak_connections = self.open_connections
         self._per_second: dict[int, int] = {}
@@ -72,6 +76,10 @@ class Counters:
             if outcome == "429":
                 usage["throttled"] += 1
 
+    def auth_event(self, issuer: str, account: str, event: str) -> None:
+        """Count a token grant, refresh, expired-token refusal or failure, by hashed account."""
+        self.auth[issuer][credential_hash(account)][event] += 1
+
     def requests(self, api: str | None = None) -> list[dict]:
         return [entry for entry in self.log if api is None or entry["api"] == api]
 
@@ -101,4 +109,6 @@ class Counters:
             "faults": {api: dict(kinds) for api, kinds in self.faults.items()},
             "credentials": {cred: {api: dict(usage) for api, usage in apis.items()}
                             for cred, apis in self.credentials.items()},
+            "auth": {issuer: {account: dict(events) for account, events in accounts.items()}
+                     for issuer, accounts in self.auth.items()},
         }

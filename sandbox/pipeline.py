@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sandbox.counters import credential_hash
 from sandbox.faults import malform, outage_status, proxy_error, reason_of
 from sandbox.payloads import with_payloads
 from sandbox.limits import WindowState
@@ -104,7 +103,7 @@ class Pipeline:
         arrived = state.clock.wall()
         counters.begin(state.clock.monotonic())
         token = self.spec.token(request)
-        credential = credential_hash(token) if token else None
+        credential = state.tokens.credential(token)
         outcome = "500"
         try:
             response = await self._respond(request, route, token, credential)
@@ -132,6 +131,9 @@ class Pipeline:
             await asyncio.sleep(decider.latency(settings))
         if spec.requires_token and token is None:
             return ApiResponse.json(spec.error_body(401, "Unauthorized", None), 401)
+        refusal = state.tokens.refusal(spec.name, token, state.scenario)
+        if refusal is not None:
+            return refusal
         now = state.clock.monotonic()
         if settings.outages and faults_hit:
             status = outage_status(settings, now - state.scenario_set_at)

@@ -26,9 +26,22 @@ Format (YAML or JSON; every key optional):
            deep: 0.0, deep_levels: 150}           #   objects nested deep_levels deep
         cursor_repeat: 0.0                        # share of pages whose next cursor is the one just used
         fault_routes: ["/v0/item/"]               # faults above hit only paths starting so (default: all)
+      reddit:                                     # also bsky, and oauth2 (the token server)
+        auth: {token_ttl: 3600, refuse: ["banned_user"]}   # bsky also refresh_ttl; see below
 
-Scopes: `credential` counts per token (anonymous requests count per client address, against
-`anonymous_limit` when given), `ip` per client address, `global` across all clients.
+`auth` sets the token endpoints' lifetimes and the accounts they refuse. Defaults: reddit
+token_ttl 3600; bsky token_ttl 7200 (access) and refresh_ttl 7776000 (90 days); oauth2
+token_ttl 3600. Like windows, a lifetime is divided by `time_scale` when a token is issued
+(rounded down to whole seconds, at least 1): the token lives exactly the `expires_in` (or JWT
+`exp`) it is issued with, and `limit_scale` does not touch it. A refused account (Reddit
+username or client id, Bluesky identifier, OAuth2 client id) gets no token, and the tokens it
+already holds are refused from the moment the scenario is set. Setting a scenario keeps the
+tokens already issued, with their lifetimes. createSession's own limit windows (30 per 300 s,
+300 per day) are divided by `time_scale` as well; their limits stay.
+
+Scopes: `credential` counts per token, or per account for a token the sandbox issued
+(anonymous requests count per client address, against `anonymous_limit` when given), `ip` per
+client address, `global` across all clients.
 """
 
 from __future__ import annotations
@@ -38,6 +51,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sandbox.auth_rules import AUTH_APIS, AuthRules, auth_rules
+from sandbox.scenario_values import ScenarioError, integer as _integer, mapping as _mapping
+from sandbox.scenario_values import number as _number, share as _rate
+
 API_NAMES = ("mastodon", "reddit", "hn", "bsky", "github")
 SCOPES = ("credential", "ip", "global")
 ERROR_STATUSES = (401, 403, 404, 500, 502, 503)
@@ -46,10 +63,6 @@ PAYLOAD_KINDS = ("huge", "odd_keys", "deep")
 PAYLOAD_KEYS = (*PAYLOAD_KINDS, "huge_bytes", "deep_levels")
 API_KEYS = ("rate_limits", "hidden_limits", "retry_after", "latency", "errors", "hang", "drop",
             "outages", "malformed", "payloads", "cursor_repeat", "fault_routes")
-
-
-class ScenarioError(ValueError):
-    """A scenario that cannot be applied; the message says which key is wrong."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +131,7 @@ DOCUMENTED_LIMITS: dict[str, dict[str, Any]] = {
 @dataclass(frozen=True)
 class Scenario:
     apis: dict[str, ApiScenario]
+    auth: dict[str, AuthRules] = field(default_factory=dict)
     time_scale: float = 1.0
     limit_scale: float = 1.0
     fault_seed: int = 0
@@ -131,36 +145,6 @@ class Scenario:
 
     def limit(self, count: int) -> int:
         return max(1, round(count * self.limit_scale))
-
-
-def _number(value: Any, where: str, minimum: float = 0.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ScenarioError(f"{where} must be a number, not {value!r}")
-    if value < minimum:
-        raise ScenarioError(f"{where} must be at least {minimum}, not {value!r}")
-    return float(value)
-
-
-def _rate(value: Any, where: str) -> float:
-    rate = _number(value, where)
-    if rate > 1.0:
-        raise ScenarioError(f"{where} is a share of requests between 0 and 1, not {value!r}")
-    return rate
-
-
-def _integer(value: Any, where: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ScenarioError(f"{where} must be an integer of at least {minimum}, not {value!r}")
-    return value
-
-
-def _mapping(value: Any, where: str, allowed: tuple[str, ...]) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ScenarioError(f"{where} must be a mapping, not {value!r}")
-    unknown = sorted(set(value) - set(allowed))
-    if unknown:
-        raise ScenarioError(f"{where} has unknown keys {unknown}; allowed: {list(allowed)}")
-    return value
 
 
 def _scope(value: Any, where: str) -> str:
@@ -266,17 +250,20 @@ def parse_scenario(document: Any) -> Scenario:
     """Validate a scenario document (already parsed from YAML or JSON) into a Scenario."""
     document = {} if document is None else document
     document = _mapping(document, "scenario", ("time_scale", "limit_scale", "fault_seed", "apis"))
-    apis_section = _mapping(document.get("apis", {}), "apis", API_NAMES + ("*",))
+    apis_section = _mapping(document.get("apis", {}), "apis", API_NAMES + ("oauth2", "*"))
     shared = apis_section.get("*", {})
     _mapping(shared, "apis.*", API_KEYS)
     apis = {}
     for name in API_NAMES:
-        own = apis_section.get(name, {})
-        _mapping(own, f"apis.{name}", API_KEYS)
+        own = _mapping(apis_section.get(name, {}), f"apis.{name}",
+                       API_KEYS + (("auth",) if name in AUTH_APIS else ()))
+        own = {key: value for key, value in own.items() if key != "auth"}
         apis[name] = _api(name, {**DOCUMENTED_LIMITS[name], **shared, **own})
+    _mapping(apis_section.get("oauth2", {}), "apis.oauth2", ("auth",))
     fault_seed = document.get("fault_seed", 0)
     return Scenario(
         apis=apis,
+        auth={name: auth_rules(name, apis_section.get(name, {}).get("auth")) for name in AUTH_APIS},
         time_scale=_number(document.get("time_scale", 1.0), "time_scale", minimum=1e-6),
         limit_scale=_number(document.get("limit_scale", 1.0), "limit_scale", minimum=1e-6),
         fault_seed=_integer(fault_seed, "fault_seed", minimum=0),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.auth import TokenTable
 from sandbox.clock import SystemClock
 from sandbox.counters import Counters
 from sandbox.data.bluesky import BlueskyData
@@ -40,6 +41,7 @@ class SandboxState:
         self.limiter = Limiter()
         self.faults = FaultDecider(self.initial_scenario.fault_seed)
         self.counters = Counters(self.clock.monotonic(), self.clock.wall())
+        self.tokens = TokenTable(self.clock, self.counters)
         self.set_scenario(self.initial_scenario)
 
     def set_scenario(self, scenario: Scenario) -> None:
@@ -50,8 +52,10 @@ class SandboxState:
         self.faults.reseed(scenario.fault_seed)
 
     def reset(self) -> None:
-        """Back to how the process started: first scenario, no counts, no added items."""
+        """Back to how the process started: first scenario, no counts, no added items, no
+        issued tokens."""
         self.set_scenario(self.initial_scenario)
+        self.tokens.reset()
         self.counters.reset(self.clock.monotonic(), self.clock.wall())
         for dataset in self.datasets.values():
             dataset.drop_added()
