@@ -30,7 +30,8 @@ def common_params(default_base_url: str, *, credential_help: str | None = None) 
         Param("contact", str, "", "a contact (e-mail or URL) sent in the User-Agent"),
     ]
     if credential_help is not None:
-        params.append(Param("credential", str, None, credential_help))
+        params.append(Param("credential", str, None, credential_help + "; a list spreads the calls over a pool",
+                            many=True))
     return tuple(params)
 
 

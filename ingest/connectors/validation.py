@@ -42,6 +42,7 @@ class Param:
     choices: tuple | None = None
     minimum: float | None = None
     maximum: float | None = None
+    many: bool = False  # a list of values of `type` is taken too (one value stays one value)
 
     @property
     def required(self) -> bool:
@@ -49,6 +50,8 @@ class Param:
 
     def describe(self) -> str:
         type_name = _TYPE_NAMES.get(self.type, self.type.__name__)
+        if self.many:
+            type_name = f"{type_name} or list of {type_name}"
         default = "required" if self.required else f"default {self.default!r}"
         extra = f"; one of {', '.join(map(str, self.choices))}" if self.choices else ""
         if self.minimum is not None:
@@ -86,6 +89,8 @@ def unknown_name_message(source: str, name: str, known: list[str]) -> str:
 def normalise(param: Param, value: Any, source: str) -> Any:
     if value is None and param.default is None:
         return None
+    if param.many and isinstance(value, (list, tuple)):
+        return _many(param, value, source)
     converted = _convert(param, value, source)
     if param.choices is not None and converted not in param.choices:
         raise ParameterError(
@@ -94,6 +99,15 @@ def normalise(param: Param, value: Any, source: str) -> Any:
     if param.type in (int, float):
         _check_bounds(param, converted, source)
     return converted
+
+
+def _many(param: Param, values: list | tuple, source: str) -> Any:
+    """A list of values, each checked as one, without repeats; a list of one is that value."""
+    single = Param(param.name, param.type, param.default, param.help, param.choices, param.minimum, param.maximum)
+    chosen = list(dict.fromkeys(normalise(single, value, source) for value in values))
+    if not chosen or None in chosen:
+        raise ParameterError(f"{source}: {param.name}={list(values)!r} must name at least one value, none of them None.")
+    return chosen[0] if len(chosen) == 1 else chosen
 
 
 def _convert(param: Param, value: Any, source: str) -> Any:

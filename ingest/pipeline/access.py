@@ -46,9 +46,10 @@ def refusal(connector: Connector, response: Response, access: Access) -> FetchEr
         f"`ingest credentials check {credential.name} --source {connector.name}`", status=response.status)
 
 
-def access_for(spec: dict, request: Request, settings: Settings, tokens: TokenSource | None) -> Access:
-    """The pull's credential and, for a kind that is exchanged, a token fit to use now."""
-    name = spec.get("credential")
+def access_for(name: str | None, spec: dict, request: Request, settings: Settings,
+               tokens: TokenSource | None) -> Access:
+    """The credential `name` (the pull's, or the one of its pool chosen for this call) and, for
+    a kind that is exchanged, a token fit to use now."""
     if not name:
         return Access()
     credential = credentials.load(name, settings)

@@ -23,7 +23,7 @@ from ingest import connectors
 from ingest.auth.token_source import TokenSource
 from ingest.connectors.base import Connector, Page, Request, Response
 from ingest.errors import (
-    ConfigError, FetchError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
+    ConfigError, CredentialRefusedError, FetchError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
     UnknownNodeError,
 )
 from ingest.jobtree.completion import settle_job
@@ -33,6 +33,7 @@ from ingest.jobtree.tree import Tree
 from ingest.limits import Limiter, LimitReading, LimitScope, Permit, Reason
 from ingest.pipeline import http
 from ingest.pipeline.access import Access, access_for, refusal
+from ingest.pipeline.credential_pool import CredentialPool
 from ingest.pipeline import limit_scope as limiting
 from ingest.pipeline.retry import ExponentialJitterBackoff, StopAfterAttempt
 from ingest.runtime import Runtime
@@ -70,6 +71,7 @@ class Driver:
     records: RecordWriter
     limiter: Limiter | None = None
     tokens: TokenSource | None = None
+    pool: CredentialPool | None = None
     fetch: Fetch = http.fetch
     backoff: ExponentialJitterBackoff = field(default_factory=ExponentialJitterBackoff)
     stop: StopAfterAttempt = field(default_factory=StopAfterAttempt)
@@ -82,7 +84,7 @@ class Driver:
     def of(cls, runtime: Runtime) -> Driver:
         return cls(settings=runtime.settings, tree=runtime.tree, publish=runtime.publisher.publish,
                    jobs=runtime.jobs, records=runtime.records, limiter=runtime.limiter,
-                   tokens=runtime.tokens)
+                   tokens=runtime.tokens, pool=CredentialPool(runtime.redis))
 
     def run(self, job_id: str, node_id: str, recovering: bool = False, due: float | None = None) -> NodeState | None:
         """Run one node; answers its state afterwards, or None when the node was not to run
@@ -106,14 +108,17 @@ class Driver:
         if request.target and self._fresh(request.target, job.get("options", {})):
             return self._end(job_id, node, NodeState.SKIPPED)
 
-        scope = limiting.scope_for(connector, spec, request, job.get("options", {}).get("limits"))
-        permit = None
+        names = limiting.pool_names(spec)
+        if len(names) > 1 and self.pool is not None:
+            names = self.pool.usable(job_id, names, node_id)
+            if not names:
+                error = CredentialRefusedError(f"every credential of the pool ({', '.join(spec['credential'])}) "
+                                               "was refused; fix them with `ingest credentials check NAME`")
+                return self._failed(job_id, node, connector, error, calls=0)
+        overrides = job.get("options", {}).get("limits")
+        scope, permit = limiting.scope_for(connector, spec, request, overrides, names[0] if names else None), None
         if self.limiter is not None:
-            try:
-                permit = self.limiter.acquire(scope, returning=node.get("throttles", 0) > 0)
-            except RedisError as error:
-                log.warning("limiter unavailable (%s); node %s waits", type(error).__name__, node_id)
-                permit = Permit(granted=False, wait=LIMITER_DOWN_WAIT, reason=Reason.RATE)
+            scope, permit = self._permit(connector, spec, request, overrides, names, node)
             if not permit.granted:
                 self.tree.throttled(job_id, node_id)
                 self.publish(job_id, node_id, connector.queue, delay=permit.wait, exact=permit.promised)
@@ -122,11 +127,44 @@ class Driver:
                 self.sleep(permit.wait)  # the granted slot is a few hundredths of a second away
         try:
             page = self._call(connector, spec, request, scope, permit)
+        except CredentialRefusedError as error:
+            return self._refused(job_id, node, connector, spec, scope.credential, error)
         except FetchError as error:
             return self._failed(job_id, node, connector, error)
         except ConfigError as error:
             return self._failed(job_id, node, connector, PermanentError(str(error)), calls=0)
         return self._complete(job_id, node, connector, spec, request, page)
+
+    def _permit(self, connector: Connector, spec: dict, request: Request, overrides, names: list[str],
+                node: dict) -> tuple[LimitScope, Permit]:
+        """A permit under the limit of one of the pull's credentials, tried in the node's order;
+        when none has one, the soonest wait."""
+        soonest: tuple[LimitScope, Permit] | None = None
+        for name in names or [None]:
+            scope = limiting.scope_for(connector, spec, request, overrides, name)
+            try:
+                permit = self.limiter.acquire(scope, returning=node.get("throttles", 0) > 0)
+            except RedisError as error:
+                log.warning("limiter unavailable (%s); node %s waits", type(error).__name__, node["_id"])
+                return scope, Permit(granted=False, wait=LIMITER_DOWN_WAIT, reason=Reason.RATE)
+            if permit.granted:
+                return scope, permit
+            if soonest is None or permit.wait < soonest[1].wait:
+                soonest = (scope, permit)
+        return soonest
+
+    def _refused(self, job_id: str, node: dict, connector: Connector, spec: dict, name: str | None,
+                 error: CredentialRefusedError) -> NodeState:
+        """A credential refused for good leaves the pull's pool, and the node runs again with
+        the others; a pull of one credential fails the node."""
+        if self.pool is None or name is None or len(limiting.pool_names(spec)) < 2:
+            return self._failed(job_id, node, connector, error)
+        self.pool.leave(job_id, name)
+        log.warning("node %s of job %s: credential %r leaves the pool: %s", node["_id"], job_id, name, error)
+        self.tree.retrying(job_id, node, {**_describe(error, node["attempts"]), "kind": "credential_refused"},
+                           calls=1)
+        self.publish(job_id, node["_id"], connector.queue)
+        return NodeState.RETRYING
 
     def _wait_until(self, job_id: str, node_id: str, due: float) -> None:
         """A node back before its due time is sent to wait the rest."""
@@ -137,7 +175,7 @@ class Driver:
 
     def _call(self, connector: Connector, spec: dict, request: Request, scope: LimitScope,
               permit: Permit | None) -> Page:
-        access = access_for(spec, request, self.settings, self.tokens)
+        access = access_for(scope.credential, spec, request, self.settings, self.tokens)
         response = None
         error: FetchError | None = None
         try:
@@ -209,8 +247,8 @@ class Driver:
         it now, so that a request under a busy known limit is delivered once, at its moment,
         instead of first to be refused. 0 for every request when the limiter cannot say."""
         waits = [0.0] * len(follow)
-        if self.limiter is None or not follow:
-            return waits
+        if self.limiter is None or not follow or len(limiting.pool_names(spec)) > 1:
+            return waits  # a pool's calls find their credential when they run
         overrides = (self._job(job_id) or {}).get("options", {}).get("limits")
         by_scope: dict[tuple[str, str], list[int]] = {}  # a scope differs only by host and group
         for position, request in enumerate(follow):

@@ -9,15 +9,23 @@ from ingest.limits import LimitScope, Outcome, known_limits_with_overrides, outc
 from ingest.connectors.base import Connector, Request, Response
 
 
-def scope_for(connector: Connector, spec: dict, request: Request, overrides: Any = None) -> LimitScope:
-    """Every factor the API limits on: its host, the credential's name, the endpoint group."""
+def scope_for(connector: Connector, spec: dict, request: Request, overrides: Any = None,
+              credential: str | None = None) -> LimitScope:
+    """Every factor the API limits on: its host, the credential's name (the one of a pool the
+    call is made with), the endpoint group."""
     return LimitScope(
         source=connector.name,
         host=request.host,
-        credential=spec.get("credential"),
+        credential=credential or pool_names(spec)[0] if spec.get("credential") else None,
         group=request.group,
         known=known_limits_with_overrides(connector.known_limits(spec), overrides),
     )
+
+
+def pool_names(spec: dict) -> list[str]:
+    """The credentials a pull names: none, one, or a pool of several."""
+    named = spec.get("credential")
+    return [] if not named else [named] if isinstance(named, str) else list(named)
 
 
 def outcome_of(response: Response | None, error: FetchError | None) -> Outcome:
