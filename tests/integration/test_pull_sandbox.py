@@ -112,14 +112,16 @@ def test_a_malformed_page_fails_its_own_node_and_the_job_completes_with_errors(s
     assert len(job.record_ids("hn_items")) == status["nodes"]["done"] - 1, "the list node stores no record"
 
 
-def test_a_missing_credential_is_a_clear_node_error_and_no_secret_leaks(settings, sandbox):
-    job = ingest.pull("reddit", base_url=settings.sandbox_url + "/reddit", subreddit="python",
-                      limit=10, credential="no-such-credential", **FAST)
-    status = job.wait(timeout=60)
-    assert status["state"] == "completed_with_errors"
-    (failed,) = node_documents(mongo.database(settings), job.id, [NodeState.FAILED])
-    assert "no credential named 'no-such-credential'" in failed["error"]["message"]
-    assert "INGEST_CREDENTIAL_NO_SUCH_CREDENTIAL" in failed["error"]["message"]
+def test_a_missing_credential_is_refused_before_anything_is_sent(settings, sandbox):
+    jobs_before = mongo.database(settings)[mongo.JOBS].count_documents({})
+    base_url = settings.sandbox_url + "/reddit"
+    with pytest.raises(ingest.ConfigError) as raised:
+        ingest.pull("reddit", base_url=base_url, subreddit="python", limit=10, credential="no-such-credential", **FAST)
+    assert "no credential named 'no-such-credential'" in str(raised.value)
+    assert "ingest credentials add no-such-credential" in str(raised.value)
+    with pytest.raises(ingest.ConfigError, match="reddit answers nothing without a credential"):
+        ingest.pull("reddit", base_url=base_url, subreddit="python", limit=10, **FAST)
+    assert mongo.database(settings)[mongo.JOBS].count_documents({}) == jobs_before
     assert sandbox.calls("reddit") == 0
 
 
