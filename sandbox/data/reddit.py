@@ -212,7 +212,7 @@ class RedditData:
                 f'<div class="md"><p>{body}</p>\n</div>' if body else None,
             "likes": None, "suggested_sort": None, "banned_at_utc": None, "view_count": None,
             "archived": False, "no_follow": score < 2, "is_crosspostable": True, "pinned": False,
-            "over_18": False, "media_only": False, "link_flair_template_id": None,
+            "over_18": False, "brand_safe": True, "media_only": False, "link_flair_template_id": None,
             "can_gild": False, "spoiler": False, "locked": False, "author_flair_text": None,
             "visited": False, "removed_by": None, "num_reports": None, "distinguished": None,
             "subreddit_id": "t5_" + SUBREDDIT_IDS[self.subreddits[index]], "mod_reason_by": None,
