@@ -1,17 +1,18 @@
-"""Reddit: subreddit and user listings over OAuth, optionally with every post's comment tree.
+"""Reddit: front page, subreddit and user listings and search over OAuth, optionally with every
+post's comment tree (the queries are in ``reddit_queries``).
 
 Keys are fullnames (``t3_<id>`` posts, ``t1_<id>`` comments). A first pull pages backwards
 with ``after``; an incremental pull reads forward from the watermark with ``before``.
 Watermark: ``{"before": "<fullname>", "created_utc": <float>}`` of the newest root record.
 Reddit drops a ``before`` anchor that was deleted: the pull then starts from the newest items.
+Only newest-first queries can be incremental.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlsplit
 
-from ingest.errors import MalformedResponseError, ParameterError
+from ingest.errors import FetchError, MalformedResponseError, PermanentError
 from ingest.connectors.base import PROJECT_AGENT, Collection, Connector, Page, Request, Response
 from ingest.connectors.headers import parse_float, parse_retry_after
 from ingest.connectors.listing import (
@@ -21,15 +22,14 @@ from ingest.connectors.paginators import AnchorPaginator, BodyCursorPaginator
 from ingest.connectors.reddit_comments import (
     COMMENTS, POSTS, CommentHarvest, batches, harvest, listing_children, morechildren_things, thing_record,
 )
+from ingest.connectors.reddit_queries import QUERY_PARAMS, check_query, listing_url, newest_first, query_key
+from ingest.connectors.reddit_refusals import refusal_reason
 from ingest.connectors.validation import Param
 from ingest.connectors.registry import register
 from ingest.limits.types import KnownLimit, LimitReading
 
 LARGEST_PAGE = 100
 COMMENTS_PER_CALL = 500
-SUBREDDIT_LISTINGS = ("new", "hot", "top", "rising", "comments")
-USER_LISTINGS = ("submitted", "comments", "overview")
-NEWEST_FIRST = ("new", "comments", "submitted", "overview")
 # `created` is not one: it is shifted from UTC by a fixed offset.
 EPOCH_FIELDS = frozenset({"created_utc", "approved_at_utc", "banned_at_utc"})
 
@@ -39,14 +39,8 @@ class RedditConnector(Connector):
     queue = "ingest.reddit"
     default_base_url = "https://oauth.reddit.com"
     collections = (Collection(POSTS, epoch_fields=EPOCH_FIELDS), Collection(COMMENTS, epoch_fields=EPOCH_FIELDS))
-    params = common_params(default_base_url, credential_help="name of a reddit_script credential or a bearer token (required)") + (
-        Param("subreddit", str, None, "subreddit name, without 'r/'"),
-        Param("user", str, None, "user name, without 'u/'"),
-        Param("listing", str, None, "new, hot, top, rising, comments (subreddit); "
-              "submitted, comments, overview (user); default new / submitted",
-              choices=tuple(dict.fromkeys(SUBREDDIT_LISTINGS + USER_LISTINGS))),
-        Param("period", str, "all", "time window of the top listing",
-              choices=("hour", "day", "week", "month", "year", "all")),
+    params = common_params(default_base_url, credential_help="name of a reddit_script credential or a bearer "
+                           "token (required)") + QUERY_PARAMS + (
         Param("with_comments", bool, False, "also fetch each post's full comment tree"),
         Param("comment_depth", int, None, "deepest comment level to fetch (None: all)", minimum=1),
         Param("comment_sort", str, None, "order of comment trees",
@@ -54,36 +48,22 @@ class RedditConnector(Connector):
     )
 
     def check(self, spec: dict) -> None:
-        for name, prefix in (("subreddit", "r/"), ("user", "u/")):
-            if spec[name] is not None:
-                spec[name] = spec[name].strip("/").removeprefix(prefix)
-        if bool(spec["subreddit"]) == bool(spec["user"]):
-            raise ParameterError("reddit: pass exactly one of subreddit='python' or user='name'.")
-        allowed = SUBREDDIT_LISTINGS if spec["subreddit"] else USER_LISTINGS
-        spec["listing"] = spec["listing"] or allowed[0]
-        if spec["listing"] not in allowed:
-            raise ParameterError(f"reddit: listing={spec['listing']!r} does not exist for a "
-                                 f"{'subreddit' if spec['subreddit'] else 'user'}; "
-                                 f"use one of {', '.join(allowed)}.")
+        check_query(spec)
 
     def query_key(self, spec: dict) -> str:
-        owner = f"r/{spec['subreddit'].lower()}" if spec["subreddit"] else f"u/{spec['user'].lower()}"
-        return f"{owner}/{spec['listing']}@{urlsplit(spec['base_url']).netloc}"
+        return query_key(spec)
 
     def watermark_order(self, watermark: dict) -> Any:
         return (float(watermark.get("created_utc") or 0.0), int(watermark["before"].split("_")[-1], 36))
 
     def start(self, spec: dict, watermark: dict | None = None) -> list[Request]:
-        owner = f"r/{quote(spec['subreddit'])}" if spec["subreddit"] else f"user/{quote(spec['user'])}"
-        params: dict[str, Any] = {"limit": page_size(spec, 0, LARGEST_PAGE), "raw_json": 1}
-        if spec["listing"] == "top":
-            params["t"] = spec["period"]
+        url, query = listing_url(spec)
+        params: dict[str, Any] = {**query, "limit": page_size(spec, 0, LARGEST_PAGE), "raw_json": 1}
         context: dict[str, Any] = {"emitted": 0}
         if spec["incremental"] and watermark:
             params["before"] = watermark["before"]
             context["forward"] = True
-        return [Request("listing", f"{spec['base_url']}/{owner}/{spec['listing']}", params,
-                        group="listing", context=context)]
+        return [Request("listing", url, params, group="listing", context=context)]
 
     def parse(self, request: Request, response: Response, spec: dict) -> Page:
         body = response.json()
@@ -120,7 +100,7 @@ class RedditConnector(Connector):
             paginator = AnchorPaginator("data.before", "before", key_path="data.name", size_param="limit")
         else:
             oldest = min((r.created_at for r in records if r.created_at), default=None)
-            if spec["listing"] in NEWEST_FIRST and bounds.passed(oldest):
+            if newest_first(spec) and bounds.passed(oldest):
                 return page
             paginator = BodyCursorPaginator("data.after", "after")
         page.next = following_page(paginator, response, things, request, total,
@@ -169,6 +149,12 @@ class RedditConnector(Connector):
 
     def check_request(self, base_url: str) -> Request | None:
         return Request("check", f"{base_url.rstrip('/')}/new", {"limit": 1, "raw_json": 1})
+
+    def classify(self, response: Response, now: float) -> FetchError | None:
+        error = super().classify(response, now)
+        if type(error) is PermanentError:
+            return PermanentError(f"{error} ({refusal_reason(response)})", status=error.status)
+        return error
 
     def read_limits(self, response: Response, now: float) -> LimitReading:
         used = parse_float(response.header("X-Ratelimit-Used"))

@@ -1,24 +1,23 @@
-"""Reddit's OAuth API under /reddit (https://oauth.reddit.com stands here)."""
+"""Reddit's OAuth API under /reddit (https://oauth.reddit.com stands here): the Listings (in
+``reddit_listings``), comment trees and morechildren."""
 
 from __future__ import annotations
 
 import math
 
-from sandbox.data.reddit import SUBREDDITS, RedditData
+from sandbox.apis.reddit_listings import (
+    front_listing, front_order, listing_body, search_listing, search_order, subreddit_listing, subreddit_order,
+    user_listing, user_order,
+)
+from sandbox.data.reddit import RedditData
 from sandbox.limits import WindowState
 from sandbox.paging import int_param
 from sandbox.pipeline import ApiSpec, RequestContext, RouteSpec, bearer_token
-from sandbox.responses import ApiResponse, BadParameter, NotFound, encode_json
+from sandbox.responses import HTML_TYPE, ApiResponse, BadParameter, NotFound, RawAnswer, encode_json
 
-LISTING_CAP = 1000
-DEFAULT_LIMIT = 25
-MAX_LIMIT = 100
 MORECHILDREN_MAX = 100
-TOP_SPANS = {"hour": 3600, "day": 86_400, "week": 604_800, "month": 2_592_000,
-             "year": 31_536_000, "all": None}
-LISTING_ORDERS = ("new", "hot", "top", "rising")
+BAD_REQUEST_PAGE = b"<html><body><h1>400 Bad request</h1>\nThe request could not be read.\n</body></html>\n"
 COMMENT_SORTS = ("confidence", "top", "new", "controversial", "old", "random", "qa", "live", "best")
-SUBREDDIT_NAMES = {name.lower(): index for index, name in enumerate(SUBREDDITS)}
 
 
 def error_body(status: int, message: str, code: str | None) -> dict:
@@ -28,101 +27,6 @@ def error_body(status: int, message: str, code: str | None) -> dict:
 def rate_headers(state: WindowState) -> dict[str, str]:
     return {"x-ratelimit-used": str(state.used), "x-ratelimit-remaining": f"{float(state.remaining):.1f}",
             "x-ratelimit-reset": str(math.ceil(state.reset_in))}
-
-
-def _limit(ctx: RequestContext) -> int:
-    value = int_param(ctx.params, "limit", DEFAULT_LIMIT)
-    return max(1, min(value, MAX_LIMIT))
-
-
-def _subreddit(ctx: RequestContext) -> int:
-    index = SUBREDDIT_NAMES.get(ctx.path_params["subreddit"].lower())
-    if index is None:
-        raise NotFound("Not Found")
-    return index
-
-
-def _hot_score(data: RedditData, index: int) -> float:
-    score = data.scores[index]
-    return math.log10(max(score, 1)) + (data.created(index) - 1_134_028_003) / 45_000
-
-
-def subreddit_order(ctx: RequestContext) -> list[int]:
-    """Post indexes of a subreddit listing, in the listing's order, capped like Reddit's."""
-    data: RedditData = ctx.data
-    posts = data.subreddit_posts(_subreddit(ctx))
-    order = ctx.path_params.get("order", "hot")
-    if order not in LISTING_ORDERS:
-        raise NotFound("Not Found")
-    if order == "new":
-        ranked = posts[::-1]
-    elif order == "hot":
-        ranked = sorted(posts, key=lambda i: (-_hot_score(data, i), -i))
-    elif order == "rising":
-        newest = data.created(data.count - 1)
-        recent = [i for i in posts if data.created(i) > newest - 86_400]
-        ranked = sorted(recent, key=lambda i: (-data.scores[i] / (newest - data.created(i) + 3600), -i))
-    else:
-        span_name = ctx.params.get("t", "day")
-        if span_name not in TOP_SPANS:
-            raise BadParameter(f"t must be one of {', '.join(TOP_SPANS)}")
-        span = TOP_SPANS[span_name]
-        newest = data.created(data.count - 1)
-        chosen = posts if span is None else [i for i in posts if data.created(i) > newest - span]
-        ranked = sorted(chosen, key=lambda i: (-data.scores[i], -i))
-    return ranked[:LISTING_CAP]
-
-
-def user_order(ctx: RequestContext) -> list[int]:
-    data: RedditData = ctx.data
-    author = data.author_index(ctx.path_params["username"])
-    if author is None:
-        raise NotFound("Not Found")
-    return data.author_posts(author)[::-1][:LISTING_CAP]
-
-
-def _listing_body(children: list[bytes], after: str | None, before: str | None) -> bytes:
-    return (b'{"kind":"Listing","data":{"after":' + encode_json(after) + b',"dist":'
-            + str(len(children)).encode() + b',"modhash":"","geo_filter":"","children":['
-            + b",".join(children) + b'],"before":' + encode_json(before) + b"}}")
-
-
-def _post_listing(ctx: RequestContext, ranked: list[int]) -> ApiResponse:
-    data: RedditData = ctx.data
-    limit = _limit(ctx)
-    after, before = ctx.params.get("after"), ctx.params.get("before")
-    if after:
-        position = _position(data, ranked, after)
-        start, stop = (position + 1, position + 1 + limit) if position is not None else (0, 0)
-    elif before:
-        position = _position(data, ranked, before)
-        start, stop = (max(0, position - limit), position) if position is not None else (0, 0)
-    else:
-        start, stop = 0, limit
-    page = ranked[start:stop]
-    next_after = data.post_fullname(page[-1]) if page and stop < len(ranked) else None
-    if next_after is not None and ctx.repeat_cursor and after:
-        next_after = after
-    previous = data.post_fullname(page[0]) if page and start > 0 else None
-    return ApiResponse.raw_json(_listing_body([data.post_thing(i) for i in page], next_after, previous))
-
-
-def _position(data: RedditData, ranked: list[int], fullname: str) -> int | None:
-    index = data.post_index(fullname)
-    if index is None:
-        return None
-    try:
-        return ranked.index(index)
-    except ValueError:
-        return None
-
-
-def subreddit_listing(ctx: RequestContext) -> ApiResponse:
-    return _post_listing(ctx, subreddit_order(ctx))
-
-
-def user_submitted(ctx: RequestContext) -> ApiResponse:
-    return _post_listing(ctx, user_order(ctx))
 
 
 def _sorted_children(data: RedditData, post: int, kids: list[int], sort: str) -> list[int]:
@@ -178,26 +82,25 @@ def comment_tree(ctx: RequestContext) -> ApiResponse:
     if sort not in COMMENT_SORTS:
         raise BadParameter(f"sort must be one of {', '.join(COMMENT_SORTS)}")
     comments = _render(data, post, data.tree(post)["top"], data.post_fullname(post), 0, [limit], depth, sort)
-    post_listing = _listing_body([data.post_thing(post)], None, None)
+    post_listing = listing_body([data.post_thing(post)], None, None)
     comment_listing = encode_json({"kind": "Listing", "data": {"after": None, "dist": None, "modhash": "",
                                                                "geo_filter": "", "children": comments,
                                                                "before": None}})
     return ApiResponse.raw_json(b"[" + post_listing + b"," + comment_listing + b"]")
 
 
+def _bad_request() -> RawAnswer:
+    """Reddit refuses a morechildren GET it cannot use with a bare HTML page, not its JSON error."""
+    return RawAnswer(ApiResponse(400, BAD_REQUEST_PAGE, {"cache-control": "no-cache"}, HTML_TYPE))
+
+
 def morechildren(ctx: RequestContext) -> ApiResponse:
     data: RedditData = ctx.data
-    link_id = ctx.params.get("link_id")
-    if not link_id:
-        raise BadParameter("link_id is required")
+    link_id = ctx.params.get("link_id") or ""
     post = data.post_index(link_id)
-    if post is None or not link_id.startswith("t3_"):
-        raise BadParameter(f"link_id {link_id!r} is not a post's fullname")
     wanted = [c.strip() for c in ctx.params.get("children", "").split(",") if c.strip()]
-    if not wanted:
-        raise BadParameter("children is required")
-    if len(wanted) > MORECHILDREN_MAX:
-        raise BadParameter(f"at most {MORECHILDREN_MAX} children a call")
+    if post is None or not link_id.startswith("t3_") or not wanted or len(wanted) > MORECHILDREN_MAX:
+        raise _bad_request()
     tree = data.tree(post)
     start = data.comment_starts[post]
     things = []
@@ -214,11 +117,6 @@ def morechildren(ctx: RequestContext) -> ApiResponse:
     return ApiResponse.json({"json": {"errors": [], "data": {"things": things}}})
 
 
-def listing_truth(ctx: RequestContext) -> list[str]:
-    order = user_order(ctx) if "username" in ctx.path_params else subreddit_order(ctx)
-    return [ctx.data.post_fullname(i) for i in order]
-
-
 def tree_truth(ctx: RequestContext) -> list[str]:
     """Every comment of the post, as fullnames in the order they were written."""
     data: RedditData = ctx.data
@@ -231,12 +129,16 @@ SPEC = ApiSpec(
     name="reddit",
     prefix="/reddit",
     routes=(
-        RouteSpec("/r/{subreddit}/{order:str}", subreddit_listing, True, listing_truth),
-        RouteSpec("/r/{subreddit}", subreddit_listing, True, listing_truth),
+        RouteSpec("/", front_listing, True, front_order),
+        RouteSpec("/search", search_listing, True, search_order),
+        RouteSpec("/r/{subreddit}/search", search_listing, True, search_order),
+        RouteSpec("/r/{subreddit}/{order:str}", subreddit_listing, True, subreddit_order),
+        RouteSpec("/r/{subreddit}", subreddit_listing, True, subreddit_order),
         RouteSpec("/comments/{post_id}", comment_tree, truth=tree_truth),
         RouteSpec("/comments/{post_id}/{rest:path}", comment_tree, truth=tree_truth),
         RouteSpec("/api/morechildren", morechildren),
-        RouteSpec("/user/{username}/submitted", user_submitted, True, listing_truth),
+        RouteSpec("/user/{username}/{where:str}", user_listing, True, user_order),
+        RouteSpec("/{order:str}", front_listing, True, front_order),
     ),
     error_body=error_body,
     rate_headers=rate_headers,

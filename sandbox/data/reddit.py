@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import Any
+from typing import Any, Callable
 
 from sandbox.data.cache import EncodedCache, Memo
 from sandbox.det import base36, mix, rng, skewed_index, unit
@@ -160,6 +160,22 @@ class RedditData:
     def comment_score(self, ordinal: int) -> int:
         return int(10 ** (unit(self.seed, 14, ordinal) * 2.5)) - 1
 
+    def comment_author(self, ordinal: int) -> int:
+        return skewed_index(self.author_count, self.seed, 13, ordinal)
+
+    def comment_text(self, post: int, k: int) -> tuple[str, float]:
+        """A comment's body and creation time (epoch seconds)."""
+        rand = rng(self.seed, 12, self.comment_starts[post] + k)
+        body = paragraph(rand, rand.randint(1, 3))
+        return body, self.created(post) + 60.0 * (k + 1) + rand.randrange(0, 60)
+
+    def post_title(self, index: int) -> str:
+        return title(rng(self.seed, 10, index))
+
+    def indexed(self, key: Any, build: Callable[[], Any]) -> Any:
+        """A lookup over the data, built once until posts are added."""
+        return self._indexes.get(key, build)
+
     # ---- JSON ---------------------------------------------------------------------------
     def post_json(self, index: int) -> dict[str, Any]:
         rand = rng(self.seed, 10, index)
@@ -196,7 +212,7 @@ class RedditData:
                 f'<div class="md"><p>{body}</p>\n</div>' if body else None,
             "likes": None, "suggested_sort": None, "banned_at_utc": None, "view_count": None,
             "archived": False, "no_follow": score < 2, "is_crosspostable": True, "pinned": False,
-            "over_18": False, "media_only": False, "link_flair_template_id": None,
+            "over_18": False, "brand_safe": True, "media_only": False, "link_flair_template_id": None,
             "can_gild": False, "spoiler": False, "locked": False, "author_flair_text": None,
             "visited": False, "removed_by": None, "num_reports": None, "distinguished": None,
             "subreddit_id": "t5_" + SUBREDDIT_IDS[self.subreddits[index]], "mod_reason_by": None,
@@ -217,14 +233,12 @@ class RedditData:
 
     def comment_json(self, post: int, k: int, replies: Any = "") -> dict[str, Any]:
         ordinal = self.comment_starts[post] + k
-        rand = rng(self.seed, 12, ordinal)
         tree = self.tree(post)
         parent = tree["parents"][k]
         comment_id = self.comment_id(ordinal)
         sub = SUBREDDITS[self.subreddits[post]]
-        author_index = skewed_index(self.author_count, self.seed, 13, ordinal)
-        body = paragraph(rand, rand.randint(1, 3))
-        created = self.created(post) + 60.0 * (k + 1) + rand.randrange(0, 60)
+        author_index = self.comment_author(ordinal)
+        body, created = self.comment_text(post, k)
         score = self.comment_score(ordinal)
         post_slug = f"/r/{sub}/comments/{self.post_id(post)}/_/"
         return {

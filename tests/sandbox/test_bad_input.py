@@ -25,7 +25,6 @@ def test_unknown_route(sandbox, path, body):
     ("/mastodon/api/v1/accounts/lookup", 400, {"error"}),
     ("/reddit/r/python/new?limit=abc", 400, {"message", "error"}),
     ("/reddit/r/python/top?t=decade", 400, {"message", "error"}),
-    ("/reddit/api/morechildren?children=a", 400, {"message", "error"}),
     ("/hn/v0/topstories.json?limitToFirst=3", 400, {"error"}),
     ("/hn/v0/topstories.json?orderBy=%22$key%22&limitToFirst=x", 400, {"error"}),
     ("/bsky/xrpc/app.bsky.feed.searchPosts?q=python&limit=101", 400, {"error", "message"}),
