@@ -90,10 +90,15 @@ class SocialGraph:
         return first, max(1000, min(longest_ms, int(DATASET_END * 1000) - first))
 
     def _reactions(self, index: int, count: int, salt: int, longest_ms: int) -> list[tuple[int, int]]:
-        """(time in ms, actor) of `count` actors' reactions to a post, newest first."""
+        """(time in ms, actor) of `count` actors' reactions to a post, newest first; no two at
+        the same millisecond, since a time is the cursor that pages through them."""
         posted, span = self._after(index, longest_ms)
-        return sorted(((posted + mix(self.seed, salt, index, a) % span, a)
-                       for a in self._others(index, count, salt)), reverse=True)
+        found = sorted(((posted + mix(self.seed, salt, index, a) % span, a)
+                        for a in self._others(index, count, salt)), reverse=True)
+        for position in range(1, len(found)):
+            if found[position][0] >= found[position - 1][0]:
+                found[position] = (found[position - 1][0] - 1, found[position][1])
+        return found
 
     def likes(self, index: int) -> list[tuple[int, int]]:
         """(time in ms, liker) of a post's likes, newest first."""
