@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sandbox.data.bluesky import BlueskyData
+from sandbox.det import base32_chars, mix, tid
 from sandbox.pipeline import RequestContext
 from sandbox.responses import BadParameter, encode_json
 from sandbox.timefmt import iso_millis, parse_iso
@@ -64,7 +65,11 @@ def feed_item(data: BlueskyData, index: int, reposter: int | None = None, repost
         reply = {"root": typed_view(data, data.root(index)), "parent": typed_view(data, parent)}
         entry += b',"reply":' + encode_json(reply)
     if reposter is not None:
-        reason = {"$type": REPOST_TYPE, "by": data.profile_basic(reposter), "indexedAt": iso_millis(reposted_ms)}
+        rkey = tid(reposted_ms * 1000 + mix(data.seed, 48, index, reposter) % 1000, mix(data.seed, 49, index))
+        reason = {"$type": REPOST_TYPE, "by": data.profile_basic(reposter),
+                  "uri": f"at://{data.did(reposter)}/app.bsky.feed.repost/{rkey}",
+                  "cid": "bafyrei" + base32_chars(mix(data.seed, 50, index, reposter), 52),
+                  "indexedAt": iso_millis(reposted_ms)}
         entry += b',"reason":' + encode_json(reason)
     return entry + b"}"
 

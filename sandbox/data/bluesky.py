@@ -130,7 +130,8 @@ class BlueskyData:
         rand = rng(self.seed, 22, actor)
         return {"did": did, "handle": self.handle(actor), "displayName": person_name(rand),
                 "avatar": f"{CDN}/avatar/plain/{did}/bafkrei{base32_chars(mix(actor, 1), 52)}@jpeg",
-                "associated": {"chat": {"allowIncoming": "following"}},
+                "associated": {"chat": {"allowIncoming": "following"},
+                               "activitySubscription": {"allowSubscriptions": "followers"}},
                 "viewer": {"muted": False, "blockedBy": False}, "labels": [],
                 "createdAt": iso_millis(self.start_ms - rand.randrange(1, 700) * 86_400_000)}
 
