@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import math
 
+from sandbox.apis import bluesky_feeds, bluesky_graph
+from sandbox.apis.bluesky_common import (
+    actor_param, feed_item, offset_cursor, page_limit, required, time_param,
+)
 from sandbox.data.bluesky import BlueskyData
 from sandbox.limits import WindowState
 from sandbox.pipeline import ApiSpec, RequestContext, RouteSpec, bearer_token
@@ -12,8 +16,8 @@ from sandbox.text import TOPICS
 from sandbox.timefmt import iso_millis, parse_iso
 
 SEARCH_CAP = 10_000
-FEED_FILTERS = ("posts_with_replies", "posts_no_replies", "posts_with_media", "posts_and_author_threads")
-POST_VIEW_TYPE = "app.bsky.feed.defs#postView"
+FEED_FILTERS = ("posts_with_replies", "posts_no_replies", "posts_with_media", "posts_and_author_threads",
+                "posts_with_video")
 THREAD_TYPE = "app.bsky.feed.defs#threadViewPost"
 CODES = {400: "InvalidRequest", 401: "AuthMissing", 404: "NotFound", 429: "RateLimitExceeded",
          500: "InternalServerError", 501: "MethodNotImplemented"}
@@ -29,49 +33,10 @@ def rate_headers(state: WindowState) -> dict[str, str]:
             "RateLimit-Policy": f"{state.limit};w={round(state.window)}"}
 
 
-def _required(ctx: RequestContext, name: str) -> str:
-    value = ctx.params.get(name)
-    if not value:
-        raise BadParameter(f'Error: Params must have the property "{name}"')
-    return value
-
-
-def _limit(ctx: RequestContext, default: int) -> int:
-    raw = ctx.params.get("limit")
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadParameter("Error: limit must be an integer") from None
-    if value < 1:
-        raise BadParameter("Error: limit can not be less than 1")
-    if value > 100:
-        raise BadParameter("Error: limit can not be greater than 100")
-    return value
-
-
-def _actor(ctx: RequestContext, name: str = "actor") -> int:
-    actor = ctx.data.actor_index(_required(ctx, name))
-    if actor is None:
-        raise BadParameter("Profile not found")
-    return actor
-
-
-def _time_param(ctx: RequestContext, name: str) -> int | None:
-    raw = ctx.params.get(name)
-    if raw is None:
-        return None
-    try:
-        return int(parse_iso(raw) * 1000)
-    except ValueError:
-        raise BadParameter(f"Error: {name} must be a valid datetime") from None
-
-
 def search_hits(ctx: RequestContext) -> list[int]:
     """Post indexes matching a search, in the order the search returns them, capped."""
     data: BlueskyData = ctx.data
-    terms = [t.lstrip("#").lower() for t in _required(ctx, "q").split()]
+    terms = [t.lstrip("#").lower() for t in required(ctx, "q").split()]
     tag = ctx.params.get("tag")
     if tag:
         terms.append(tag.lstrip("#").lower())
@@ -83,9 +48,9 @@ def search_hits(ctx: RequestContext) -> list[int]:
         hits = found if hits is None else sorted(set(hits) & set(found))
     hits = hits or []
     if "author" in ctx.params:
-        author = _actor(ctx, "author")
+        author = actor_param(ctx, "author")
         hits = [i for i in hits if data.authors[i] == author]
-    since, until = _time_param(ctx, "since"), _time_param(ctx, "until")
+    since, until = time_param(ctx, "since"), time_param(ctx, "until")
     lang = ctx.params.get("lang")
     if since is not None or until is not None or lang:
         hits = [i for i in hits if (since is None or data.times[i] >= since)
@@ -100,12 +65,10 @@ def search_hits(ctx: RequestContext) -> list[int]:
 
 def search_posts(ctx: RequestContext) -> ApiResponse:
     data: BlueskyData = ctx.data
-    limit = _limit(ctx, 25)
+    limit = page_limit(ctx, 25)
     hits = search_hits(ctx)
     raw_cursor = ctx.params.get("cursor")
-    if raw_cursor is not None and not raw_cursor.isdigit():
-        raise BadParameter("Error: malformed cursor")
-    offset = int(raw_cursor) if raw_cursor else 0
+    offset = offset_cursor(ctx)
     page = hits[offset:offset + limit]
     body = b'{"posts":[' + b",".join(data.post_bytes(i) for i in page) + b"]"
     if offset + limit < len(hits):
@@ -114,14 +77,10 @@ def search_posts(ctx: RequestContext) -> ApiResponse:
     return ApiResponse.raw_json(body + b"}")
 
 
-def _typed_view(data: BlueskyData, index: int) -> dict:
-    return {**data.post_view(index), "$type": POST_VIEW_TYPE}
-
-
 def feed_positions(ctx: RequestContext) -> list[int]:
     """The actor's posts for the chosen filter, oldest first."""
     data: BlueskyData = ctx.data
-    actor = _actor(ctx)
+    actor = actor_param(ctx)
     chosen = ctx.params.get("filter", "posts_with_replies")
     if chosen not in FEED_FILTERS:
         raise BadParameter(f"Error: Params filter must be one of {', '.join(FEED_FILTERS)}")
@@ -129,7 +88,9 @@ def feed_positions(ctx: RequestContext) -> list[int]:
     if chosen == "posts_no_replies":
         positions = [i for i in positions if data.parents[i] < 0]
     elif chosen == "posts_with_media":
-        positions = [i for i in positions if data.has_embed(i)]
+        positions = [i for i in positions if data.has_embed(i) or data.has_video(i)]
+    elif chosen == "posts_with_video":
+        positions = [i for i in positions if data.has_video(i)]
     elif chosen == "posts_and_author_threads":
         positions = [i for i in positions if data.parents[i] < 0 or data.authors[data.parents[i]] == actor]
     return positions
@@ -137,7 +98,7 @@ def feed_positions(ctx: RequestContext) -> list[int]:
 
 def author_feed(ctx: RequestContext) -> ApiResponse:
     data: BlueskyData = ctx.data
-    limit = _limit(ctx, 50)
+    limit = page_limit(ctx, 50)
     positions = feed_positions(ctx)
     cursor = ctx.params.get("cursor")
     end = len(positions)
@@ -147,14 +108,7 @@ def author_feed(ctx: RequestContext) -> ApiResponse:
         except ValueError:
             raise BadParameter("Error: malformed cursor") from None
     page = positions[max(0, end - limit):end][::-1]
-    items = []
-    for index in page:
-        entry = b'{"post":' + data.post_bytes(index)
-        parent = data.parents[index]
-        if parent >= 0:
-            reply = {"root": _typed_view(data, data.root(index)), "parent": _typed_view(data, parent)}
-            entry += b',"reply":' + encode_json(reply)
-        items.append(entry + b"}")
+    items = [feed_item(data, index) for index in page]
     body = b'{"feed":[' + b",".join(items) + b"]"
     if end - limit > 0 and page:
         next_cursor = cursor if ctx.repeat_cursor and cursor else iso_millis(data.times[page[-1]])
@@ -163,14 +117,13 @@ def author_feed(ctx: RequestContext) -> ApiResponse:
 
 
 def _thread_down(data: BlueskyData, index: int, depth: int) -> dict:
-    node = {"$type": THREAD_TYPE, "post": data.post_view(index)}
-    if depth > 0:
-        node["replies"] = [_thread_down(data, child, depth - 1) for child in data.children().get(index, ())]
-    return node
+    replies = data.children().get(index, ()) if depth > 0 else ()
+    return {"$type": THREAD_TYPE, "post": data.post_view(index),
+            "replies": [_thread_down(data, child, depth - 1) for child in replies], "threadContext": {}}
 
 
 def _thread_index(ctx: RequestContext) -> int:
-    uri = _required(ctx, "uri")
+    uri = required(ctx, "uri")
     index = ctx.data.index_of_uri(uri)
     if index is None:
         raise ApiError(f"Post not found: {uri}", 400, "NotFound")
@@ -183,12 +136,20 @@ def post_thread(ctx: RequestContext) -> ApiResponse:
     depth = _bounded(ctx, "depth", 6)
     height = _bounded(ctx, "parentHeight", 80)
     thread = _thread_down(data, index, depth)
-    thread.setdefault("replies", [])
-    node, current = thread, data.parents[index]
-    while current >= 0 and height > 0:
-        node["parent"] = {"$type": THREAD_TYPE, "post": data.post_view(current)}
-        node, current, height = node["parent"], data.parents[current], height - 1
+    node = thread
+    for current in _ancestors(data, index, height):
+        node["parent"] = {"$type": THREAD_TYPE, "post": data.post_view(current), "threadContext": {}}
+        node = node["parent"]
     return ApiResponse.json({"thread": thread})
+
+
+def _ancestors(data: BlueskyData, index: int, height: int) -> list[int]:
+    """The post's ancestors, nearest first, at most `height` of them."""
+    found, current = [], data.parents[index]
+    while current >= 0 and len(found) < height:
+        found.append(current)
+        current = data.parents[current]
+    return found
 
 
 def _bounded(ctx: RequestContext, name: str, default: int) -> int:
@@ -201,7 +162,7 @@ def _bounded(ctx: RequestContext, name: str, default: int) -> int:
 
 
 def profile(ctx: RequestContext) -> ApiResponse:
-    return ApiResponse.json(ctx.data.profile_detailed(_actor(ctx)))
+    return ApiResponse.json(ctx.data.profile_detailed(actor_param(ctx)))
 
 
 def unknown_method(ctx: RequestContext) -> ApiResponse:
@@ -217,12 +178,16 @@ def feed_truth(ctx: RequestContext) -> list[str]:
 
 
 def thread_truth(ctx: RequestContext) -> list[str]:
+    """The thread's posts from its topmost ancestor down, then its replies depth-first."""
     data: BlueskyData = ctx.data
-    found, stack = [], list(data.children().get(_thread_index(ctx), ()))
-    while stack:
-        current = stack.pop(0)
+    index = _thread_index(ctx)
+    found = [data.uri(i) for i in reversed(_ancestors(data, index, _bounded(ctx, "parentHeight", 80)))]
+    pending = [(index, _bounded(ctx, "depth", 6))]
+    while pending:
+        current, depth = pending.pop()
         found.append(data.uri(current))
-        stack.extend(data.children().get(current, ()))
+        if depth > 0:
+            pending.extend((child, depth - 1) for child in reversed(data.children().get(current, ())))
     return found
 
 
@@ -234,6 +199,8 @@ SPEC = ApiSpec(
         RouteSpec("/xrpc/app.bsky.feed.getAuthorFeed", author_feed, True, feed_truth),
         RouteSpec("/xrpc/app.bsky.feed.getPostThread", post_thread, truth=thread_truth),
         RouteSpec("/xrpc/app.bsky.actor.getProfile", profile),
+        *bluesky_feeds.ROUTES,
+        *bluesky_graph.ROUTES,
         RouteSpec("/xrpc/{method}", unknown_method),
     ),
     error_body=error_body,

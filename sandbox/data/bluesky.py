@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from typing import Any
 
+from sandbox.data.bluesky_graph import SocialGraph
 from sandbox.data.cache import EncodedCache, Memo, children_by_parent
 from sandbox.det import base32_chars, mix, rng, skewed_index, tid, unit
 from sandbox.responses import encode_json
@@ -30,6 +31,7 @@ class BlueskyData:
             self._append(index, None, None)
         self._indexes = Memo()
         self._encoded = EncodedCache()
+        self.graph = SocialGraph(self)
 
     def _append(self, index: int, topic: int | None, author: int | None) -> None:
         seed = self.seed
@@ -63,6 +65,7 @@ class BlueskyData:
             self._append(index, topic, author)
         self._indexes.clear()
         self._encoded.clear()
+        self.graph.clear()
         return [self.uri(i) for i in range(first, first + count)]
 
     def drop_added(self) -> None:
@@ -70,6 +73,7 @@ class BlueskyData:
             del column[self.base_count:]
         self._indexes.clear()
         self._encoded.clear()
+        self.graph.clear()
 
 
     # ---- identities -------------------------------------------------------------------
@@ -126,18 +130,25 @@ class BlueskyData:
         rand = rng(self.seed, 22, actor)
         return {"did": did, "handle": self.handle(actor), "displayName": person_name(rand),
                 "avatar": f"{CDN}/avatar/plain/{did}/bafkrei{base32_chars(mix(actor, 1), 52)}@jpeg",
-                "associated": {"chat": {"allowIncoming": "following"}},
+                "associated": {"chat": {"allowIncoming": "following"},
+                               "activitySubscription": {"allowSubscriptions": "followers"}},
                 "viewer": {"muted": False, "blockedBy": False}, "labels": [],
                 "createdAt": iso_millis(self.start_ms - rand.randrange(1, 700) * 86_400_000)}
 
-    def profile_detailed(self, actor: int) -> dict[str, Any]:
+    def profile_view(self, actor: int) -> dict[str, Any]:
+        """The profile as lists of actors show it: the basic one with description and indexedAt."""
         profile = self.profile_basic(actor)
         rand = rng(self.seed, 23, actor)
+        profile.update({"description": sentence(rand, 8), "indexedAt": profile["createdAt"]})
+        return profile
+
+    def profile_detailed(self, actor: int) -> dict[str, Any]:
+        profile = self.profile_view(actor)
         did = profile["did"]
         profile.update({
-            "description": sentence(rand, 8), "banner": f"{CDN}/banner/plain/{did}/bafkrei{base32_chars(mix(actor, 2), 52)}@jpeg",
-            "followersCount": rand.randrange(0, 20_000), "followsCount": rand.randrange(0, 2_000),
-            "postsCount": len(self.by_author(actor)), "indexedAt": profile["createdAt"],
+            "banner": f"{CDN}/banner/plain/{did}/bafkrei{base32_chars(mix(actor, 2), 52)}@jpeg",
+            "followersCount": len(self.graph.followers(actor)), "followsCount": len(self.graph.follows(actor)),
+            "postsCount": len(self.by_author(actor)),
             "associated": {"lists": 0, "feedgens": 0, "starterPacks": 0, "labeler": False,
                            "chat": {"allowIncoming": "following"}},
         })
@@ -178,16 +189,35 @@ class BlueskyData:
                                       "size": 20_000 + mix(index, 29) % 80_000}}}
             view["embed"] = {"$type": "app.bsky.embed.external#view", "external": {
                 **external, "thumb": f"{CDN}/feed_thumbnail/plain/{did}/{blob}@jpeg"}}
+        elif self.has_video(index):
+            self._embed_video(index, record, view)
         view.update({
-            "replyCount": len(self.children().get(index, ())), "repostCount": rand.randrange(0, 20),
+            "replyCount": len(self.children().get(index, ())), "repostCount": self.repost_count(index),
             "likeCount": self.like_count(index), "quoteCount": rand.randrange(0, 3),
             "indexedAt": iso_millis(self.times[index] + 250),
-            "viewer": {"threadMuted": False, "embeddingDisabled": False}, "labels": [],
+            "viewer": {"threadMuted": False, "embeddingDisabled": False, "pinned": False}, "labels": [],
         })
         return view
 
     def like_count(self, index: int) -> int:
         return int(10 ** (unit(self.seed, 27, index) * 3)) - 1
 
+    def repost_count(self, index: int) -> int:
+        return int(10 ** (unit(self.seed, 32, index) * 1.3)) - 1
+
     def has_embed(self, index: int) -> bool:
         return mix(self.seed, 26, index) % 100 < 15
+
+    def has_video(self, index: int) -> bool:
+        return 15 <= mix(self.seed, 26, index) % 100 < 20
+
+    def _embed_video(self, index: int, record: dict, view: dict) -> None:
+        did = self.did(self.authors[index])
+        blob = "bafkrei" + base32_chars(mix(self.seed, 30, index), 52)
+        ratio = {"height": 1080, "width": 1920} if mix(self.seed, 31, index) % 2 else {"height": 1920, "width": 1080}
+        record["embed"] = {"$type": "app.bsky.embed.video", "aspectRatio": ratio, "video": {
+            "$type": "blob", "ref": {"$link": blob}, "mimeType": "video/mp4",
+            "size": 500_000 + mix(index, 29) % 9_000_000}}
+        view["embed"] = {"$type": "app.bsky.embed.video#view", "cid": blob, "aspectRatio": ratio,
+                         "playlist": f"https://video.bsky.app/watch/{did}/{blob}/playlist.m3u8",
+                         "thumbnail": f"https://video.bsky.app/watch/{did}/{blob}/thumbnail.jpg"}

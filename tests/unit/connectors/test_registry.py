@@ -27,7 +27,8 @@ from tests.sources import SANDBOX_STORIES, registered
 
 BUILT_IN_QUEUES = ("ingest.mastodon", "ingest.reddit", "ingest.hackernews", "ingest.bluesky", "ingest.rest")
 BUILT_IN_COLLECTIONS = ("mastodon_statuses", "mastodon_accounts", "reddit_posts", "reddit_comments",
-                        "hn_items", "hn_users", "bsky_posts", "rest_github_issues")
+                        "hn_items", "hn_users", "bsky_posts", "bsky_actors", "bsky_likes", "bsky_follows",
+                        "bsky_thread_nodes", "rest_github_issues")
 
 
 class RecordingDatabase:
