@@ -28,9 +28,9 @@ from ingest.connectors.listing import TimeBounds, common_params, following_page,
 from ingest.connectors.paginators import build_paginator, dig
 from ingest.connectors.presets import PRESETS
 from ingest.connectors.rest_definition import (
-    KeyScope, ListingOrder, ResetKind, argument_params, validate_definition,
+    KeyScope, ListingOrder, ResetKind, argument_params, listing_order, validate_definition,
 )
-from ingest.connectors.times import parse_time
+from ingest.connectors.times import iso_z, parse_time, spec_time
 from ingest.connectors.validation import Param, validate_params
 from ingest.connectors.registry import register
 from ingest.limits.types import KnownLimit, LimitReading
@@ -75,6 +75,11 @@ class RestConnector(Connector):
         spec = validate_params(self.params + argument_params(definition), given, source=self.name)
         spec["definition"] = definition
         spec["base_url"] = (spec["base_url"] or definition["base_url"]).rstrip("/")
+        bounded = [name for name in ("since", "until") if spec[name] is not None]
+        if bounded and not definition["created_at_field"] and not definition["time_params"]:
+            raise ParameterError(
+                f"rest {definition['name']}: {bounded[0]} cannot be applied: its records carry no time "
+                "(the definition has no created_at_field nor time_params); drop it, or set one of them.")
         return spec
 
     def collection(self, spec: dict) -> str:
@@ -107,9 +112,13 @@ class RestConnector(Connector):
             params[paginator.get("param", "page")] = paginator.get("start", 1)
         elif paginator["type"] == "offset":
             params[paginator.get("param", "offset")] = 0
+        for bound, name in (definition["time_params"] or {}).items():
+            moment = spec_time(spec, bound)
+            if moment is not None:
+                params[name] = iso_z(moment)
         resume = definition["incremental"]
         if spec["incremental"] and watermark and resume:
-            params[resume["param"]] = watermark["value"]
+            params[resume["param"]] = self._later(params.get(resume["param"]), watermark["value"])
         url = spec["base_url"] + definition["path"].format(**path_values)
         return [Request("page", url, params, group=definition["group"], context={"emitted": 0})]
 
@@ -125,7 +134,7 @@ class RestConnector(Connector):
         kept, total = kept_items(spec, request, bounds, records)
         page = Page(records=kept, watermark=self._watermark(definition, kept))
         times = [r.created_at for r in records if r.created_at]
-        order = ListingOrder(definition["order"])
+        order = listing_order(definition, spec)
         if limit_reached(spec, total):
             return page
         if order is ListingOrder.NEWEST_FIRST and bounds.passed(min(times, default=None)):
@@ -136,6 +145,12 @@ class RestConnector(Connector):
         paginator = build_paginator(definition["paginator"], sizing["param"] if sizing else None)
         page.next = following_page(paginator, response, items, request, total)
         return page
+
+    def _later(self, sent: Any, stored: Any) -> Any:
+        """The later of a time bound already in the query and the watermark."""
+        if sent is None:
+            return stored
+        return max(sent, stored, key=lambda v: self.watermark_order({"value": v}))
 
     def _record(self, spec: dict, host: str, item: dict) -> Record:
         definition = spec["definition"]

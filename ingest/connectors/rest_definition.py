@@ -15,17 +15,23 @@ every optional field filled in, or raises ParameterError naming the field and th
     paginator: {type: link_header}   # none, link_header, body_cursor, header_cursor,
                                      # page_number, offset
     records_path: null               # dotted path to the list of records; null: the body
-    id_fields: [id]
+    id_fields: [id]                  # dotted paths work here and below, e.g. [sha], [user.id]
     key_scope: host                  # host: keys are "<host>:<id>"; global: "<id>"
-    created_at_field: created_at
-    order: newest_first              # newest_first, oldest_first, unordered
+    created_at_field: created_at     # or nested: commit.committer.date
+    order: newest_first              # newest_first, oldest_first, unordered; or rules
+                                     # picked by the arguments, the first that matches:
+                                     #   - {when: {sort: created, direction: desc}, order: newest_first}
+                                     #   - {order: unordered}     # the last one, without when
+    time_params: {since: since, until: until}   # send the pull's since/until to the API as
+                                     # these query parameters (ISO-8601 UTC); only where the API
+                                     # filters on created_at_field or on a time never earlier
     auth: {header: Authorization, format: "Bearer {secret}"}
                                      # + credential_kind: oauth2_client_credentials, when the
                                      # token comes from an OAuth2 token endpoint (default bearer)
     rate_limit: {limit: x-ratelimit-limit, remaining: x-ratelimit-remaining,
                  reset: x-ratelimit-reset, reset_kind: epoch, window: 3600}
     known_limit: {requests: 60, requests_with_credential: 5000, window: 3600}
-    incremental: {field: updated_at, param: since}
+    incremental: {field: updated_at, param: since}   # sent as the later of it and since
     group: core                      # the endpoint group the API limits on
 """
 
@@ -67,7 +73,7 @@ ARGUMENT_TYPES = {"str": str, "int": int, "float": float, "bool": bool, "datetim
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _TOP_FIELDS = ("name", "base_url", "path", "arguments", "query", "headers", "page_size",
                "paginator", "records_path", "id_fields", "key_scope", "created_at_field", "order",
-               "auth", "rate_limit", "known_limit", "incremental", "group")
+               "time_params", "auth", "rate_limit", "known_limit", "incremental", "group")
 
 
 def validate_definition(raw: Any, reserved: tuple[str, ...] = ()) -> dict:
@@ -95,13 +101,25 @@ def validate_definition(raw: Any, reserved: tuple[str, ...] = ()) -> dict:
         "id_fields": _id_fields(given.get("id_fields")),
         "key_scope": _choice(given, "key_scope", KeyScope, KeyScope.HOST),
         "created_at_field": _text(given, "created_at_field") or None,
-        "order": _choice(given, "order", ListingOrder, ListingOrder.UNORDERED),
+        "order": _order(given.get("order", ListingOrder.UNORDERED.value), arguments),
+        "time_params": _time_params(given.get("time_params")),
         "auth": _auth(given),
         "rate_limit": _rate_limit(given.get("rate_limit") or {}),
         "known_limit": _known_limit(given.get("known_limit")),
         "incremental": _section(given, "incremental", {"field": True, "param": True}),
         "group": _text(given, "group") or "default",
     }
+
+
+def listing_order(definition: dict, spec: dict) -> ListingOrder:
+    """The order of this pull's listing: the definition's, or its first rule the spec matches."""
+    order = definition["order"]
+    if isinstance(order, str):
+        return ListingOrder(order)
+    for rule in order:
+        if all(spec.get(name) == value for name, value in rule.get("when", {}).items()):
+            return ListingOrder(rule["order"])
+    return ListingOrder.UNORDERED
 
 
 def argument_params(definition: dict) -> tuple[Param, ...]:
@@ -179,6 +197,41 @@ def _id_fields(raw: Any) -> list[str]:
     if not isinstance(raw, list) or not raw or not all(isinstance(f, str) and f for f in raw):
         _fail("id_fields", f"is {raw!r}", "list the fields that identify a record, e.g. [id]")
     return list(raw)
+
+
+def _order(raw: Any, arguments: dict) -> str | list[dict]:
+    if isinstance(raw, str):
+        return _choice({"order": raw}, "order", ListingOrder, ListingOrder.UNORDERED)
+    if not isinstance(raw, list) or not raw:
+        _fail("order", f"is {raw!r}", "write newest_first, oldest_first, unordered, or a list of rules")
+    rules = []
+    for index, value in enumerate(raw):
+        where = f"order.{index}"
+        rule = dict(_mapping(value, where))
+        _known_fields(rule, ("when", "order"), where + ".")
+        when = dict(_mapping(rule.get("when") or {}, where + ".when"))
+        for name in when:
+            if name not in arguments:
+                _fail(f"{where}.when.{name}", "is not a declared argument",
+                      f"name one of {', '.join(arguments) or 'the arguments (none declared)'}")
+        if not when and index != len(raw) - 1:
+            _fail(where, "has no when but is not the last rule", "move it last: it matches every pull")
+        order = _choice(rule, "order", ListingOrder, ListingOrder.UNORDERED, where + ".")
+        rules.append({"when": when, "order": order} if when else {"order": order})
+    if "when" in rules[-1]:
+        _fail(f"order.{len(rules) - 1}", "has a when", "end the rules with one without when, e.g. {order: unordered}")
+    return rules
+
+
+def _time_params(raw: Any) -> dict | None:
+    if raw is None:
+        return None
+    section = dict(_mapping(raw, "time_params"))
+    _known_fields(section, ("since", "until"), "time_params.")
+    for bound, name in section.items():
+        if not isinstance(name, str) or not name:
+            _fail(f"time_params.{bound}", f"is {name!r}", "give the API's query parameter, e.g. since")
+    return section
 
 
 def _rate_limit(raw: Any) -> dict:

@@ -1,17 +1,19 @@
-"""GitHub: the issues (and pull requests) of any repository, numbered from 1."""
+"""GitHub: the issues (and pull requests) of any repository, numbered from 1, and its users;
+comments, pull requests, stargazers and commits are in github_activity, repositories in
+github_repository."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sandbox.data.cache import EncodedCache
+from sandbox.data.github_activity import GithubActivity
+from sandbox.data.github_repository import API, WEB, reactions, user_json
 from sandbox.det import hex_chars, mix, rng, text_key, unit
 from sandbox.responses import encode_json
 from sandbox.text import handle, paragraph, title
 from sandbox.timefmt import DATASET_END, iso_seconds
 
-API = "https://api.github.com"
-WEB = "https://github.com"
 LABELS = ("bug", "enhancement", "documentation", "question", "good first issue", "help wanted")
 
 
@@ -21,6 +23,8 @@ class GithubData:
         self.size = size
         self.added: dict[str, int] = {}
         self._encoded = EncodedCache(20_000)
+        self._repositories: dict[int, str] = {}
+        self.activity = GithubActivity(self)
 
     def base_issue_count(self, repo: str) -> int:
         """How many issues a repository starts with: 0 to about size/10, deterministic per name."""
@@ -40,6 +44,17 @@ class GithubData:
     def drop_added(self) -> None:
         self.added.clear()
         self._encoded.clear()
+        self.activity.clear()
+
+    def repository_id(self, repo: str) -> int:
+        """The repository's numeric id, as in /repositories/<id>; remembered to be found back."""
+        repository_id = 10_000_000 + text_key(repo) % 890_000_000
+        self._repositories[repository_id] = repo
+        return repository_id
+
+    def repository_name(self, repository_id: int) -> str | None:
+        """owner/name of a repository id given out before, else None."""
+        return self._repositories.get(repository_id)
 
     def created(self, repo: str, number: int) -> float:
         key = text_key(repo)
@@ -55,25 +70,20 @@ class GithubData:
     def issue_bytes(self, repo: str, number: int) -> bytes:
         return self._encoded.get((repo, number), lambda: encode_json(self.issue_json(repo, number)))
 
-    def _user(self, login_seed: int) -> dict[str, Any]:
+    def user(self, login_seed: int) -> dict[str, Any]:
+        """One of the site's users, the same for the same seed."""
         login = handle(rng(self.seed, 4, login_seed), login_seed).replace("_", "-")
-        user_id = 10_000 + login_seed
-        return {
-            "login": login, "id": user_id, "node_id": "MDQ6VXNlcj" + hex_chars(mix(user_id), 8),
-            "avatar_url": f"https://avatars.githubusercontent.com/u/{user_id}?v=4", "gravatar_id": "",
-            "url": f"{API}/users/{login}", "html_url": f"{WEB}/{login}",
-            "followers_url": f"{API}/users/{login}/followers",
-            "following_url": f"{API}/users/{login}/following{{/other_user}}",
-            "gists_url": f"{API}/users/{login}/gists{{/gist_id}}",
-            "starred_url": f"{API}/users/{login}/starred{{/owner}}{{/repo}}",
-            "subscriptions_url": f"{API}/users/{login}/subscriptions",
-            "organizations_url": f"{API}/users/{login}/orgs", "repos_url": f"{API}/users/{login}/repos",
-            "events_url": f"{API}/users/{login}/events{{/privacy}}",
-            "received_events_url": f"{API}/users/{login}/received_events", "type": "User",
-            "user_view_type": "public", "site_admin": False,
-        }
+        return user_json(login, 10_000 + login_seed)
+
+    def owner(self, repo: str) -> dict[str, Any]:
+        login = repo.split("/")[0]
+        return user_json(login, 10_000_000 + text_key(login) % 90_000_000)
+
+    def is_pull(self, repo: str, number: int) -> bool:
+        return mix(self.seed, 8, text_key(repo), number) % 5 == 0
 
     def issue_json(self, repo: str, number: int) -> dict[str, Any]:
+        """The issue as the issues list shows it; a pull request's carries `pull_request`."""
         key = text_key(repo)
         rand = rng(self.seed, 5, key, number)
         issue_id = self.issue_id(repo, number)
@@ -90,20 +100,19 @@ class GithubData:
             "comments_url": f"{url}/comments", "events_url": f"{url}/events",
             "html_url": f"{WEB}/{repo}/issues/{number}", "id": issue_id,
             "node_id": "I_kwDO" + hex_chars(mix(issue_id), 14), "number": number,
-            "title": title(rand), "user": self._user(mix(self.seed, 7, key, number) % 5000),
+            "title": title(rand), "user": self.user(mix(self.seed, 7, key, number) % 5000),
             "labels": labels, "state": "closed" if closed else "open", "locked": False,
-            "assignee": None, "assignees": [], "milestone": None, "comments": rand.randrange(0, 30),
+            "assignee": None, "assignees": [], "milestone": None, "comments": self.activity.comment_count(repo, number),
             "created_at": iso_seconds(created), "updated_at": iso_seconds(updated),
             "closed_at": iso_seconds(updated) if closed else None, "author_association": "NONE",
             "type": None, "active_lock_reason": None, "sub_issues_summary": {"total": 0, "completed": 0,
                                                                             "percent_completed": 0},
             "body": paragraph(rand, rand.randint(1, 5)), "closed_by": None,
-            "reactions": {"url": f"{url}/reactions", "total_count": 0, "+1": 0, "-1": 0, "laugh": 0,
-                          "hooray": 0, "confused": 0, "heart": 0, "rocket": 0, "eyes": 0},
+            "reactions": reactions(url),
             "timeline_url": f"{url}/timeline", "performed_via_github_app": None,
             "state_reason": "completed" if closed else None,
         }
-        if mix(self.seed, 8, key, number) % 5 == 0:
+        if self.is_pull(repo, number):
             issue["draft"] = False
             issue["pull_request"] = {"url": f"{repo_url}/pulls/{number}", "html_url": f"{WEB}/{repo}/pull/{number}",
                                      "diff_url": f"{WEB}/{repo}/pull/{number}.diff",
