@@ -25,9 +25,10 @@ from ingest.stack.services import plan
 from ingest.storage import mongo
 from tests.sources import SANDBOX_STORIES, registered
 
-BUILT_IN_QUEUES = ("ingest.mastodon", "ingest.reddit", "ingest.hackernews", "ingest.bluesky", "ingest.rest")
+BUILT_IN_QUEUES = ("ingest.mastodon", "ingest.reddit", "ingest.hackernews", "ingest.bluesky", "ingest.rest",
+                   "ingest.hn_search")
 BUILT_IN_COLLECTIONS = ("mastodon_statuses", "mastodon_accounts", "reddit_posts", "reddit_comments",
-                        "hn_items", "hn_users", "bsky_posts", "rest_github_issues")
+                        "hn_items", "hn_users", "bsky_posts", "rest_github_issues", "hn_search_hits")
 
 
 class RecordingDatabase:
