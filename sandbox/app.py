@@ -11,14 +11,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox.admin import admin_routes
-from sandbox.apis import bluesky, github, hn, mastodon, reddit
+from sandbox.apis import algolia, bluesky, github, hn, mastodon, reddit
 from sandbox.apis.token_routes import token_routes
 from sandbox.pipeline import ApiSpec, Pipeline, RequestContext, RouteSpec
 from sandbox.responses import NotFound
 from sandbox.scenario import Scenario, load_scenario_file, parse_scenario
 from sandbox.state import DEFAULT_SEED, DEFAULT_SIZE, SandboxState
 
-API_SPECS: tuple[ApiSpec, ...] = (mastodon.SPEC, reddit.SPEC, hn.SPEC, bluesky.SPEC, github.SPEC)
+API_SPECS: tuple[ApiSpec, ...] = (mastodon.SPEC, reddit.SPEC, hn.SPEC, bluesky.SPEC, github.SPEC, algolia.SPEC)
 STATIC_BODY = b'{"ok":true}'
 
 

@@ -55,7 +55,7 @@ from sandbox.auth_rules import AUTH_APIS, AuthRules, auth_rules
 from sandbox.scenario_values import ScenarioError, integer as _integer, mapping as _mapping
 from sandbox.scenario_values import number as _number, share as _rate
 
-API_NAMES = ("mastodon", "reddit", "hn", "bsky", "github")
+API_NAMES = ("mastodon", "reddit", "hn", "bsky", "github", "algolia")
 SCOPES = ("credential", "ip", "global")
 ERROR_STATUSES = (401, 403, 404, 500, 502, 503)
 MALFORMED_KINDS = ("truncated", "html_200", "wrong_content_type", "non_utf8")
@@ -125,6 +125,7 @@ DOCUMENTED_LIMITS: dict[str, dict[str, Any]] = {
     "bsky": {"rate_limits": [{"limit": 3000, "window": 300.0, "scope": "ip"}], "retry_after": True},
     "github": {"rate_limits": [{"limit": 5000, "window": 3600.0, "scope": "credential",
                                 "anonymous_limit": 60}]},
+    "algolia": {"rate_limits": [{"limit": 10000, "window": 3600.0, "scope": "ip"}]},
 }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from sandbox.auth import TokenTable
 from sandbox.clock import SystemClock
 from sandbox.counters import Counters
+from sandbox.data.algolia import HackerNewsSearch
 from sandbox.data.bluesky import BlueskyData
 from sandbox.data.github import GithubData
 from sandbox.data.hn import HackerNewsData
@@ -21,12 +22,14 @@ DEFAULT_SIZE = 20_000
 
 
 def build_datasets(seed: int, size: int) -> dict[str, Any]:
+    hn = HackerNewsData(seed, size)
     return {
         "mastodon": MastodonData(seed, size),
         "reddit": RedditData(seed, size),
-        "hn": HackerNewsData(seed, size),
+        "hn": hn,
         "bsky": BlueskyData(seed, size),
         "github": GithubData(seed, size),
+        "algolia": HackerNewsSearch(hn),
     }
 
 

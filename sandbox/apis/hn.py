@@ -89,6 +89,15 @@ def list_truth(ctx: RequestContext) -> list[str]:
     return [str(i) for i in ctx.data.story_list(name)]
 
 
+def submissions_truth(ctx: RequestContext) -> list[str]:
+    """The ids a user submitted, newest first, as their profile lists them."""
+    data: HackerNewsData = ctx.data
+    index = data.user_index(ctx.path_params["username"])
+    if index is None:
+        raise NotFound("Not Found")
+    return [str(i) for i in data.user_submissions(index)]
+
+
 def thread_truth(ctx: RequestContext) -> list[str]:
     """Every item reached from a story through `kids`, the story first."""
     data: HackerNewsData = ctx.data
@@ -105,7 +114,7 @@ SPEC = ApiSpec(
     prefix="/hn",
     routes=(
         RouteSpec("/v0/item/{item_id}.json", item, truth=thread_truth),
-        RouteSpec("/v0/user/{username}.json", user),
+        RouteSpec("/v0/user/{username}.json", user, truth=submissions_truth),
         RouteSpec("/v0/maxitem.json", max_item),
         RouteSpec("/v0/updates.json", updates),
         RouteSpec("/v0/{name}.json", story_list, truth=list_truth),

@@ -14,7 +14,7 @@ from ingest.stack.services import plan
 from ingest.stack.supervisor import SupervisorPaths, render_config
 
 
-FAMILIES = ("mastodon", "reddit", "hackernews", "bluesky", "rest")
+FAMILIES = ("mastodon", "reddit", "hackernews", "bluesky", "rest", "hn_search")
 
 
 def _settings(tmp_path: Path, **env: str) -> Settings:

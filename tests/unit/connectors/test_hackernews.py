@@ -1,4 +1,7 @@
+import pytest
+
 import ingest.connectors as connectors
+from ingest.errors import MalformedResponseError, ParameterError, PermanentError
 from tests.recordings import recording
 from tests.unit.connectors.support import from_exchange, json_response
 
@@ -69,3 +72,43 @@ def test_users_are_fetched_when_asked():
     assert (user.url, user.target) == ("https://hacker-news.firebaseio.com/v0/user/gradus_ad.json", ("hn_users", "gradus_ad"))
     parsed = hn.parse(user, json_response({"id": "gradus_ad", "created": 1300000000, "karma": 5}), spec)
     assert [(r.collection, r.key) for r in parsed.records] == [("hn_users", "gradus_ad")]
+
+
+@pytest.mark.parametrize("name", ["top", "new", "best", "ask", "show", "job"])
+def test_every_story_list_has_its_endpoint(name):
+    [request] = hn.start(hn.validate({"list": name}))
+    assert (request.kind, request.url) == ("list", f"https://hacker-news.firebaseio.com/v0/{name}stories.json")
+
+
+def test_a_users_submissions_are_fetched_newest_first_up_to_the_limit():
+    spec = hn.validate({"user": "gradus_ad", "limit": 2, "comment_depth": 1})
+    [request] = hn.start(spec)
+    assert (request.kind, request.url) == ("submissions", "https://hacker-news.firebaseio.com/v0/user/gradus_ad.json")
+    profile = {"about": "hi", "created": 1300000000, "id": "gradus_ad", "karma": 5,
+               "submitted": [39382092, 39381000, 39380000]}
+    page = hn.parse(request, json_response(profile), spec)
+    assert page.records == []
+    assert [(c.target, c.context) for c in page.children] == [
+        (("hn_items", "39382092"), {"level": 0}), (("hn_items", "39381000"), {"level": 0})]
+    assert page.watermark == {"max_id": 39382092}
+    story = hn.parse(page.children[0], from_exchange(recording("hackernews/item.json")[0]), spec)
+    assert [r.key for r in story.records] == ["39382092"] and len(story.children) == 5
+    assert hn.query_key(spec) == "user:gradus_ad@hacker-news.firebaseio.com"
+
+
+def test_a_user_without_submissions_yields_nothing_and_an_unknown_user_is_an_error():
+    spec = hn.validate({"user": "nobody here"})
+    [request] = hn.start(spec)
+    assert request.url.endswith("/v0/user/nobody%20here.json")
+    assert hn.parse(request, json_response({"id": "nobody here", "created": 1, "karma": 1}), spec).children == []
+    with pytest.raises(PermanentError, match="no user 'nobody here'"):
+        hn.parse(request, json_response(None), spec)
+    with pytest.raises(MalformedResponseError):
+        hn.parse(request, json_response({"id": "x", "submitted": "1,2"}), spec)
+
+
+def test_user_and_items_exclude_each_other():
+    with pytest.raises(ParameterError, match="not both"):
+        hn.validate({"user": "pg", "items": [1]})
+    with pytest.raises(ParameterError, match="user must be a user name"):
+        hn.validate({"user": " "})

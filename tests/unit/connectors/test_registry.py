@@ -25,12 +25,13 @@ from ingest.stack.services import plan
 from ingest.storage import mongo
 from tests.sources import SANDBOX_STORIES, registered
 
-BUILT_IN_QUEUES = ("ingest.mastodon", "ingest.reddit", "ingest.hackernews", "ingest.bluesky", "ingest.rest")
+BUILT_IN_QUEUES = ("ingest.mastodon", "ingest.reddit", "ingest.hackernews", "ingest.bluesky", "ingest.rest",
+                   "ingest.hn_search")
 BUILT_IN_COLLECTIONS = ("mastodon_statuses", "mastodon_accounts", "reddit_posts", "reddit_comments",
                         "hn_items", "hn_users", "bsky_posts", "bsky_actors", "bsky_likes", "bsky_follows",
                         "bsky_thread_nodes", "rest_github_issues",
                         "rest_github_issue_comments", "rest_github_comments_on_issue", "rest_github_pulls",
-                        "rest_github_stargazers", "rest_github_commits")
+                        "rest_github_stargazers", "rest_github_commits", "hn_search_hits")
 
 
 class RecordingDatabase:

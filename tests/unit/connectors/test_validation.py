@@ -71,13 +71,13 @@ def test_unknown_source_lists_the_available_ones_and_suggests():
     with pytest.raises(UnknownSourceError) as caught:
         connectors.get("mastadon")
     assert str(caught.value) == ("No source named 'mastadon'. Did you mean 'mastodon'? "
-                                 "Available: bluesky, hackernews, mastodon, reddit, rest.")
+                                 "Available: bluesky, hackernews, hn_search, mastodon, reddit, rest.")
 
 
 def test_registry_names_queues_and_help():
-    assert connectors.names() == ["bluesky", "hackernews", "mastodon", "reddit", "rest"]
+    assert connectors.names() == ["bluesky", "hackernews", "hn_search", "mastodon", "reddit", "rest"]
     assert [connectors.get(n).queue for n in connectors.names()] == [
-        "ingest.bluesky", "ingest.hackernews", "ingest.mastodon", "ingest.reddit", "ingest.rest"]
+        "ingest.bluesky", "ingest.hackernews", "ingest.hn_search", "ingest.mastodon", "ingest.reddit", "ingest.rest"]
     assert "tag (str, default None): hashtag timeline, without '#'" in connectors.describe("mastodon")
 
 
