@@ -26,8 +26,8 @@ from ingest.storage import mongo
 from tests.sources import SANDBOX_STORIES, registered
 
 BUILT_IN_QUEUES = ("ingest.mastodon", "ingest.reddit", "ingest.hackernews", "ingest.bluesky", "ingest.rest")
-BUILT_IN_COLLECTIONS = ("mastodon_statuses", "mastodon_accounts", "reddit_posts", "reddit_comments",
-                        "hn_items", "hn_users", "bsky_posts", "rest_github_issues")
+BUILT_IN_COLLECTIONS = ("mastodon_statuses", "mastodon_accounts", "mastodon_tags", "reddit_posts",
+                        "reddit_comments", "hn_items", "hn_users", "bsky_posts", "rest_github_issues")
 
 
 class RecordingDatabase:
