@@ -16,6 +16,9 @@ REMOTE_DOMAINS = ("fosstodon.example", "hachyderm.example", "social.example", "c
 TAGS = ("python", "fediverse", "photography", "news", "opensource", "linux", "science", "music",
         "art", "datascience", "rust", "books", "caturday", "gaming", "climate", "hoot")
 LANGUAGES = ("en", "en", "en", "en", "de", "ja", "fr", "es")
+APPLICATIONS = ({"name": "Tusky", "website": "https://tusky.app"},
+                {"name": "Ivory for Mastodon by Tapbots", "website": "https://tapbots.com/ivory/"},
+                {"name": "Elk", "website": "https://elk.zone"})
 GAP_MS = 30_000
 SALT_TIME, SALT_ID, SALT_AUTHOR, SALT_TAGS, SALT_REPLY, SALT_PARENT, SALT_FLAGS = range(1, 8)
 FLAG_MEDIA, FLAG_UNLISTED, FLAG_EDITED, FLAG_SENSITIVE = 1, 2, 4, 8
@@ -202,7 +205,7 @@ class MastodonData:
             "following_count": len(graph.following[account]),
             "statuses_count": len(statuses) + graph.boost_counts.get(account, 0),
             "last_status_at": iso_millis(self.ids[statuses[-1]] >> 16)[:10] if statuses else None,
-            "hide_collections": None, "show_media": True, "show_media_replies": True,
+            "hide_collections": False, "show_media": True, "show_media_replies": True,
             "show_featured": True, "noindex": False,
             "feature_approval": {"automatic": ["public"], "manual": [], "current_user": "denied"},
             "emojis": [], "roles": [], "fields": [],
@@ -251,20 +254,34 @@ class MastodonData:
             "edited_at": iso_millis(time_ms + 60_000) if flags & FLAG_EDITED else None,
         }
         if authenticated:
-            status.update(favourited=False, reblogged=False, muted=False, bookmarked=False, pinned=False)
+            status.update(favourited=False, reblogged=False, muted=False, bookmarked=False,
+                          pinned=index in graph.pinned(author))
         status["content"] = f"<p>{text} {links}</p>" if links else f"<p>{text}</p>"
         if authenticated:
             status["filtered"] = []
         status.update({
-            "reblog": None, "application": {"name": "Web", "website": None}, "account": account,
+            "reblog": None, "application": APPLICATIONS[mix(seed, 32, index) % len(APPLICATIONS)], "account": account,
             "media_attachments": self._media(index, rand) if flags & FLAG_MEDIA else [],
             "mentions": mentions,
             "tags": [{"name": t, "url": f"https://{DOMAIN}/tags/{t}"} for t in tags],
-            "emojis": [], "tagged_collections": [], "quote": None, "card": None, "poll": None,
+            "emojis": [], "tagged_collections": [], "quote": None, "card": self._card(index), "poll": None,
             "quote_approval": {"automatic": ["public"], "manual": [],
                                "current_user": "automatic" if authenticated else "denied"},
         })
         return status
+
+    def _card(self, index: int) -> dict[str, Any] | None:
+        """The link preview of a status others replied to: the link they discuss."""
+        if index not in self.children():
+            return None
+        topic = TAGS[self.tags[index][0]] if self.tags[index] else "notes"
+        url = f"https://blog.example/{topic}/{self.ids[index] % 100_000}"
+        return {"url": url, "title": f"Notes on {topic}", "description": f"A post about {topic}.",
+                "language": "en", "type": "link", "author_name": "", "author_url": "",
+                "provider_name": "blog.example", "provider_url": "", "html": "", "width": 400,
+                "height": 200, "image": None, "image_description": "", "embed_url": "",
+                "blurhash": "UBL_:rOpGG-;~qRjWBay00xu%MRj",
+                "published_at": None, "authors": []}
 
     def _media(self, index: int, rand) -> list[dict[str, Any]]:
         media_id = str(self.ids[index] + 1)
@@ -273,5 +290,7 @@ class MastodonData:
         return [{"id": media_id, "type": "image", "url": url, "preview_url": url.replace("original", "small"),
                  "remote_url": None, "preview_remote_url": None, "text_url": None,
                  "meta": {"original": {"width": width, "height": height, "size": f"{width}x{height}",
-                                       "aspect": width / height}},
+                                       "aspect": width / height},
+                          "small": {"width": width // 3, "height": height // 3,
+                                    "size": f"{width // 3}x{height // 3}", "aspect": width / height}},
                  "description": "A photo", "blurhash": "UBL_:rOpGG-;~qRjWBay00xu%MRj"}]

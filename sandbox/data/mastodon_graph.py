@@ -36,6 +36,7 @@ class SocialGraph:
         self.boosts: list[tuple[int, int, int]] = []
         self.boosts_of: dict[int, list[int]] = {}
         self.boost_counts: dict[int, int] = {}
+        self._pinned: dict[int, set[int]] = {}
         self._build_boosts()
 
     # ---- follows and lists ----------------------------------------------------------------
@@ -62,13 +63,13 @@ class SocialGraph:
         return text_key(credential) % self.data.account_count
 
     def lists_of(self, account: int) -> list[int]:
-        return [LIST_BASE + account * 4 + n for n in range(account % 3)]
+        return [LIST_BASE + account * 4 + n for n in range(1 + account % 3)]
 
     def list_owner(self, list_id: str) -> int | None:
         if not list_id.isdigit() or int(list_id) < LIST_BASE:
             return None
         owner, number = divmod(int(list_id) - LIST_BASE, 4)
-        return owner if owner < self.data.account_count and number < owner % 3 else None
+        return owner if owner < self.data.account_count and number <= owner % 3 else None
 
     def list_json(self, list_id: int) -> dict[str, Any]:
         title = LIST_TITLES[mix(self.seed, SALT_LIST, list_id) % len(LIST_TITLES)]
@@ -109,9 +110,12 @@ class SocialGraph:
         return [(self.boosts[n][0], self.boosts[n][1]) for n in self.boosts_of.get(index, [])]
 
     def pinned(self, account: int) -> set[int]:
-        own = [i for i in self.data.account_statuses().get(account, [])
-               if self.data.parents[i] < 0 and mix(self.seed, SALT_PIN, i) % 25 == 0]
-        return set(own[-MAX_PINNED:])
+        """The statuses an account pinned to its profile: a few of its own, replies excepted."""
+        if account not in self._pinned:
+            own = [i for i in self.data.account_statuses().get(account, [])
+                   if self.data.parents[i] < 0 and mix(self.seed, SALT_PIN, i) % 25 == 0]
+            self._pinned[account] = set(own[-MAX_PINNED:])
+        return self._pinned[account]
 
     # ---- timelines -----------------------------------------------------------------------------
     def entries(self, authors: set[int], with_boosts: bool, keep=lambda index: True) -> tuple[list[int], list[int]]:
@@ -135,8 +139,9 @@ class SocialGraph:
         status: dict[str, Any] = {
             "id": str(boost_id), "created_at": iso_millis(boost_id >> 16), "in_reply_to_id": None,
             "in_reply_to_account_id": None, "sensitive": False, "spoiler_text": "",
-            "visibility": "public", "language": None,
-            "uri": f"{account['uri']}/statuses/{boost_id}/activity", "url": None,
+            "visibility": "public", "language": original["language"],
+            "uri": f"{account['uri']}/statuses/{boost_id}/activity",
+            "url": f"{account['uri']}/statuses/{boost_id}/activity",
             "replies_count": 0, "reblogs_count": 0, "favourites_count": 0, "quotes_count": 0,
             "edited_at": None,
         }
@@ -146,7 +151,7 @@ class SocialGraph:
         if authenticated:
             status["filtered"] = []
         status.update({
-            "reblog": original, "application": None, "account": account, "media_attachments": [],
+            "reblog": original, "application": original["application"], "account": account, "media_attachments": [],
             "mentions": [], "tags": [], "emojis": [], "tagged_collections": [], "quote": None,
             "card": None, "poll": None, "quote_approval": original["quote_approval"],
         })
