@@ -32,6 +32,7 @@ class RequestContext:
     base_url: str = ""
     authenticated: bool = False
     repeat_cursor: bool = False
+    credential: str | None = None
 
 
 def base_url_of(request: Request, prefix: str) -> str:
@@ -171,7 +172,7 @@ class Pipeline:
         if repeat:
             state.counters.fault(spec.name, "cursor_repeat")
         context = RequestContext(request.query_params, request.path_params, state.datasets[spec.name],
-                                 base_url_of(request, spec.prefix), token is not None, repeat)
+                                 base_url_of(request, spec.prefix), token is not None, repeat, credential)
         try:
             response = route.handler(context)
         except ApiError as error:

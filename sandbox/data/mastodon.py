@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.data.cache import EncodedCache, Memo, children_by_parent
+from sandbox.data.mastodon_graph import SocialGraph
 from sandbox.det import mix, rng, skewed_index, unit
 from sandbox.responses import encode_json
 from sandbox.text import FILLER, paragraph, person_name
@@ -15,6 +16,9 @@ REMOTE_DOMAINS = ("fosstodon.example", "hachyderm.example", "social.example", "c
 TAGS = ("python", "fediverse", "photography", "news", "opensource", "linux", "science", "music",
         "art", "datascience", "rust", "books", "caturday", "gaming", "climate", "hoot")
 LANGUAGES = ("en", "en", "en", "en", "de", "ja", "fr", "es")
+APPLICATIONS = ({"name": "Tusky", "website": "https://tusky.app"},
+                {"name": "Ivory for Mastodon by Tapbots", "website": "https://tapbots.com/ivory/"},
+                {"name": "Elk", "website": "https://elk.zone"})
 GAP_MS = 30_000
 SALT_TIME, SALT_ID, SALT_AUTHOR, SALT_TAGS, SALT_REPLY, SALT_PARENT, SALT_FLAGS = range(1, 8)
 FLAG_MEDIA, FLAG_UNLISTED, FLAG_EDITED, FLAG_SENSITIVE = 1, 2, 4, 8
@@ -88,20 +92,44 @@ class MastodonData:
     # ---- indexes ------------------------------------------------------------------------
 
     def listing(self, key: tuple) -> tuple[list[int], list[int]]:
-        """(positions, ids) ascending for a timeline key, built once."""
+        """(entries, ids) ascending for a timeline key, built once; see `mastodon_graph`."""
         def build():
+            if key[0] == "account":
+                return self._account_listing(*key[1:])
+            if key[0] == "home":
+                return self.graph().home(key[1])
+            if key[0] == "list":
+                return self.graph().entries(self.graph().list_members(key[1]), True)
             positions = [i for i in range(self.count) if self._in_listing(key, i)]
             return positions, [self.ids[i] for i in positions]
 
         return self._indexes.get(key, build)
 
+    def _account_listing(self, account: int, exclude_replies: bool, only_media: bool,
+                         exclude_reblogs: bool, pinned: bool, tagged: int | None) -> tuple[list[int], list[int]]:
+        pins = self.graph().pinned(account) if pinned else None
+
+        def keep(index: int) -> bool:
+            return (not (exclude_replies and self.parents[index] >= 0)
+                    and not (only_media and not self.flags[index] & FLAG_MEDIA)
+                    and (tagged is None or tagged in self.tags[index])
+                    and (pins is None or index in pins))
+
+        plain = only_media or pinned or tagged is not None or exclude_reblogs
+        return self.graph().entries({account}, not plain, keep)
+
+    def graph(self) -> SocialGraph:
+        return self._indexes.get("graph", lambda: SocialGraph(self))
+
+    def entry_bytes(self, entry: int, authenticated: bool) -> bytes:
+        """A timeline entry: a status position, or a boost as -(boost number + 1)."""
+        if entry >= 0:
+            return self.status_bytes(entry, authenticated)
+        return self._encoded.get(("boost", entry, authenticated),
+                                 lambda: encode_json(self.graph().boost_json(-entry - 1, authenticated)))
+
     def _in_listing(self, key: tuple, index: int) -> bool:
-        kind = key[0]
         flags = self.flags[index]
-        if kind == "account":
-            _, account, exclude_replies, only_media = key
-            return (self.authors[index] == account and not (exclude_replies and self.parents[index] >= 0)
-                    and not (only_media and not flags & FLAG_MEDIA))
         if flags & FLAG_UNLISTED:
             return False
         _, tag, local, remote, only_media = key
@@ -161,6 +189,7 @@ class MastodonData:
         domain = DOMAIN if self.is_local(account) else REMOTE_DOMAINS[account % len(REMOTE_DOMAINS)]
         username = self.username(account)
         statuses = self.account_statuses().get(account, [])
+        graph = self.graph()
         created_ms = self.start_ms - rand.randrange(30, 900) * 86_400_000
         avatar = f"https://{DOMAIN}/avatars/original/missing.png"
         header = f"https://{DOMAIN}/headers/original/missing.png"
@@ -172,10 +201,11 @@ class MastodonData:
             "note": f"<p>{paragraph(rand, 1)}</p>", "url": f"https://{domain}/@{username}",
             "uri": f"https://{domain}/users/{username}", "avatar": avatar, "avatar_static": avatar,
             "avatar_description": "", "header": header, "header_static": header,
-            "header_description": "", "followers_count": rand.randrange(0, 5000),
-            "following_count": rand.randrange(0, 800), "statuses_count": len(statuses),
+            "header_description": "", "followers_count": len(graph.followers[account]),
+            "following_count": len(graph.following[account]),
+            "statuses_count": len(statuses) + graph.boost_counts.get(account, 0),
             "last_status_at": iso_millis(self.ids[statuses[-1]] >> 16)[:10] if statuses else None,
-            "hide_collections": None, "show_media": True, "show_media_replies": True,
+            "hide_collections": False, "show_media": True, "show_media_replies": True,
             "show_featured": True, "noindex": False,
             "feature_approval": {"automatic": ["public"], "manual": [], "current_user": "denied"},
             "emojis": [], "roles": [], "fields": [],
@@ -193,6 +223,7 @@ class MastodonData:
         time_ms = self.ids[index] >> 16
         author = self.authors[index]
         account = self.account_json(author)
+        graph = self.graph()
         flags = self.flags[index]
         parent = self.parents[index]
         tags = [TAGS[t] for t in self.tags[index]]
@@ -204,6 +235,7 @@ class MastodonData:
                              "url": f"https://{DOMAIN}/@{self.username(parent_author)}",
                              "acct": self.acct(parent_author)})
             text = f"@{self.username(parent_author)} {text}"
+        rand.randrange(0, 40), rand.randrange(0, 120)  # keep the draws that follow as they were
         links = " ".join(f'<a href="https://{DOMAIN}/tags/{t}" class="mention hashtag" rel="tag">#<span>{t}</span></a>'
                          for t in tags)
         status: dict[str, Any] = {
@@ -217,25 +249,39 @@ class MastodonData:
             "uri": f"{account['uri']}/statuses/{status_id}",
             "url": f"{account['url']}/{status_id}",
             "replies_count": len(self.children().get(index, ())),
-            "reblogs_count": rand.randrange(0, 40), "favourites_count": rand.randrange(0, 120),
+            "reblogs_count": len(graph.boosters(index)), "favourites_count": len(graph.favourites(index)),
             "quotes_count": 0,
             "edited_at": iso_millis(time_ms + 60_000) if flags & FLAG_EDITED else None,
         }
         if authenticated:
-            status.update(favourited=False, reblogged=False, muted=False, bookmarked=False, pinned=False)
+            status.update(favourited=False, reblogged=False, muted=False, bookmarked=False,
+                          pinned=index in graph.pinned(author))
         status["content"] = f"<p>{text} {links}</p>" if links else f"<p>{text}</p>"
         if authenticated:
             status["filtered"] = []
         status.update({
-            "reblog": None, "application": {"name": "Web", "website": None}, "account": account,
+            "reblog": None, "application": APPLICATIONS[mix(seed, 32, index) % len(APPLICATIONS)], "account": account,
             "media_attachments": self._media(index, rand) if flags & FLAG_MEDIA else [],
             "mentions": mentions,
             "tags": [{"name": t, "url": f"https://{DOMAIN}/tags/{t}"} for t in tags],
-            "emojis": [], "tagged_collections": [], "quote": None, "card": None, "poll": None,
+            "emojis": [], "tagged_collections": [], "quote": None, "card": self._card(index), "poll": None,
             "quote_approval": {"automatic": ["public"], "manual": [],
                                "current_user": "automatic" if authenticated else "denied"},
         })
         return status
+
+    def _card(self, index: int) -> dict[str, Any] | None:
+        """The link preview of a status others replied to: the link they discuss."""
+        if index not in self.children():
+            return None
+        topic = TAGS[self.tags[index][0]] if self.tags[index] else "notes"
+        url = f"https://blog.example/{topic}/{self.ids[index] % 100_000}"
+        return {"url": url, "title": f"Notes on {topic}", "description": f"A post about {topic}.",
+                "language": "en", "type": "link", "author_name": "", "author_url": "",
+                "provider_name": "blog.example", "provider_url": "", "html": "", "width": 400,
+                "height": 200, "image": None, "image_description": "", "embed_url": "",
+                "blurhash": "UBL_:rOpGG-;~qRjWBay00xu%MRj",
+                "published_at": None, "authors": []}
 
     def _media(self, index: int, rand) -> list[dict[str, Any]]:
         media_id = str(self.ids[index] + 1)
@@ -244,5 +290,7 @@ class MastodonData:
         return [{"id": media_id, "type": "image", "url": url, "preview_url": url.replace("original", "small"),
                  "remote_url": None, "preview_remote_url": None, "text_url": None,
                  "meta": {"original": {"width": width, "height": height, "size": f"{width}x{height}",
-                                       "aspect": width / height}},
+                                       "aspect": width / height},
+                          "small": {"width": width // 3, "height": height // 3,
+                                    "size": f"{width // 3}x{height // 3}", "aspect": width / height}},
                  "description": "A photo", "blurhash": "UBL_:rOpGG-;~qRjWBay00xu%MRj"}]

@@ -27,7 +27,7 @@ from tests.sources import SANDBOX_STORIES, registered
 
 BUILT_IN_QUEUES = ("ingest.mastodon", "ingest.reddit", "ingest.hackernews", "ingest.bluesky", "ingest.rest",
                    "ingest.hn_search")
-BUILT_IN_COLLECTIONS = ("mastodon_statuses", "mastodon_accounts", "reddit_posts", "reddit_comments",
+BUILT_IN_COLLECTIONS = ("mastodon_statuses", "mastodon_accounts", "mastodon_tags", "reddit_posts", "reddit_comments",
                         "hn_items", "hn_users", "bsky_posts", "bsky_actors", "bsky_likes", "bsky_follows",
                         "bsky_thread_nodes", "rest_github_issues",
                         "rest_github_issue_comments", "rest_github_comments_on_issue", "rest_github_pulls",
