@@ -6,8 +6,9 @@ import base64
 import json
 from dataclasses import dataclass
 
-RENEW_SHARE = 0.1       # renew once less than this share of a token's lifetime is left
-RENEW_AHEAD_MAX = 60.0  # and never later than this many seconds before it expires
+RENEW_SHARE = 0.1         # renew once less than this share of a token's lifetime is left,
+RENEW_AHEAD_FLOOR = 2.0   # but at least this many seconds ahead (a quarter of a shorter life),
+RENEW_AHEAD_MAX = 60.0    # and never earlier than this many seconds before it expires
 
 
 @dataclass(frozen=True, repr=False)
@@ -24,11 +25,14 @@ class Token:
         return f"<Token expiring at {self.expires_at}>"
 
     def due(self, now: float) -> bool:
-        """Whether to renew it now: expired, or within the last tenth of its life (at most 60 s)."""
+        """Whether to renew it now: expired, or close enough to its end that a call made with it
+        might arrive after it: the last tenth of its life, at least 2 s (a quarter of a life
+        shorter than 8 s), at most 60 s."""
         if self.expires_at is None:
             return False
         lifetime = max(0.0, self.expires_at - self.obtained_at)
-        return now >= self.expires_at - min(RENEW_AHEAD_MAX, RENEW_SHARE * lifetime)
+        ahead = min(RENEW_AHEAD_MAX, max(RENEW_SHARE * lifetime, min(RENEW_AHEAD_FLOOR, lifetime / 4)))
+        return now >= self.expires_at - ahead
 
     def expired(self, now: float) -> bool:
         return self.expires_at is not None and now >= self.expires_at

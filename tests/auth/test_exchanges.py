@@ -111,9 +111,13 @@ def test_oauth2_client_credentials_send_the_scope_and_read_errors_with_their_des
                                                         "error_description": "unknown client"}), NOW)
 
 
-def test_a_token_is_renewed_in_the_last_tenth_of_its_life_and_at_most_a_minute_ahead():
+def test_a_token_is_renewed_in_the_last_tenth_of_its_life_at_least_2_s_and_at_most_a_minute_ahead():
     short = Token("a", NOW, expires_at=NOW + 100)
     assert not short.due(NOW + 89.9) and short.due(NOW + 90.0)
+    brief = Token("a", NOW, expires_at=NOW + 10)
+    assert not brief.due(NOW + 7.9) and brief.due(NOW + 8.0)
+    tiny = Token("a", NOW, expires_at=NOW + 2)
+    assert not tiny.due(NOW + 1.49) and tiny.due(NOW + 1.5)
     long = Token("a", NOW, expires_at=NOW + 3600)
     assert not long.due(NOW + 3539.9) and long.due(NOW + 3540.0)
     assert not Token("a", NOW).due(NOW + 10**9)

@@ -50,10 +50,10 @@ def auth_counts(sandbox, issuer: str, account: str) -> dict:
 def test_a_reddit_pull_outliving_its_tokens_renews_them_ahead_of_expiry(settings, sandbox):
     account = f"renewer-{uuid.uuid4().hex[:6]}"
     reddit_script(settings, "reddit-renewing", account)
-    ttl = 1.0
+    ttl = 2.0
     sandbox.scenario({"apis": {"reddit": {"auth": {"token_ttl": ttl}, "latency": {"fixed": 0.2}}}})
     started = time.monotonic()
-    job = ingest.pull("reddit", base_url=settings.sandbox_url + "/reddit", subreddit="python", limit=60,
+    job = ingest.pull("reddit", base_url=settings.sandbox_url + "/reddit", subreddit="python", limit=120,
                       with_comments=True, credential="reddit-renewing", **FAST)
     status = job.wait(timeout=180)
     lifetimes = math.floor((time.monotonic() - started) / ttl)
