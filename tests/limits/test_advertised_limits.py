@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+import ingest.connectors as connectors
+from ingest.connectors.base import Response
 from ingest.limits import KnownLimit, Limiter, LimitReading, LimitScope, Outcome, known_limits_with_overrides
 from tests.limits.support import counts_in_fixed_windows, first_grant, most_in_any_window, saturate
+from tests.recordings import recording
 
 T0 = 5_000_000.0
 WINDOW = 10.0
@@ -120,3 +123,20 @@ def test_every_worker_sees_the_adopted_limit(limiter, client):
         now += 0.05
     assert most_in_any_window(granted, WINDOW) == 20
     assert min(per_window(granted, start)) >= 19
+
+
+def test_reddit_s_recorded_answer_sets_the_limit_of_every_worker(limiter, client):
+    reddit = connectors.get("reddit")
+    spec = reddit.validate({"subreddit": "python"})
+    target = LimitScope(source="reddit", host="oauth.reddit.com", credential="app",
+                        known=reddit.known_limits(spec))
+    exchange = recording("reddit/error_403.json")[0]  # used 678 + remaining 9322.0, 51 s left
+    answer = Response(status=exchange.status, headers=exchange.headers, body=b"", url=exchange.url)
+    permit = first_grant(limiter, target, T0, window=600.0)
+    limiter.observe(target, reddit.read_limits(answer, now=0.0), Outcome.ERROR,
+                    now=permit.granted_at + 0.1, permit=permit)
+    entry = Limiter(client, prefix=limiter.store.prefix).snapshot(
+        "reddit", now=permit.granted_at + 1.0)["reddit"]["oauth.reddit.com"]
+    assert (entry["limit"], entry["configured"], entry["advertised"], entry["adopted"]) == (10000, 1000, 10000, True)
+    assert entry["rate"] == pytest.approx(10000 / 600.0)
+    assert entry["remaining"] == 9322  # the API counted 678 calls, ours among them
