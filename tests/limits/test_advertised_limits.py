@@ -55,6 +55,8 @@ def test_an_advertised_smaller_limit_lowers_it(limiter):
     start = permit.granted_at + 2.5
     times = grants_over(limiter, target, start)
     assert max(per_window(times, start)) == 4 and most_in_any_window(times, WINDOW) == 4
+    entry = limiter.snapshot("reddit", now=start)["reddit"]["r.example"]
+    assert (entry["limit"], entry["rate"], entry["set_by"]) == (4, pytest.approx(0.4), "api")
 
 
 def test_no_reading_raises_past_the_advertised_limit_and_the_guard_band_holds(limiter):
@@ -77,7 +79,7 @@ def test_a_limit_stated_for_another_window_only_bounds(limiter):
     start = permit.granted_at + 1.0
     assert most_in_any_window(grants_over(limiter, target, start), WINDOW) == 10
     entry = limiter.snapshot("reddit", now=start)["reddit"]["r.example"]
-    assert (entry["limit"], entry["advertised"], entry["adopted"]) == (10, None, False)
+    assert (entry["limit"], entry["advertised"], entry["set_by"]) == (10, None, "default")
 
 
 def test_the_latest_advertised_limit_wins(limiter):
@@ -98,7 +100,7 @@ def test_a_limit_the_user_set_is_bounded_by_the_advertised_one_but_never_raised(
     start = permit.granted_at + 1.0
     assert most_in_any_window(grants_over(limiter, users, start), WINDOW) == 10
     entry = limiter.snapshot("reddit", now=start)["reddit"]["r.example"]
-    assert (entry["limit"], entry["configured"], entry["advertised"], entry["adopted"]) == (10, 10, 20, False)
+    assert (entry["limit"], entry["configured"], entry["advertised"], entry["set_by"]) == (10, 10, 20, "user")
     later = limiter.acquire(users, now=start + 5 * WINDOW)
     advertise(limiter, users, later, 4)
     assert most_in_any_window(grants_over(limiter, users, start + 6 * WINDOW), WINDOW) == 4
@@ -111,7 +113,7 @@ def test_every_worker_sees_the_adopted_limit(limiter, client):
     other_worker = Limiter(client, prefix=limiter.store.prefix)
     assert other_worker.acquire(target, now=permit.granted_at + 0.5).granted
     entry = other_worker.snapshot("reddit", now=permit.granted_at + 1.0)["reddit"]["r.example"]
-    assert (entry["limit"], entry["configured"], entry["advertised"], entry["adopted"]) == (20, 10, 20, True)
+    assert (entry["limit"], entry["configured"], entry["advertised"], entry["set_by"]) == (20, 10, 20, "api")
     assert entry["rate"] == pytest.approx(2.0)
     start = permit.granted_at + 1.0
     workers, granted, now = (limiter, other_worker), [], start
@@ -137,6 +139,6 @@ def test_reddit_s_recorded_answer_sets_the_limit_of_every_worker(limiter, client
                     now=permit.granted_at + 0.1, permit=permit)
     entry = Limiter(client, prefix=limiter.store.prefix).snapshot(
         "reddit", now=permit.granted_at + 1.0)["reddit"]["oauth.reddit.com"]
-    assert (entry["limit"], entry["configured"], entry["advertised"], entry["adopted"]) == (10000, 1000, 10000, True)
+    assert (entry["limit"], entry["configured"], entry["advertised"], entry["set_by"]) == (10000, 1000, 10000, "api")
     assert entry["rate"] == pytest.approx(10000 / 600.0)
     assert entry["remaining"] == 9322  # the API counted 678 calls, ours among them
