@@ -210,6 +210,7 @@ class MastodonConnector(Connector):
             "token stored under that name.", status=401)
 
     def read_limits(self, response: Response, now: float) -> LimitReading:
+        """`X-RateLimit-Limit` per 5-minute window (its reset is an ISO time on a 5-minute mark)."""
         return LimitReading(
             limit=parse_float(response.header("X-RateLimit-Limit")),
             remaining=parse_float(response.header("X-RateLimit-Remaining")),
@@ -219,6 +220,9 @@ class MastodonConnector(Connector):
         )
 
     def known_limits(self, spec: dict) -> tuple[KnownLimit, ...]:
+        """300 calls per 5 minutes per account and, apart, per address, as documented and as
+        every recorded answer says; an instance that sets others advertises them, and they are
+        adopted."""
         return (KnownLimit(300, 300.0, per=("host", "credential")),
                 KnownLimit(300, 300.0, per=("host", "ip")))
 

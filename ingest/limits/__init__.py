@@ -31,19 +31,22 @@ promises nothing (every wait 0).
 `observe(scope, reading, outcome, now=None, permit=None)` after every response, errors
 included. `outcome` is an `Outcome` (OK, THROTTLED for 429, TIMEOUT, UNAVAILABLE for 503,
 ERROR for anything that is not a limit signal). Known limits are reconciled with the
-reading (the API's remaining wins when it is stricter; nothing ever loosens our count);
+reading (the API's remaining wins when it is stricter; nothing ever loosens our count), and
+a limit the reading states for the limit's own window replaces the connector's default,
+higher or lower, for every worker (a limit set by overrides is only bounded by it);
 `retry_after` blocks the scope's keys for every worker; THROTTLED with no remaining header
 counts as remaining 0 until the reset (or one window). Unknown limits move their curve.
 
 `snapshot(source=None) -> dict` per source and host: mode ("known" or "adaptive"), rate
-(calls per second), limit, remaining, reset (seconds until a call frees up), throttles,
-granted, denied, blocked_for; known hosts list each of their `limits`.
+(calls per second), limit, configured, advertised, set_by ("api", "user" or "default"),
+remaining, reset (seconds until a call frees up), throttles, granted, denied, blocked_for;
+known hosts list each of their `limits`.
 
 `now`: None uses Redis's clock (TIME inside the scripts), the same for every worker; pass
 epoch seconds to drive time in tests and simulations. Credentials are names, and keys hold
 only a digest of them.
 
-Overrides (per pull or in settings), `known_limits_with_overrides(defaults, overrides)`:
+Overrides (per pull), `known_limits_with_overrides(defaults, overrides)`:
 None keeps the connector's limits; a dict such as {"requests": 100, "window": 60.0} changes
 those fields of every default limit; a list of dicts (requests, window, per, group) replaces
 them; an empty list means "unknown": use the adaptive rate.

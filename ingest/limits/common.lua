@@ -49,24 +49,41 @@ local function boot(log, state, now, capacity, span, spacing)
 end
 
 -- ARGV of the acquire and promise scripts: their own `header` arguments, then per limit
--- capacity, span, spacing, ttl.
+-- capacity, span, spacing, ttl, adopts ('1': the API's advertised limit replaces capacity).
+
+local PER_LIMIT = 5
 
 local function known_limit_count() return (#KEYS - 2) / 2 end
 
 local function known_args(header, i)
-  local base = header + (i - 1) * 4
+  local base = header + (i - 1) * PER_LIMIT
   return KEYS[2 * i + 1], KEYS[2 * i + 2], tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]),
-         tonumber(ARGV[base + 3]), math.ceil(tonumber(ARGV[base + 4]) * 1000)
+         tonumber(ARGV[base + 3]), math.ceil(tonumber(ARGV[base + 4]) * 1000), ARGV[base + 5] == '1'
+end
+
+-- The calls a limit allows in its window, and the spacing of its grid (its window over them).
+-- What the API advertises for this very window (`advertised`) replaces the configured capacity
+-- of a limit that adopts it, higher or lower, and only bounds one the user set; a limit the API
+-- stated for another or an unknown window (`api_limit`) only ever bounds.
+local function allowance(state, capacity, spacing, adopts)
+  local fields = redis.call('HMGET', state, 'advertised', 'api_limit')
+  local allowed = capacity
+  local advertised, bound = tonumber(fields[1]), tonumber(fields[2])
+  if advertised then
+    if adopts then allowed = advertised else allowed = math.min(allowed, advertised) end
+  end
+  if bound then allowed = math.min(allowed, bound) end
+  allowed = math.max(1, math.floor(allowed))
+  return allowed, spacing * capacity / allowed
 end
 
 -- The wait before one more call under one limit, the rule that sets it, and the steady-state
 -- gap between its grants (the log's span over the calls it allows, at least the spacing).
-local function limit_wait(log, state, now, capacity, span, spacing)
+local function limit_wait(log, state, now, capacity, span, spacing, adopts)
   boot(log, state, now, capacity, span, spacing)
   redis.call('ZREMRANGEBYSCORE', log, '-inf', num(now - span))
-  local fields = redis.call('HMGET', state, 'last', 'blocked_until', 'api_limit')
-  local allowed = capacity
-  if fields[3] then allowed = math.max(1, math.min(capacity, math.floor(tonumber(fields[3])))) end
+  local fields = redis.call('HMGET', state, 'last', 'blocked_until')
+  local allowed, grid = allowance(state, capacity, spacing, adopts)
   local wait, reason = 0, 'granted'
   local blocked = tonumber(fields[2])
   if blocked and blocked - now > wait then wait, reason = blocked - now, 'retry_after' end
@@ -77,8 +94,8 @@ local function limit_wait(log, state, now, capacity, span, spacing)
     if free_at - now > wait then wait, reason = free_at - now, 'window' end
   end
   local last = tonumber(fields[1])
-  if last and last + spacing - now > wait then wait, reason = last + spacing - now, 'spacing' end
-  return wait, reason, math.max(spacing, span / allowed)
+  if last and last + grid - now > wait then wait, reason = last + grid - now, 'spacing' end
+  return wait, reason, math.max(grid, span / allowed)
 end
 
 -- The wait before one more call under every limit, its reason, and the limit that paces the
@@ -88,8 +105,8 @@ local function known_wait(now, header)
   local longest, why, which, gap = 0, 'granted', 0, 0
   local pace, pace_gap = 0, -1
   for i = 1, known_limit_count() do
-    local log, state, capacity, span, spacing = known_args(header, i)
-    local wait, reason, steady_gap = limit_wait(log, state, now, capacity, span, spacing)
+    local log, state, capacity, span, spacing, _, adopts = known_args(header, i)
+    local wait, reason, steady_gap = limit_wait(log, state, now, capacity, span, spacing, adopts)
     if wait > longest then longest, why, which, gap = wait, reason, i, steady_gap end
     if steady_gap > pace_gap then pace, pace_gap = i, steady_gap end
   end
@@ -99,9 +116,10 @@ end
 
 -- Record the limit's facts, add `amount` to the counter named `counter`, and keep its keys alive.
 local function keep_limit(header, i, host, counter, amount)
-  local log, state, _, _, _, ttl = known_args(header, i)
-  local base = header + (i - 1) * 4
-  redis.call('HSET', state, 'host', host, 'limit', ARGV[base + 1], 'span', ARGV[base + 2])
+  local log, state, _, _, _, ttl, adopts = known_args(header, i)
+  local base = header + (i - 1) * PER_LIMIT
+  redis.call('HSET', state, 'host', host, 'limit', ARGV[base + 1], 'span', ARGV[base + 2],
+             'adopts', adopts and 1 or 0)
   if amount > 0 then redis.call('HINCRBY', state, counter, amount) end
   redis.call('PEXPIRE', log, ttl)
   redis.call('PEXPIRE', state, ttl)

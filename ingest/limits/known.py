@@ -42,6 +42,16 @@ granted after the observed one are assumed still in flight (not yet counted by t
 when the API's remaining minus those is below our own remaining, placeholder entries are
 added to the log, expiring at the API's reset. Entries are only ever added, so reconciling
 can never loosen our own count.
+
+Advertised limits: a connector's limit is the API's documentation, which changes (Reddit's
+went from 600 to 1,000 calls per 10 minutes) and differs per account (GitHub Apps, approved
+Reddit clients). When an answer states the limit for the limit's own window (Reddit's used +
+remaining, `X-RateLimit-Limit`, `RateLimit-Policy`), that number becomes the limit, higher or
+lower, for every worker (it is kept in the limit's state in Redis) until another answer says
+otherwise or the state expires; the spacing becomes the window over it, and the log keeps its
+guard band. A limit the user set is never raised by it, only bounded. A limit the API states
+for another or an unknown window only ever bounds. `allowed_calls` is that rule; the scripts
+apply it in Redis (`allowance` in common.lua).
 """
 
 from __future__ import annotations
@@ -62,6 +72,7 @@ class LimitTerms:
     span: float       # the log's window: window plus guard band
     spacing: float    # least time between two grants
     ttl: float        # seconds the state outlives the last call
+    adopts: bool = True  # the API's advertised limit replaces `requests` (not set by the user)
 
     @property
     def capacity(self) -> int:
@@ -99,6 +110,7 @@ class SlidingLogRule:
             span=span,
             spacing=limit.window / capacity,
             ttl=span * self.keep_windows,
+            adopts=not limit.explicit,
         )
 
 
@@ -114,3 +126,15 @@ def limit_key(scope: LimitScope, limit: KnownLimit) -> str:
     if limit.group is not None and "group" not in factors:
         parts.append(f"g={limit.group}")
     return ":".join(parts)
+
+
+def allowed_calls(configured: float, advertised: float | None, bound: float | None, adopts: bool) -> int:
+    """Calls a limit allows in its window: the configured number, replaced by the API's
+    `advertised` one for the same window when the limit `adopts` it (else only bounded by it),
+    and bounded by a number the API stated for another or an unknown window (`bound`)."""
+    allowed = float(configured)
+    if advertised is not None:
+        allowed = advertised if adopts else min(allowed, advertised)
+    if bound is not None:
+        allowed = min(allowed, bound)
+    return max(1, int(allowed))

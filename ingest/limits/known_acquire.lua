@@ -5,7 +5,7 @@
 --       grant, counters, API facts, blocked_until).
 -- ARGV: now ('' = the server's clock), host, returning ('1': the caller comes back at the
 --       moment a refusal told it), lead (seconds ahead a grant may start), then per limit:
---       capacity, span, spacing, ttl.
+--       capacity, span, spacing, ttl, adopts.
 -- Reply: {granted 0|1, wait (granted: until the call may start), now, reason, 1-based index
 --        of the limit that refused}.
 
@@ -25,7 +25,8 @@ local at = now + longest
 for i = 1, known_limit_count() do
   if granted then
     keep_limit(HEADER, i, host, 'granted', 1)
-    local log, state, _, _, spacing = known_args(HEADER, i)
+    local log, state, capacity, _, configured_spacing, _, adopts = known_args(HEADER, i)
+    local _, spacing = allowance(state, capacity, configured_spacing, adopts)
     local seq = redis.call('HINCRBY', state, 'seq', 1)
     redis.call('ZADD', log, num(at), 'g' .. seq)
     -- Grants keep to a grid `spacing` apart: one granted up to half a spacing after its slot

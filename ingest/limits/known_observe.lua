@@ -5,9 +5,12 @@
 -- ARGV: now ('' = the server's clock), host, outcome, limit, remaining, reset_after,
 --       retry_after, sent_at ('' = unknown), in_flight_horizon,
 --       then per limit: capacity, span, spacing, window, ttl, applies (1: the reading's
---       limit/remaining describe this limit; 0: only Retry-After and 429 apply).
+--       limit/remaining describe this limit; 0: only Retry-After and 429 apply), adopts (1: the
+--       limit takes the API's advertised one), advertises (1: the reading's limit is stated for
+--       this limit's very window, so it may be adopted; 0: it only bounds).
 -- Reply: {now, entries added in total}.
--- Never removes an entry: reconciling can make a limit stricter, never looser.
+-- Never removes an entry: reconciling can make a count stricter, never looser. Only what the
+-- API advertises for the limit's own window can raise how many calls the limit allows.
 
 local now = clock(ARGV[1])
 local host, outcome = ARGV[2], ARGV[3]
@@ -21,26 +24,27 @@ local added_total = 0
 
 for i = 1, known_limit_count() do
   local log, state = KEYS[2 * i + 1], KEYS[2 * i + 2]
-  local base = 9 + (i - 1) * 6
+  local base = 9 + (i - 1) * 8
   local capacity, span = tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2])
   local spacing, window = tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4])
   local ttl = math.ceil(tonumber(ARGV[base + 5]) * 1000)
-  local applies = ARGV[base + 6] == '1'
+  local applies, adopts, advertises = ARGV[base + 6] == '1', ARGV[base + 7] == '1', ARGV[base + 8] == '1'
   boot(log, state, now, capacity, span, spacing)
-  redis.call('HSET', state, 'host', host, 'limit', capacity, 'span', num(span))
+  redis.call('HSET', state, 'host', host, 'limit', capacity, 'span', num(span), 'adopts', adopts and 1 or 0)
   if retry_after then
     local blocked = tonumber(redis.call('HGET', state, 'blocked_until')) or 0
     redis.call('HSET', state, 'blocked_until', num(math.max(blocked, now + retry_after)))
   end
   if throttled then redis.call('HINCRBY', state, 'throttles', 1) end
   if applies and reported_limit and reported_limit >= 1 then
-    redis.call('HSET', state, 'api_limit', num(reported_limit))
+    local kept, dropped = 'api_limit', 'advertised'
+    if advertises then kept, dropped = 'advertised', 'api_limit' end
+    redis.call('HSET', state, kept, num(reported_limit))
+    redis.call('HDEL', state, dropped)
   end
   if applies and remaining then
     redis.call('ZREMRANGEBYSCORE', log, '-inf', num(now - span))
-    local allowed = capacity
-    local api_limit = tonumber(redis.call('HGET', state, 'api_limit'))
-    if api_limit then allowed = math.max(1, math.min(capacity, math.floor(api_limit))) end
+    local allowed = allowance(state, capacity, spacing, adopts)
     local in_flight
     if sent_at then
       in_flight = math.max(0, redis.call('ZCOUNT', log, num(sent_at), '+inf') - 1)

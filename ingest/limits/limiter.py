@@ -91,7 +91,8 @@ class Limiter:
         terms = self.rule.terms(scope)
         if terms:
             self.store.known_observe(
-                terms, reading_applies(terms, reading), scope.host, outcome.value, reading.limit,
+                terms, reading_applies(terms, reading), reading_advertises(terms, reading),
+                scope.host, outcome.value, reading.limit,
                 reading.remaining, reading.reset_after, reading.retry_after, sent_at,
                 self.in_flight_horizon, now)
             return
@@ -208,7 +209,13 @@ def curve_fields(curve: RateCurve, state: CurveState) -> dict[str, str]:
 
 def reading_applies(terms: tuple[LimitTerms, ...], reading: LimitReading) -> list[bool]:
     """Which limits a reading's limit/remaining describe: those of its window, else all."""
-    if reading.window is None:
-        return [True] * len(terms)
-    matching = [abs(limit.window - reading.window) <= 0.01 * limit.window for limit in terms]
+    matching = reading_advertises(terms, reading)
     return matching if any(matching) else [True] * len(terms)
+
+
+def reading_advertises(terms: tuple[LimitTerms, ...], reading: LimitReading) -> list[bool]:
+    """Which limits the reading's limit is stated for: those of exactly its window, which may
+    adopt it. A reading of no window (or of another) only bounds the limits it applies to."""
+    if reading.window is None:
+        return [False] * len(terms)
+    return [abs(limit.window - reading.window) <= 0.01 * limit.window for limit in terms]

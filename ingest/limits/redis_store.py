@@ -9,7 +9,9 @@ Keys, under a prefix (default ``ingest:limits``):
                                                     grant time ("g<n>" granted, "b<n>" assumed
                                                     at boot, "p<n>" added by reconciliation)
     <prefix>:known:<limit key>:state                hash: last grant, seq, host, limit, span,
-                                                    api_limit, blocked_until, granted, denied,
+                                                    adopts, advertised (the API's limit for
+                                                    this window), api_limit (one it stated
+                                                    for another), blocked_until, granted, denied,
                                                     promised (the last moment promised),
                                                     promised_ahead (moments promised to callers
                                                     before they asked), throttles, reconciled,
@@ -44,6 +46,10 @@ def _pairs(items: Sequence) -> dict[str, str]:
 
 def _arg(value: float | None) -> str:
     return "" if value is None else repr(float(value))
+
+
+def _flag(value: bool) -> str:
+    return "1" if value else "0"
 
 
 @dataclass(frozen=True)
@@ -101,12 +107,13 @@ class RedisLimitStore:
         keys, args = [self.index_key, self.kept_since_key], list(header)
         for limit in terms:
             keys.extend(self.known_keys(limit))
-            args.extend([str(limit.capacity), repr(limit.span), repr(limit.spacing), repr(limit.ttl)])
+            args.extend([str(limit.capacity), repr(limit.span), repr(limit.spacing), repr(limit.ttl),
+                         _flag(limit.adopts)])
         return keys, args
 
     def known_acquire(self, terms: Sequence[LimitTerms], host: str, now: float | None,
                       returning: bool = False, lead: float = 0.0) -> KnownReply:
-        keys, args = self._known_call(terms, [_arg(now), host, "1" if returning else "0", repr(float(lead))])
+        keys, args = self._known_call(terms, [_arg(now), host, _flag(returning), repr(float(lead))])
         granted, wait, at, reason, which = self._scripts["known_acquire"](keys=keys, args=args)
         which = int(which)
         return KnownReply(bool(int(granted)), float(_text(wait)), float(_text(at)), _text(reason),
@@ -119,19 +126,23 @@ class RedisLimitStore:
         reply = self._scripts["known_promise"](keys=keys, args=args)
         return float(_text(reply[0])), [float(_text(wait)) for wait in reply[1:]]
 
-    def known_observe(self, terms: Sequence[LimitTerms], applies: Sequence[bool], host: str,
-                      outcome: str, limit: float | None, remaining: float | None,
-                      reset_after: float | None, retry_after: float | None,
-                      sent_at: float | None, in_flight_horizon: float, now: float | None) -> int:
-        """Reconcile; returns how many placeholder entries were added in all."""
+    def known_observe(self, terms: Sequence[LimitTerms], applies: Sequence[bool],
+                      advertises: Sequence[bool], host: str, outcome: str, limit: float | None,
+                      remaining: float | None, reset_after: float | None,
+                      retry_after: float | None, sent_at: float | None,
+                      in_flight_horizon: float, now: float | None) -> int:
+        """Reconcile; returns how many placeholder entries were added in all. `applies`: the
+        reading's limit and remaining describe the limit; `advertises`: its limit is stated for
+        the limit's own window (and so may be adopted)."""
         keys = [self.index_key, self.kept_since_key]
         args = [_arg(now), host, outcome, _arg(limit), _arg(remaining), _arg(reset_after),
                 _arg(retry_after), _arg(sent_at), repr(in_flight_horizon)]
-        for limit_terms, applied in zip(terms, applies):
+        for limit_terms, applied, advertised in zip(terms, applies, advertises):
             keys.extend(self.known_keys(limit_terms))
             args.extend([str(limit_terms.capacity), repr(limit_terms.span),
                          repr(limit_terms.spacing), repr(limit_terms.window),
-                         repr(limit_terms.ttl), "1" if applied else "0"])
+                         repr(limit_terms.ttl), _flag(applied), _flag(limit_terms.adopts),
+                         _flag(advertised)])
         _, added = self._scripts["known_observe"](keys=keys, args=args)
         return int(added)
 

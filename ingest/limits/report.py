@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ingest.limits.known import allowed_calls
 from ingest.limits.redis_store import RedisLimitStore
 
 
@@ -12,7 +13,9 @@ def build_snapshot(store: RedisLimitStore, adaptive_rate: Callable[[dict, float]
     """{source: {host: entry}}; every entry has mode, rate (calls per second), limit,
     remaining, reset (seconds until a call frees up), throttles, granted, denied (asks
     refused), promised_ahead (moments promised before the caller asked), blocked_for (seconds of
-    Retry-After left); known entries also list their `limits`."""
+    Retry-After left); known entries also list their `limits`, and say the `configured` limit,
+    the one the API `advertised` for its window (None when it said none), and whose number is in
+    force (`set_by`: "api", "user" for a pull's `limits=`, "default" for the connector's)."""
     known_prefix = f"{store.prefix}:known:"
     adaptive_prefix = f"{store.prefix}:adaptive:"
     known: list[tuple[str, str, dict]] = []
@@ -44,7 +47,8 @@ def build_snapshot(store: RedisLimitStore, adaptive_rate: Callable[[dict, float]
 
 
 def _empty(mode: str) -> dict:
-    return {"mode": mode, "rate": None, "limit": None, "remaining": None, "reset": None,
+    return {"mode": mode, "rate": None, "limit": None, "configured": None, "advertised": None,
+            "set_by": None, "remaining": None, "reset": None,
             "throttles": 0, "granted": 0, "denied": 0, "promised_ahead": 0, "blocked_for": 0.0,
             "limits": []}
 
@@ -57,14 +61,28 @@ def _blocked_for(fields: dict, now: float) -> float:
     return max(0.0, float(fields.get("blocked_until") or 0.0) - now)
 
 
+def _number(fields: dict, name: str) -> float | None:
+    return float(fields[name]) if fields.get(name) else None
+
+
 def _known_limit(name: str, fields: dict, count: int, reset_at: float | None, guard: float,
                  now: float) -> dict:
-    capacity = int(float(fields.get("limit") or 0))
-    if fields.get("api_limit"):
-        capacity = max(1, min(capacity, int(float(fields["api_limit"]))))
+    configured = int(float(fields.get("limit") or 0))
+    advertised = _number(fields, "advertised")
+    bound = _number(fields, "api_limit")
+    adopts = fields.get("adopts", "1") == "1"
+    capacity = allowed_calls(configured, advertised, bound, adopts)
+    if not adopts and capacity == configured:
+        set_by = "user"
+    elif capacity in {int(value) for value in (advertised, bound) if value is not None}:
+        set_by = "api"
+    else:
+        set_by = "default"
     window = float(fields.get("span") or 0.0) / (1.0 + guard)
     return {
-        "key": name, "limit": capacity, "window": window,
+        "key": name, "limit": capacity, "window": window, "configured": configured,
+        "advertised": int(advertised) if advertised is not None else None,
+        "set_by": set_by,
         "rate": capacity / window if window else None,
         "remaining": max(0, capacity - count),
         "reset": max(0.0, reset_at - now) if reset_at is not None else 0.0,
@@ -80,7 +98,7 @@ def _summarise_known(entry: dict) -> None:
     limits = sorted(entry["limits"], key=lambda limit: (limit["remaining"], -limit["reset"]))
     entry["limits"] = sorted(entry["limits"], key=lambda limit: limit["key"])
     tightest = limits[0]
-    for name in ("rate", "limit", "remaining", "reset"):
+    for name in ("rate", "limit", "configured", "advertised", "set_by", "remaining", "reset"):
         entry[name] = tightest[name]
     for name in ("throttles", "granted", "denied", "promised_ahead"):
         entry[name] = max(limit[name] for limit in limits)

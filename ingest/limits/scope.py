@@ -125,7 +125,8 @@ def known_limits_with_overrides(
                                              replace the defaults by exactly these limits
       []                                     no known limit: use the adaptive rate
     Keys of one limit: requests (> 0), window (seconds, > 0), per (factors, default
-    ["host"]), group (an endpoint group, default None: all groups).
+    ["host"]), group (an endpoint group, default None: all groups). Every limit made from
+    overrides is explicit: the API's advertised limit bounds it but never raises it.
     """
     if overrides is None:
         return tuple(defaults)
@@ -156,7 +157,7 @@ def _limit_from(entry: Any, base: KnownLimit | None) -> KnownLimit:
     group = entry.get("group", base.group if base else None)
     if group is not None and not isinstance(group, str):
         raise ParameterError(f"rate-limit 'group' must be a string or None, got {group!r}")
-    return KnownLimit(requests, window, tuple(per), group)
+    return KnownLimit(requests, window, tuple(per), group, explicit=True)
 
 
 def _positive(entry: Mapping[str, Any], key: str, default: float | None) -> float:

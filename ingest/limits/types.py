@@ -26,9 +26,13 @@ class KnownLimit:
 
     `per` names the factors a counter is keyed on, from LIMIT_FACTORS.
     `group` None means every endpoint group of the host shares the counter.
+    `explicit`: set by the user (a pull's `limits=`). A limit that is not explicit is only the
+    default until the API advertises its own for the same window, which then replaces it,
+    higher or lower; an explicit one is never raised by what the API advertises, only bounded.
     """
 
     requests: float
     window: float
     per: tuple[str, ...] = ("host",)
     group: str | None = None
+    explicit: bool = False

@@ -7,6 +7,16 @@ import heapq
 from ingest.limits import Limiter, LimitScope
 
 
+def first_grant(limiter: Limiter, scope: LimitScope, now: float, window: float = 10.0):
+    """A grant past the boot of a fresh limit of `window` seconds: its assumed-full log has
+    expired by then."""
+    limiter.acquire(scope, now=now)
+    permit = limiter.acquire(scope, now=now + window * 1.1)
+    if not permit.granted:
+        raise AssertionError(f"no grant after the boot of {scope}: {permit}")
+    return permit
+
+
 def saturate(limiter: Limiter, scope: LimitScope, start: float, end: float, fetchers: int = 16,
              on_time=None) -> list[float]:
     """Grant times of `fetchers` callers that always want a permit, from `start` to `end`.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.limits import KnownLimit, Limiter, LimitReading, LimitScope, Outcome
+from tests.limits.support import first_grant
 
 T0 = 2_000_000.0
 KNOWN = (KnownLimit(10, 10.0, ("host",)),)
@@ -12,14 +13,6 @@ KNOWN = (KnownLimit(10, 10.0, ("host",)),)
 
 def scope(credential="reader", known=KNOWN):
     return LimitScope(source="mastodon", host="m.example", credential=credential, known=known)
-
-
-def first_grant(limiter, target, now):
-    """Past the boot of a fresh limit: its assumed-full log has expired by then."""
-    limiter.acquire(target, now=now)
-    permit = limiter.acquire(target, now=now + 11.0)
-    assert permit.granted
-    return permit
 
 
 def test_the_api_s_lower_remaining_wins_until_its_reset(limiter):

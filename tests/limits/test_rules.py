@@ -7,7 +7,7 @@ from ingest.limits import (
     KnownLimit, LimitReading, LimitScope, Outcome, SlidingLogRule, known_limits_with_overrides,
     outcome_for_status,
 )
-from ingest.limits.limiter import reading_applies
+from ingest.limits.limiter import reading_advertises, reading_applies
 from ingest.limits.scope import credential_digest
 
 MASTODON = (KnownLimit(300, 300.0, ("host", "credential")), KnownLimit(300, 300.0, ("host", "ip")))
@@ -59,6 +59,13 @@ def test_a_reading_applies_to_the_limits_of_its_window_or_else_to_all():
     assert reading_applies(terms, LimitReading()) == [True, True]
 
 
+def test_a_reading_advertises_only_the_limits_of_exactly_its_window():
+    terms = SlidingLogRule().terms(scope(known=(KnownLimit(10, 1.0), KnownLimit(300, 300.0, ("ip",)))))
+    assert reading_advertises(terms, LimitReading(limit=3000, window=300.0)) == [False, True]
+    assert reading_advertises(terms, LimitReading(limit=3000, window=3.0)) == [False, False]
+    assert reading_advertises(terms, LimitReading(limit=3000)) == [False, False]
+
+
 def test_outcomes_of_statuses():
     assert outcome_for_status(200) is Outcome.OK
     assert outcome_for_status(429) is Outcome.THROTTLED
@@ -73,11 +80,19 @@ def test_outcomes_of_statuses():
 def test_overrides_change_every_default_replace_them_or_make_the_limit_unknown():
     assert known_limits_with_overrides(MASTODON, None) == MASTODON
     changed = known_limits_with_overrides(MASTODON, {"requests": 30, "window": 3.0})
-    assert changed == (KnownLimit(30.0, 3.0, ("host", "credential")), KnownLimit(30.0, 3.0, ("host", "ip")))
+    assert changed == (KnownLimit(30.0, 3.0, ("host", "credential"), explicit=True),
+                       KnownLimit(30.0, 3.0, ("host", "ip"), explicit=True))
     replaced = known_limits_with_overrides(MASTODON, [{"requests": 5, "window": 1, "per": ["ip"]}])
-    assert replaced == (KnownLimit(5.0, 1.0, ("ip",)),)
+    assert replaced == (KnownLimit(5.0, 1.0, ("ip",), explicit=True),)
     assert known_limits_with_overrides(MASTODON, []) == ()
-    assert known_limits_with_overrides((), {"requests": 10, "window": 1.0}) == (KnownLimit(10.0, 1.0, ("host",)),)
+    assert known_limits_with_overrides((), {"requests": 10, "window": 1.0}) == (
+        KnownLimit(10.0, 1.0, ("host",), explicit=True),)
+
+
+def test_only_the_connector_s_limits_adopt_what_the_api_advertises():
+    assert [t.adopts for t in SlidingLogRule().terms(scope())] == [True, True]
+    overridden = scope(known=known_limits_with_overrides(MASTODON, {"requests": 100}))
+    assert [t.adopts for t in SlidingLogRule().terms(overridden)] == [False, False]
 
 
 @pytest.mark.parametrize("overrides", [
