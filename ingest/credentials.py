@@ -31,6 +31,9 @@ from ingest.private_files import check_private, write_private
 from ingest.settings import Settings, get_settings
 
 CREDENTIALS_FILE = "credentials.json"
+# The names (never the values) of the INGEST_CREDENTIAL_* variables the local workers were
+# started with, so that a notebook can tell a credential they hold from one nobody has.
+WORKER_VARIABLES_FILE = "worker-credential-variables.json"
 
 
 def env_variable(name: str) -> str:
@@ -54,6 +57,19 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"credentials file {path} must hold one object of names to tokens or "
                           "{\"kind\": ...} objects")
     return content
+
+
+def note_worker_variables(settings: Settings, env: Mapping[str, str]) -> None:
+    """Remember which credential variables the local workers are about to be started with."""
+    names = sorted(name for name, value in env.items() if name.startswith("INGEST_CREDENTIAL_") and value)
+    write_private(settings.data_dir / WORKER_VARIABLES_FILE, json.dumps(names))
+
+
+def _worker_variables(settings: Settings) -> set[str]:
+    try:
+        return set(json.loads((settings.data_dir / WORKER_VARIABLES_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return set()
 
 
 def load(name: str, settings: Settings, env: Mapping[str, str] | None = None) -> Credential:
@@ -141,9 +157,10 @@ def check(name: str, source: str, base_url: str | None = None, *, settings: Sett
 def check_usable(source: str, kinds: tuple[str, ...], needed: bool, name: str | list | None,
                  settings: Settings, env: Mapping[str, str] | None = None) -> None:
     """Refuse, before anything is sent, a pull whose credential cannot work: none given where the
-    API needs one, a name this machine's workers cannot find, or a kind the source cannot send.
-    Workers of another machine (an external broker) may hold credentials this one cannot see:
-    then only what is visible here is checked."""
+    API needs one, a name the local workers cannot find (neither here nor in the environment
+    they were started with), or a kind the source cannot send. Workers of another machine (an
+    external broker) may hold credentials this one cannot see: then only what is visible here
+    is checked."""
     names = [name] if isinstance(name, str) else [n for n in (name or []) if n]
     if not names:
         if needed:
@@ -158,9 +175,9 @@ def check_usable(source: str, kinds: tuple[str, ...], needed: bool, name: str | 
         try:
             credential = load(each, settings, env)
         except ConfigError:
-            if local_workers:
+            if local_workers and env_variable(each) not in _worker_variables(settings):
                 raise
-            continue
+            continue  # the workers hold it in their environment, where this process cannot look
         if credential.kind.value not in kinds:
             raise ConfigError(f"credential {each!r} is a {credential.kind.value}, which {source} cannot use; "
                               f"{source} takes {', '.join(kinds)}: add one with `ingest credentials add NAME "

@@ -20,7 +20,6 @@ since/until, and the watermark of an incremental pull, bound `created_at_i`. Wat
 
 from __future__ import annotations
 
-import math
 from typing import Any
 from urllib.parse import urlsplit
 

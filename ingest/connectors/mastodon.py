@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ingest.errors import FetchError, MalformedResponseError, ParameterError, PermanentError
-from ingest.connectors.base import Collection, Connector, Page, Record, Request, Response
+from ingest.connectors.base import Collection, Connector, Page, Request, Response
 from ingest.connectors.headers import parse_float, parse_retry_after, seconds_until_iso
 from ingest.connectors.listing import (
     TimeBounds, common_params, following_page, kept_items, limit_reached, page_size,

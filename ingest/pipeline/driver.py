@@ -30,8 +30,8 @@ from ingest.jobtree.completion import settle_job
 from ingest.jobtree.nodes import now_utc
 from ingest.jobtree.states import NodeState
 from ingest.jobtree.tree import Tree
-from ingest.limits import Limiter, LimitReading, LimitScope, Permit, Reason
-from ingest.pipeline import http
+from ingest.limits import Limiter, LimitReading, LimitScope, Permit
+from ingest.pipeline import http, permits
 from ingest.pipeline.access import Access, access_for, refusal
 from ingest.pipeline.credential_pool import CredentialPool
 from ingest.pipeline import limit_scope as limiting
@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 
 MAX_THROTTLES = 200
 DEFAULT_THROTTLE_WAIT = 5.0
-LIMITER_DOWN_WAIT = 2.0
 EARLY_TOLERANCE = 0.05
 ERROR_TEXT_MAX = 500
 JOBS_REMEMBERED = 1024
@@ -118,7 +117,8 @@ class Driver:
         overrides = job.get("options", {}).get("limits")
         scope, permit = limiting.scope_for(connector, spec, request, overrides, names[0] if names else None), None
         if self.limiter is not None:
-            scope, permit = self._permit(connector, spec, request, overrides, names, node)
+            scope, permit = permits.permit_for(self.limiter, connector, spec, request, overrides, names,
+                                               returning=node.get("throttles", 0) > 0)
             if not permit.granted:
                 self.tree.throttled(job_id, node_id)
                 self.publish(job_id, node_id, connector.queue, delay=permit.wait, exact=permit.promised)
@@ -134,24 +134,6 @@ class Driver:
         except ConfigError as error:
             return self._failed(job_id, node, connector, PermanentError(str(error)), calls=0)
         return self._complete(job_id, node, connector, spec, request, page)
-
-    def _permit(self, connector: Connector, spec: dict, request: Request, overrides, names: list[str],
-                node: dict) -> tuple[LimitScope, Permit]:
-        """A permit under the limit of one of the pull's credentials, tried in the node's order;
-        when none has one, the soonest wait."""
-        soonest: tuple[LimitScope, Permit] | None = None
-        for name in names or [None]:
-            scope = limiting.scope_for(connector, spec, request, overrides, name)
-            try:
-                permit = self.limiter.acquire(scope, returning=node.get("throttles", 0) > 0)
-            except RedisError as error:
-                log.warning("limiter unavailable (%s); node %s waits", type(error).__name__, node["_id"])
-                return scope, Permit(granted=False, wait=LIMITER_DOWN_WAIT, reason=Reason.RATE)
-            if permit.granted:
-                return scope, permit
-            if soonest is None or permit.wait < soonest[1].wait:
-                soonest = (scope, permit)
-        return soonest
 
     def _refused(self, job_id: str, node: dict, connector: Connector, spec: dict, name: str | None,
                  error: CredentialRefusedError) -> NodeState:
@@ -230,7 +212,8 @@ class Driver:
             follow.append(page.next)
         if follow and self.tree.cancelled(job_id):
             follow = []
-        waits = self._promised_waits(job_id, connector, spec, follow)
+        overrides = (self._job(job_id) or {}).get("options", {}).get("limits")
+        waits = permits.promised_waits(self.limiter, connector, spec, overrides, follow)
         for child_id, wait in zip(self.tree.add(job_id, follow, parent=node["_id"], waiting=[w > 0 for w in waits]),
                                   waits):
             self.publish(job_id, child_id, connector.queue, delay=wait, exact=wait > 0)
@@ -241,29 +224,6 @@ class Driver:
                              new_records=stored, error={**_describe(error, node["attempts"]), "kind": "refused"})
         return self._end(job_id, node, NodeState.DONE, calls=1, records=len(page.records), new_records=stored,
                          watermark=page.watermark)
-
-    def _promised_waits(self, job_id: str, connector: Connector, spec: dict, follow: list[Request]) -> list[float]:
-        """How long each request to follow waits before it runs: the moment the limiter promises
-        it now, so that a request under a busy known limit is delivered once, at its moment,
-        instead of first to be refused. 0 for every request when the limiter cannot say."""
-        waits = [0.0] * len(follow)
-        if self.limiter is None or not follow or len(limiting.pool_names(spec)) > 1:
-            return waits  # a pool's calls find their credential when they run
-        overrides = (self._job(job_id) or {}).get("options", {}).get("limits")
-        by_scope: dict[tuple[str, str], list[int]] = {}  # a scope differs only by host and group
-        for position, request in enumerate(follow):
-            by_scope.setdefault((request.host, request.group), []).append(position)
-        for positions in by_scope.values():
-            scope = limiting.scope_for(connector, spec, follow[positions[0]], overrides)
-            try:
-                promised = self.limiter.promise(scope, len(positions))
-            except RedisError as error:
-                log.warning("limiter unavailable (%s); %d requests go unpromised", type(error).__name__,
-                            len(positions))
-                continue
-            for position, wait in zip(positions, promised):
-                waits[position] = wait
-        return waits
 
     def _failed(self, job_id: str, node: dict, connector: Connector, error: FetchError,
                 calls: int = 1) -> NodeState:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Callable
 
+from ingest import credentials
 from ingest.errors import MissingBinaryError, PortInUseError, ServiceUnavailableError, StackError
 from ingest.settings import Settings
 from ingest.private_files import make_private_directory
@@ -174,6 +175,7 @@ def up(
     else:
         supervisor.write_config(config, paths)
         report(f"starting supervisord ({paths.config})")
+        credentials.note_worker_variables(settings, os.environ)
         supervisor.start(paths)
         _wait_for_supervisor(paths)
     try:

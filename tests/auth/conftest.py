@@ -7,9 +7,19 @@ from __future__ import annotations
 import pytest
 
 from ingest.auth.token_store import RedisTokenStore
+from sandbox.server import BackgroundServer
 from tests.private_redis import client, redis_url  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
 def store(client):
     return RedisTokenStore(client)
+
+
+@pytest.fixture(scope="package")
+def token_server():
+    """The sandbox, with its token endpoints, on a free loopback port."""
+    running = BackgroundServer(size=500)
+    running.start()
+    yield running
+    running.stop()

@@ -15,7 +15,6 @@ from ingest.auth.token_source import TokenSource
 from ingest.auth.token_store import RedisTokenStore
 from ingest.errors import CredentialRefusedError
 from sandbox.counters import credential_hash
-from sandbox.server import BackgroundServer
 from tests.auth.racing import race
 
 REDDIT = {"kind": "reddit_script", "client_id": "race-client", "client_secret": "race-secret",
@@ -23,12 +22,9 @@ REDDIT = {"kind": "reddit_script", "client_id": "race-client", "client_secret": 
 BSKY = {"kind": "bluesky_app_password", "identifier": "revoked.example", "password": "app-password"}
 
 
-@pytest.fixture(scope="module")
-def server():
-    running = BackgroundServer(size=500)
-    running.start()
-    yield running
-    running.stop()
+@pytest.fixture
+def server(token_server):
+    return token_server
 
 
 @pytest.fixture

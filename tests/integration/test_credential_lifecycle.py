@@ -19,6 +19,9 @@ from ingest.auth.token_store import RedisTokenStore
 from ingest.auth.tokens import Token
 from ingest.auth import token_http
 from ingest.api.connection import runtime
+from ingest.jobtree.nodes import node_documents
+from ingest.jobtree.states import NodeState
+from ingest.storage import mongo
 from sandbox.counters import credential_hash
 from tests.sandbox_admin import SandboxAdmin
 
@@ -43,6 +46,14 @@ def reddit_script(settings, name: str, account: str):
     return credential
 
 
+def bluesky_app(settings, name: str, identifier: str) -> str:
+    """Save an app password credential for `identifier`; answers its password."""
+    password = f"app-{uuid.uuid4().hex}"
+    credentials.save(name, parse_credential(name, {"kind": "bluesky_app_password", "identifier": identifier,
+                                                   "password": password}, "test"), settings)
+    return password
+
+
 def auth_counts(sandbox, issuer: str, account: str) -> dict:
     return sandbox.counters()["auth"].get(issuer, {}).get(credential_hash(account), {})
 
@@ -50,11 +61,12 @@ def auth_counts(sandbox, issuer: str, account: str) -> dict:
 def test_a_reddit_pull_outliving_its_tokens_renews_them_ahead_of_expiry(settings, sandbox):
     account = f"renewer-{uuid.uuid4().hex[:6]}"
     reddit_script(settings, "reddit-renewing", account)
-    ttl = 2.0
+    ttl = 4.0
     sandbox.scenario({"apis": {"reddit": {"auth": {"token_ttl": ttl}, "latency": {"fixed": 0.2}}}})
     started = time.monotonic()
-    job = ingest.pull("reddit", base_url=settings.sandbox_url + "/reddit", subreddit="python", limit=120,
-                      with_comments=True, credential="reddit-renewing", **FAST)
+    # about 100 calls at 8 a second: three token lifetimes
+    job = ingest.pull("reddit", base_url=settings.sandbox_url + "/reddit", subreddit="python", limit=100,
+                      with_comments=True, credential="reddit-renewing", limits={"requests": 8, "window": 1.0})
     status = job.wait(timeout=180)
     lifetimes = math.floor((time.monotonic() - started) / ttl)
     assert status["state"] == "completed", status
@@ -87,10 +99,7 @@ def test_a_token_the_api_refuses_is_renewed_once_and_the_call_made_again(setting
 
 def test_a_bluesky_pull_refreshes_its_session_instead_of_signing_in_again(settings, sandbox):
     identifier = f"refresher-{uuid.uuid4().hex[:6]}.bsky.social"
-    password = f"app-{uuid.uuid4().hex}"
-    credentials.save("bsky-app", parse_credential("bsky-app", {"kind": "bluesky_app_password",
-                                                              "identifier": identifier, "password": password},
-                                                  "test"), settings)
+    bluesky_app(settings, "bsky-app", identifier)
     sandbox.scenario({"apis": {"bsky": {"auth": {"token_ttl": 1}, "latency": {"fixed": 0.25}}}})
     started = time.monotonic()
     job = ingest.pull("bluesky", base_url=settings.sandbox_url + "/bsky", q="python", limit=800,
@@ -130,3 +139,25 @@ def test_a_pool_pull_uses_every_credential(settings, sandbox):
     assert job.wait(timeout=120)["state"] == "completed"
     used = sandbox.counters()["credentials"]
     assert len([digest for digest, counts in used.items() if counts]) == 3
+
+
+def test_a_session_revoked_mid_pull_fails_its_nodes_with_what_to_fix(settings, sandbox):
+    identifier = f"revoked-{uuid.uuid4().hex[:6]}.bsky.social"
+    password = bluesky_app(settings, "bsky-revoked", identifier)
+    sandbox.scenario({"apis": {"bsky": {"auth": {"token_ttl": 1}, "latency": {"fixed": 0.3}}}})
+    job = ingest.pull("bluesky", base_url=settings.sandbox_url + "/bsky", q="python", limit=2000,
+                      credential="bsky-revoked", **FAST)
+    deadline = time.monotonic() + 30
+    while auth_counts(sandbox, "bsky", identifier).get("grants", 0) < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    sandbox.scenario({"apis": {"bsky": {"auth": {"token_ttl": 1, "refuse": [identifier]},
+                                        "latency": {"fixed": 0.3}}}})
+    status = job.wait(timeout=120)
+    assert status["state"] == "completed_with_errors", status
+    (failed,) = node_documents(mongo.database(settings), job.id, [NodeState.FAILED])
+    message = failed["error"]["message"]
+    assert "'bsky-revoked'" in message and "identifier or app password is wrong" in message
+    assert "ingest credentials add bsky-revoked --kind bluesky_app_password" in message
+    assert password not in message
+    counts = auth_counts(sandbox, "bsky", identifier)
+    assert counts["grants"] == 1 and counts["failures"] <= 3, "a refused account was tried once per task"

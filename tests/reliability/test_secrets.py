@@ -3,9 +3,12 @@ workers' environment and one from the credentials file, are used for real pulls 
 waits in delay queues and failures), then searched for everywhere the stack keeps or says
 anything: broker messages at rest and in flight, task events, every Redis key and value, every
 document of every collection, every file under the data directory, every error text. The
-stack's own passwords (its credentials file) are searched for in the same places. Services
+stack's own passwords (its credentials file) are searched for in the same places, and so are the
+secrets of every kind of credential that is exchanged for tokens, and the access and refresh
+tokens obtained with them (which live in Redis, under ingest:auth: keys, and nowhere else). Services
 listen on loopback only. The credentials file's mode is checked by the unit tests
-(tests/unit/test_credentials.py); here a looser file is refused on a real worker."""
+(tests/unit/test_credentials.py, where a worker reading a looser file refuses it too); here a
+looser file is refused by pull() before anything is sent."""
 
 from __future__ import annotations
 
@@ -21,11 +24,12 @@ from kombu import Connection, Exchange, Queue
 
 import ingest
 from ingest import credentials
+from ingest.auth.kinds import parse_credential
+from ingest.auth.tokens import Token
+from ingest.connectors.presets import PRESETS
 from ingest.storage import mongo
 from ingest.messaging.config import DEAD_LETTER_QUEUE, all_queues, make_celery, source_queues
 from ingest.messaging.publisher import DELAY_BUCKETS, delay_queue
-from ingest.jobtree.nodes import node_documents
-from ingest.jobtree.states import NodeState
 from ingest.stack_credentials import stack_credentials_path
 from sandbox.counters import credential_hash
 from tests.reliability.support import REDDIT_ENV_CREDENTIAL
@@ -148,22 +152,109 @@ def test_a_canary_credential_appears_nowhere_but_in_its_requests(healthy_stack, 
         assert not leaking, f"a credential leaked into {leaking}"
 
 
-def test_a_credentials_file_readable_by_others_is_refused_on_the_worker(healthy_stack):
+def _exchanged_credentials(settings) -> dict[str, object]:
+    """A credential of every kind that is exchanged for a token, each secret a canary."""
+    sandbox = settings.sandbox_url
+    stored = {
+        "canary-reddit-script": {"kind": "reddit_script", "client_id": "canary-app",
+                                 "client_secret": f"client-secret-{uuid.uuid4().hex}", "username": "canary-user",
+                                 "password": f"password-{uuid.uuid4().hex}"},
+        "canary-bsky": {"kind": "bluesky_app_password", "identifier": "canary.bsky.social",
+                        "password": f"app-password-{uuid.uuid4().hex}"},
+        "canary-oauth2": {"kind": "oauth2_client_credentials", "token_url": sandbox + "/oauth2/token",
+                          "client_id": "canary-client", "client_secret": f"oauth-secret-{uuid.uuid4().hex}"},
+    }
+    return {name: parse_credential(name, value, "test") for name, value in stored.items()}
+
+
+def _tokens_in_redis(client, seen: set[str]) -> None:
+    for key in client.scan_iter(match="ingest:auth:*", count=1000):
+        value = client.get(key) if client.type(key) == b"string" else None
+        token = Token.from_json(value) if value else None
+        if token is not None:
+            seen.update(filter(None, (token.access, token.refresh)))
+
+
+def test_no_secret_of_any_kind_and_no_token_obtained_with_it_appears_anywhere(healthy_stack):
+    """Secrets stay in the credentials file; the tokens obtained with them live in the workers and
+    under Redis's ingest:auth: keys only, never in a message, a record, an error text or a log."""
+    stack = healthy_stack
+    settings = stack.settings
+    exchanged = _exchanged_credentials(settings)
+    for name, credential in exchanged.items():
+        credentials.save(name, credential, settings)
+    stack.sandbox.scenario({"fault_seed": 4, "apis": {
+        "reddit": {"auth": {"token_ttl": 1}, "latency": {"fixed": 0.1}, "errors": {"500": 0.2}},
+        "bsky": {"auth": {"token_ttl": 1}, "latency": {"fixed": 0.1}, "errors": {"500": 0.2}},
+        "oauth2": {"auth": {"token_ttl": 1}}, "github": {"latency": {"fixed": 0.2}}}})
+    fast = {"limits": {"requests": 1000, "window": 10.0}}
+    definition = {**PRESETS["github_issues"], "base_url": settings.sandbox_url + "/github",
+                  "auth": {"header": "Authorization", "format": "Bearer {secret}",
+                           "credential_kind": "oauth2_client_credentials"}}
+    jobs = [
+        ingest.pull("reddit", base_url=settings.sandbox_url + "/reddit", subreddit="python", limit=60,
+                    with_comments=True, credential="canary-reddit-script", settings=settings, **fast),
+        ingest.pull("bluesky", base_url=settings.sandbox_url + "/bsky", q="python", limit=600,
+                    credential="canary-bsky", settings=settings, **fast),
+        ingest.pull("rest", definition=definition, owner="psf", repo="requests", limit=1000,
+                    credential="canary-oauth2", settings=settings, **fast),
+    ]
+    tokens: set[str] = set()
+    peeked: list[bytes] = []
+    with Connection(settings.broker_url) as connection:
+        while any(job.status()["state"] == "running" for job in jobs):
+            _tokens_in_redis(stack.redis, tokens)
+            peeked += _peek_queues(connection)
+            time.sleep(0.1)
+    for job in jobs:
+        assert stack.wait(job, timeout=120)["state"] in ("completed", "completed_with_errors"), job.status()
+    auth = stack.sandbox.counters()["auth"]
+    for issuer, account in (("reddit", "canary-user"), ("bsky", "canary.bsky.social"), ("oauth2", "canary-client")):
+        counts = auth[issuer][credential_hash(account)]
+        assert counts["grants"] + counts["refreshes"] >= 2, f"{issuer}: the pull outlived no token: {counts}"
+    assert len(tokens) >= 6 and peeked, "too few tokens or messages were seen to prove anything"
+
+    db = mongo.database(settings)
+    errors = [json.dumps(node["error"]) for collection in (mongo.NODES, mongo.OUTCOMES)
+              for node in db[collection].find({"error": {"$ne": None}})]
+    assert errors, "the pulls should have left error texts"
+    outside_redis = {
+        "broker messages at rest": peeked,
+        "documents": _documents(db),
+        "error texts": [text.encode() for text in errors],
+        "sandbox counters": [json.dumps(stack.sandbox.counters()).encode()],
+    }
+    secrets_file = credentials.credentials_path(settings)
+    files = _files(settings.data_dir, excluded={secrets_file, stack_credentials_path(settings.data_dir)})
+    assert any("/logs/" in name for name in files), "no log files found"
+    redis_outside_tokens = [blob for blob in _redis_dump(stack.redis) if not blob.startswith(b"ingest:auth:")]
+    redis_files = settings.data_dir / "redis"  # Redis's own copy on disk of the keys tokens live under
+    secrets = [secret for credential in exchanged.values() for secret in credential.secrets()]
+    checks = [("a secret", secret, {**outside_redis, "redis": _redis_dump(stack.redis)}, files) for secret in secrets]
+    checks += [("a token", token, {**outside_redis, "redis outside ingest:auth:": redis_outside_tokens},
+                {name: content for name, content in files.items() if not name.startswith(str(redis_files))})
+               for token in tokens]
+    for what, needle, places, searched_files in checks:
+        for place, blobs in places.items():
+            assert not any(needle.encode() in blob for blob in blobs), f"{what} leaked into {place}"
+        leaking = [name for name, content in searched_files.items() if needle.encode() in content]
+        assert not leaking, f"{what} leaked into {leaking}"
+
+
+def test_a_credentials_file_readable_by_others_is_refused_before_anything_is_sent(healthy_stack):
     stack = healthy_stack
     secret = f"loose-{uuid.uuid4().hex}"
     path = credentials.save(FILE_CREDENTIAL, secret, stack.settings)
     path.chmod(0o644)
     try:
-        job = ingest.pull("reddit", base_url=stack.settings.sandbox_url + "/reddit", subreddit="python", limit=10,
-                          credential=FILE_CREDENTIAL, settings=stack.settings, limits={"requests": 100, "window": 10.0})
-        status = stack.wait(job, timeout=60)
+        with pytest.raises(ingest.ConfigError) as raised:
+            ingest.pull("reddit", base_url=stack.settings.sandbox_url + "/reddit", subreddit="python", limit=10,
+                        credential=FILE_CREDENTIAL, settings=stack.settings, limits={"requests": 100, "window": 10.0})
     finally:
         path.chmod(0o600)
-    assert status["state"] == "completed_with_errors"
-    (failed,) = node_documents(stack.db, job.id, [NodeState.FAILED])
-    assert "mode 0644, readable by others" in failed["error"]["message"]
-    assert f"chmod 600 {path}" in failed["error"]["message"]
-    assert secret not in failed["error"]["message"]
+    assert "mode 0644, readable by others" in str(raised.value)
+    assert f"chmod 600 {path}" in str(raised.value)
+    assert secret not in str(raised.value)
     assert stack.sandbox.counters()["by_api"].get("reddit", 0) == 0
 
 

@@ -129,7 +129,7 @@ def test_bad_listings_get_reddits_json_errors(sandbox, path, status):
 def test_a_morechildren_call_reddit_cannot_use_gets_a_bare_html_400(sandbox):
     recorded = recording("reddit/morechildren_get_errors.json")[0]
     post = listing(sandbox, "/reddit/new?limit=1")["children"][0]["data"]["name"]
-    for query in ("children=a", f"link_id={post}", f"link_id=t1_abc&children=a",
+    for query in ("children=a", f"link_id={post}", "link_id=t1_abc&children=a",
                   f"link_id={post}&children=" + ",".join(["a"] * 101)):
         answer = sandbox.get(f"/reddit/api/morechildren?{query}", token=TOKEN)
         assert answer.status_code == recorded.status == 400
