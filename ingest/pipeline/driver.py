@@ -33,7 +33,7 @@ from ingest.jobtree.tree import Tree
 from ingest.limits import Limiter, LimitReading, LimitScope, Permit
 from ingest.pipeline import http, permits
 from ingest.pipeline.access import Access, access_for, refusal
-from ingest.pipeline.credential_pool import CredentialPool
+from ingest.pipeline.credential_pool import CredentialPool, credential_for
 from ingest.pipeline import limit_scope as limiting
 from ingest.pipeline.retry import ExponentialJitterBackoff, StopAfterAttempt
 from ingest.runtime import Runtime
@@ -107,18 +107,16 @@ class Driver:
         if request.target and self._fresh(request.target, job.get("options", {})):
             return self._end(job_id, node, NodeState.SKIPPED)
 
-        names = limiting.pool_names(spec)
-        if len(names) > 1 and self.pool is not None:
-            names = self.pool.usable(job_id, names, node_id)
-            if not names:
-                error = CredentialRefusedError(f"every credential of the pool ({', '.join(spec['credential'])}) "
-                                               "was refused; fix them with `ingest credentials check NAME`")
-                return self._failed(job_id, node, connector, error, calls=0)
+        names = self._pool(job_id, spec)
+        if names == []:
+            error = CredentialRefusedError(f"every credential of the pool ({', '.join(spec['credential'])}) "
+                                           "was refused; fix them with `ingest credentials check NAME`")
+            return self._failed(job_id, node, connector, error, calls=0)
         overrides = job.get("options", {}).get("limits")
-        scope, permit = limiting.scope_for(connector, spec, request, overrides, names[0] if names else None), None
+        scope = limiting.scope_for(connector, spec, request, overrides, credential_for(request, names or []))
+        permit = None
         if self.limiter is not None:
-            scope, permit = permits.permit_for(self.limiter, connector, spec, request, overrides, names,
-                                               returning=node.get("throttles", 0) > 0)
+            permit = permits.permit_for(self.limiter, scope, returning=node.get("throttles", 0) > 0)
             if not permit.granted:
                 self.tree.throttled(job_id, node_id)
                 self.publish(job_id, node_id, connector.queue, delay=permit.wait, exact=permit.promised)
@@ -134,6 +132,13 @@ class Driver:
         except ConfigError as error:
             return self._failed(job_id, node, connector, PermanentError(str(error)), calls=0)
         return self._complete(job_id, node, connector, spec, request, page)
+
+    def _pool(self, job_id: str, spec: dict) -> list[str] | None:
+        """The credentials of the pull's pool still in it; None for a pull of one credential or none."""
+        names = limiting.pool_names(spec)
+        if len(names) < 2 or self.pool is None:
+            return None
+        return self.pool.usable(job_id, names)
 
     def _refused(self, job_id: str, node: dict, connector: Connector, spec: dict, name: str | None,
                  error: CredentialRefusedError) -> NodeState:
@@ -213,7 +218,9 @@ class Driver:
         if follow and self.tree.cancelled(job_id):
             follow = []
         overrides = (self._job(job_id) or {}).get("options", {}).get("limits")
-        waits = permits.promised_waits(self.limiter, connector, spec, overrides, follow)
+        names = self._pool(job_id, spec) or []
+        waits = permits.promised_waits(self.limiter, connector, spec, overrides, follow,
+                                       lambda request: credential_for(request, names))
         for child_id, wait in zip(self.tree.add(job_id, follow, parent=node["_id"], waiting=[w > 0 for w in waits]),
                                   waits):
             self.publish(job_id, child_id, connector.queue, delay=wait, exact=wait > 0)

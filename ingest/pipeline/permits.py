@@ -1,9 +1,10 @@
 """Permits for one node's call and promised moments for the requests a page adds, from the
-shared limiter: under the pull's credential, or one of its pool's."""
+shared limiter: under the pull's credential, or the one of its pool a request goes out with."""
 
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
 from redis.exceptions import RedisError
 
@@ -16,39 +17,29 @@ log = logging.getLogger(__name__)
 LIMITER_DOWN_WAIT = 2.0
 
 
-def permit_for(limiter: Limiter, connector: Connector, spec: dict, request: Request, overrides,
-               names: list[str], *, returning: bool) -> tuple[LimitScope, Permit]:
-    """A permit under the limit of one of the pull's credentials, tried in the node's order;
-    when none has one, the soonest wait. A limiter that cannot be reached makes the node wait."""
-    soonest: tuple[LimitScope, Permit] | None = None
-    for name in names or [None]:
-        scope = limiting.scope_for(connector, spec, request, overrides, name)
-        try:
-            permit = limiter.acquire(scope, returning=returning)
-        except RedisError as error:
-            log.warning("limiter unavailable (%s); the node waits", type(error).__name__)
-            return scope, Permit(granted=False, wait=LIMITER_DOWN_WAIT, reason=Reason.RATE)
-        if permit.granted:
-            return scope, permit
-        if soonest is None or permit.wait < soonest[1].wait:
-            soonest = (scope, permit)
-    return soonest
+def permit_for(limiter: Limiter, scope: LimitScope, *, returning: bool) -> Permit:
+    """A permit under the scope's limit; a limiter that cannot be reached makes the node wait."""
+    try:
+        return limiter.acquire(scope, returning=returning)
+    except RedisError as error:
+        log.warning("limiter unavailable (%s); the node waits", type(error).__name__)
+        return Permit(granted=False, wait=LIMITER_DOWN_WAIT, reason=Reason.RATE)
 
 
 def promised_waits(limiter: Limiter | None, connector: Connector, spec: dict, overrides,
-                   follow: list[Request]) -> list[float]:
+                   follow: list[Request], credential_of: Callable[[Request], str | None]) -> list[float]:
     """How long each request to follow waits before it runs: the moment the limiter promises
-    it now, so that a request under a busy known limit is delivered once, at its moment,
-    instead of first to be refused. 0 for every request when the limiter cannot say, and for a
-    pool's requests, which find their credential when they run."""
+    it now under the limit of the credential it will go out with, so that a request under a
+    busy known limit is delivered once, at its moment, instead of first to be refused. 0 for
+    every request when the limiter cannot say."""
     waits = [0.0] * len(follow)
-    if limiter is None or not follow or len(limiting.pool_names(spec)) > 1:
+    if limiter is None or not follow:
         return waits
-    by_scope: dict[tuple[str, str], list[int]] = {}  # a scope differs only by host and group
+    by_scope: dict[tuple, list[int]] = {}  # a scope differs only by host, group and credential
     for position, request in enumerate(follow):
-        by_scope.setdefault((request.host, request.group), []).append(position)
-    for positions in by_scope.values():
-        scope = limiting.scope_for(connector, spec, follow[positions[0]], overrides)
+        by_scope.setdefault((request.host, request.group, credential_of(request)), []).append(position)
+    for (_, _, credential), positions in by_scope.items():
+        scope = limiting.scope_for(connector, spec, follow[positions[0]], overrides, credential)
         try:
             promised = limiter.promise(scope, len(positions))
         except RedisError as error:
