@@ -1,10 +1,11 @@
 """A pull's pool of credentials: each call goes out with one of them, under that credential's
 own limit, and a credential the API refused for good leaves the pool for the rest of the job.
 
-A request's credential follows from the request itself (a digest of its URL and query), so the
-calls spread evenly over the pool, and the moment promised to a page's request under its
-credential's limit is the one it is granted when it runs: each credential keeps its own queue,
-and k credentials carry k times the calls of one.
+The requests a page adds are dealt over the pool in turn, each noting its credential in its
+context (a name, never a secret), so every credential gets an equal share of every page; a
+request without one (a root) takes the credential its URL and query choose. The moment promised
+to a request under its credential's limit is the one it is granted when it runs: each
+credential keeps its own queue, and k credentials carry k times the calls of one.
 
     ingest:pool:<job id>:refused   the names that left, kept as long as a job may run
 """
@@ -13,10 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 
 from ingest.connectors.base import Request
 
 POOL_KEY = "ingest:pool:{job}:refused"
+CONTEXT_KEY = "credential"
 KEPT_SECONDS = 7 * 24 * 3600
 
 
@@ -40,10 +43,27 @@ class CredentialPool:
         pipe.execute()
 
 
+def deal(requests: list[Request], names: list[str], page: Request) -> list[Request]:
+    """The requests a page adds, each given the next credential of the pool in turn, starting
+    where the page's own digest says so that pages do not all start on the same one."""
+    if len(names) < 2:
+        return requests
+    start = _digest(page) % len(names)
+    return [replace(request, context={**request.context, CONTEXT_KEY: names[(start + place) % len(names)]})
+            for place, request in enumerate(requests)]
+
+
 def credential_for(request: Request, names: list[str]) -> str | None:
-    """The credential of the pool `names` that `request` goes out with: the same one whenever
-    it is asked, until the pool changes."""
+    """The credential of the pool `names` that `request` goes out with: the one it was dealt
+    while that one is still in the pool, else the one its URL and query choose."""
     if not names:
         return None
+    dealt = request.context.get(CONTEXT_KEY)
+    if dealt in names:
+        return dealt
+    return names[_digest(request) % len(names)]
+
+
+def _digest(request: Request) -> int:
     identity = json.dumps([request.url, request.params], sort_keys=True, default=str)
-    return names[int(hashlib.sha1(identity.encode("utf-8")).hexdigest()[:8], 16) % len(names)]
+    return int(hashlib.sha1(identity.encode("utf-8")).hexdigest()[:8], 16)

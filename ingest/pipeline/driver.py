@@ -33,7 +33,7 @@ from ingest.jobtree.tree import Tree
 from ingest.limits import Limiter, LimitReading, LimitScope, Permit
 from ingest.pipeline import http, permits
 from ingest.pipeline.access import Access, access_for, refusal
-from ingest.pipeline.credential_pool import CredentialPool, credential_for
+from ingest.pipeline.credential_pool import CredentialPool, credential_for, deal
 from ingest.pipeline import limit_scope as limiting
 from ingest.pipeline.retry import ExponentialJitterBackoff, StopAfterAttempt
 from ingest.runtime import Runtime
@@ -219,6 +219,7 @@ class Driver:
             follow = []
         overrides = (self._job(job_id) or {}).get("options", {}).get("limits")
         names = self._pool(job_id, spec) or []
+        follow = deal(follow, names, request)
         waits = permits.promised_waits(self.limiter, connector, spec, overrides, follow,
                                        lambda request: credential_for(request, names))
         for child_id, wait in zip(self.tree.add(job_id, follow, parent=node["_id"], waiting=[w > 0 for w in waits]),

@@ -5,6 +5,8 @@ node and before ending the job."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ingest.jobtree.states import JobState
@@ -25,9 +27,14 @@ def test_a_node_run_again_after_registering_its_children_registers_no_new_ones(h
         [child] = lost.published
         assert stack.runtime.tree.counts(job_id).by_state["running"] == 1, "the lost node is left running"
         driver, publish, tree = driver_for(stack)
-        assert driver.run(job_id, root, recovering=True).value == "done"
+        state = driver.run(job_id, root, recovering=True)
+        while state.value == "waiting":  # its call waits its turn under the limit, as on a worker
+            time.sleep(publish.delays[-1][0])
+            state = driver.run(job_id, root)
+        assert state.value == "done"
         assert tree.node_ids(job_id) == [root, child], "the page was registered twice"
-        assert publish.published == [child], "the same child is published again, and no other"
+        assert [node for node in publish.published if node != root] == [child], \
+            "the same child is published again, and no other"
         assert run_until_granted(driver, publish, job_id, child) == "done"
         counts = tree.counts(job_id)
         assert stack.runtime.jobs.state(job_id) == JobState.COMPLETED.value
