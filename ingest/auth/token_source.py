@@ -2,9 +2,10 @@
 many workers and threads pull with it.
 
 A worker asks for the token of a credential before each call. It uses the copy it holds until
-that is due for renewal (the last tenth of its life), then the one in Redis; when Redis has none
+that is due for renewal (near the end of its life), then the one in Redis; when Redis has none
 fit to use, one worker takes the key's lock and obtains a new token (refreshing when the kind
-can), while the others keep using the old one if it still lives, or wait for the new one. An
+can), while the others wait for it: a call made with a token that is due might arrive after it
+has expired, and be refused. An
 API that refuses a token (`renew`) gets one renewal: the token is renewed only if no other
 worker renewed it meanwhile.
 """
@@ -82,8 +83,6 @@ class TokenSource:
                     return self._hold(key, self._exchange(credential, base_url, key, refused))
                 finally:
                     self.store.unlock(key, holder)
-            if shared is not None and not shared.expired(now):
-                return shared  # another worker is renewing it; this one still lives
             if now >= deadline:
                 raise TransientError(f"no token for credential {credential.name!r} within {WAIT_SECONDS:g} s: "
                                      "another worker is still obtaining it")

@@ -156,3 +156,23 @@ def test_threads_racing_for_a_token_make_one_grant(store, endpoint, clock):
     for thread in threads:
         thread.join()
     assert results == ["token-1"] * 16 and slow.calls == ["grant"]
+
+
+def test_while_another_worker_renews_a_token_near_its_end_the_others_wait_for_the_new_one(store, endpoint, clock):
+    tokens = source(store, endpoint, clock)
+    old = tokens.token(SCRIPT, BASE)
+    key = tokens._key(SCRIPT, BASE)
+    clock.now += 95  # within the last tenth: due, not expired
+    holder = store.lock(key, 30)
+    polls = []
+
+    def renewed_elsewhere(seconds):
+        polls.append(seconds)
+        clock.now += seconds
+        if len(polls) == 3:
+            store.put(key, Token("renewed-elsewhere", clock.now, expires_at=clock.now + 100), clock.now)
+
+    waiting = TokenSource(store, post=endpoint, clock=clock, sleep=renewed_elsewhere)
+    assert waiting.token(SCRIPT, BASE).access == "renewed-elsewhere" != old.access
+    assert len(polls) == 3 and endpoint.calls == ["grant"]
+    store.unlock(key, holder)
