@@ -169,13 +169,14 @@ class RedditConnector(Connector):
         )
 
     def known_limits(self, spec: dict) -> tuple[KnownLimit, ...]:
-        """Reddit documents 100 queries a minute per OAuth client id, averaged over 10 minutes:
-        1,000 per 600 s, in fixed windows (`X-Ratelimit-Reset` counts down to the end of one:
+        """Reddit documents 100 queries a minute per OAuth client id, averaged over 10 minutes
+        (1,000 per 600 s), in fixed windows (`X-Ratelimit-Reset` counts down to the end of one:
         525 s on the first call of a window in the recordings). The recorded answers say what
-        accounts were really given, as used + remaining: 600 (1 + 599.0 in 2016 and 2023, the
-        former 60 a minute) and 10,000 (678 + 9322.0 with 51 s left, 2025). So 1,000 is only
-        the start: the limiter adopts the used + remaining of the first answer, higher or lower."""
-        return (KnownLimit(1000, 600.0, per=("host", "credential")),)
+        accounts were really given, as used + remaining: 600 (1 + 599.0 in 2016 and 2023) and
+        10,000 (678 + 9322.0 with 51 s left, 2025). Where they disagree the recordings win: the
+        limit starts at the 600 they show, so that a fresh limiter is never looser than the
+        API, and the limiter adopts the used + remaining of the first answer, higher or lower."""
+        return (KnownLimit(600, 600.0, per=("host", "credential")),)
 
 
 register(RedditConnector())

@@ -138,6 +138,6 @@ def test_reddit_s_recorded_answer_sets_the_limit_of_every_worker(limiter, client
                     now=permit.granted_at + 0.1, permit=permit)
     entry = Limiter(client, prefix=limiter.store.prefix).snapshot(
         "reddit", now=permit.granted_at + 1.0)["reddit"]["oauth.reddit.com"]
-    assert (entry["limit"], entry["configured"], entry["advertised"], entry["set_by"]) == (10000, 1000, 10000, "api")
+    assert (entry["limit"], entry["configured"], entry["advertised"], entry["set_by"]) == (10000, 600, 10000, "api")
     assert entry["rate"] == pytest.approx(10000 / 600.0)
     assert entry["remaining"] == 9322  # the API counted 678 calls, ours among them

@@ -53,9 +53,9 @@ def test_reddit_advertises_used_plus_remaining_per_ten_minutes(name, position, e
     assert adopted_by_default(reddit, reddit.validate({"subreddit": "python"}), reading)
 
 
-def test_reddit_s_default_is_the_documented_hundred_a_minute_over_ten_minutes():
+def test_reddit_s_default_is_the_600_per_ten_minutes_the_recordings_show():
     [limit] = reddit.known_limits(reddit.validate({"subreddit": "python"}))
-    assert (limit.requests, limit.window, limit.explicit) == (1000, 600.0, False)
+    assert (limit.requests, limit.window, limit.explicit) == (600, 600.0, False)
 
 
 def test_a_reddit_429_states_no_limit_only_when_to_retry():
