@@ -22,6 +22,7 @@ import getpass
 import json
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -45,11 +46,20 @@ def credentials_path(settings: Settings) -> Path:
 
 
 def _read_file(path: Path) -> dict[str, Any]:
-    if not path.exists():
+    """The file's credentials by name, parsed once per version of the file (a worker reads them
+    before every call): a copy the caller may change."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
         return {}
     check_private(path, "credentials file")
+    return dict(_parsed(str(path), status.st_mtime_ns, status.st_size))
+
+
+@lru_cache(maxsize=8)
+def _parsed(path: str, modified_ns: int, size: int) -> dict[str, Any]:
     try:
-        content = json.loads(path.read_text(encoding="utf-8"))
+        content = json.loads(Path(path).read_text(encoding="utf-8"))
     except ValueError as error:
         raise ConfigError(f"credentials file {path} is not valid JSON (line {getattr(error, 'lineno', '?')}); "
                           "it holds one object: {\"name\": \"token\" or {\"kind\": ...}, ...}") from None
@@ -87,15 +97,6 @@ def load(name: str, settings: Settings, env: Mapping[str, str] | None = None) ->
     return parse_credential(name, stored, str(path))
 
 
-def resolve(name: str, settings: Settings, env: Mapping[str, str] | None = None) -> str:
-    """The secret of a bearer credential, as sent; ConfigError for a kind that is exchanged."""
-    credential = load(name, settings, env)
-    if credential.renewable:
-        raise ConfigError(f"credential {name!r} is a {credential.kind.value}: it is exchanged for a token, "
-                          "not sent as it is")
-    return credential.secrets()[0]
-
-
 def save(name: str, value: str | Credential, settings: Settings) -> Path:
     """Add or replace one credential in the credentials file, keeping it mode 0600."""
     _check_name(name)
@@ -110,8 +111,8 @@ def add(name: str, kind: str | CredentialKind = CredentialKind.BEARER, *, settin
         ask: Callable[[str], str] | None = None, **fields: str) -> Credential:
     """Store the credential `name` of `kind` (mode 0600) and answer it. Fields not given are
     asked for: secrets without echo (`getpass`), the others as plain input; an optional field
-    left empty is left out. Replacing a credential drops the tokens obtained with the old one
-    the next time a worker needs one."""
+    left empty is left out. Tokens the workers obtained with a credential it replaces are used
+    until they expire."""
     settings = settings or get_settings()
     chosen = kind_named(kind.value if isinstance(kind, CredentialKind) else str(kind))
     credential_class = KINDS[chosen]

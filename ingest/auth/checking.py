@@ -45,15 +45,11 @@ def check_credential(name: str, source: str, base_url: str | None, settings: Set
     try:
         credential = credentials.load(name, settings)
         request, spec = _check_request(connector, name, base_url, params)
+        driven = connector.for_spec(spec) if spec else connector
+        credentials.check_usable(source, driven.credential_kinds(spec), False, name, settings)
     except UsageError as error:
         result.steps.append(str(error))
         result.fix = "see above"
-        return result
-    kinds = connector.for_spec(spec).credential_kinds(spec) if spec else connector.credential_kinds({})
-    if credential.kind.value not in kinds:
-        result.steps.append(f"it is a {credential.kind.value}; {source} takes {', '.join(kinds) or 'no credential'}")
-        result.fix = f"add a credential of one of those kinds: `ingest credentials add NAME --kind {kinds[-1]}`" \
-            if kinds else f"pull {source} without a credential"
         return result
     secret = None if credential.renewable else credential.secrets()[0]
     account = None

@@ -127,8 +127,9 @@ def read_answer(credential: Credential, call: TokenCall, answer: TokenAnswer, no
 def _read_reddit(credential: Credential, call: TokenCall, answer: TokenAnswer, now: float) -> Token:
     body = answer.json()
     _passing_failures(credential, call, answer, now)
-    if answer.status == 200 and isinstance(body, dict) and isinstance(body.get("access_token"), str):
-        return Token(body["access_token"], now, expires_at=_expiry(body.get("expires_in"), now))
+    token = _oauth2_token(answer, body, now)
+    if token is not None:
+        return token
     error = body.get("error") if isinstance(body, dict) else None
     if error == "invalid_grant":
         problem = "the username or password is wrong, or the app is not of type 'script'"
@@ -167,8 +168,9 @@ def _read_bluesky(credential: Credential, call: TokenCall, answer: TokenAnswer, 
 def _read_oauth2(credential: Credential, call: TokenCall, answer: TokenAnswer, now: float) -> Token:
     body = answer.json()
     _passing_failures(credential, call, answer, now)
-    if answer.status == 200 and isinstance(body, dict) and isinstance(body.get("access_token"), str):
-        return Token(body["access_token"], now, expires_at=_expiry(body.get("expires_in"), now))
+    token = _oauth2_token(answer, body, now)
+    if token is not None:
+        return token
     error = body.get("error") if isinstance(body, dict) else None
     description = body.get("error_description") if isinstance(body, dict) else None
     problem = f"HTTP {answer.status}" + (f", {error}" if isinstance(error, str) else "")
@@ -182,6 +184,13 @@ _READERS: dict[CredentialKind, Callable[[Credential, TokenCall, TokenAnswer, flo
     CredentialKind.BLUESKY_APP_PASSWORD: _read_bluesky,
     CredentialKind.OAUTH2_CLIENT_CREDENTIALS: _read_oauth2,
 }
+
+
+def _oauth2_token(answer: TokenAnswer, body: Any, now: float) -> Token | None:
+    """The token of an OAuth2 access token response (RFC 6749 5.1), or None when it is not one."""
+    if answer.status == 200 and isinstance(body, dict) and isinstance(body.get("access_token"), str):
+        return Token(body["access_token"], now, expires_at=_expiry(body.get("expires_in"), now))
+    return None
 
 
 def _passing_failures(credential: Credential, call: TokenCall, answer: TokenAnswer, now: float) -> None:

@@ -62,11 +62,6 @@ class TokenSource:
                 del self._held[key]
         return self._obtain(credential, base_url, key, refused=refused.access)
 
-    def forget(self, credential: Credential, base_url: str) -> None:
-        key = self._key(credential, base_url)
-        self._held.pop(key, None)
-        self.store.forget(key)
-
     def _obtain(self, credential: Credential, base_url: str, key: str, refused: str | None) -> Token:
         deadline = self.clock() + WAIT_SECONDS
         while True:

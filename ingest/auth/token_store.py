@@ -41,12 +41,6 @@ class RedisTokenStore:
         if seconds > 0:
             self.client.set(key, token.to_json(), px=max(1, int(seconds * 1000)))
 
-    def discard(self, key: str, access: str) -> None:
-        """Forget the token under `key` if it is still the one whose access token was refused."""
-        current = self.get(key)
-        if current is not None and current.access == access:
-            self.client.delete(key)
-
     def lock(self, key: str, seconds: float) -> str | None:
         """Take the key's lock for at most `seconds`; the holder's value, or None when taken."""
         holder = random_values.token_hex(8)
@@ -62,7 +56,3 @@ class RedisTokenStore:
 
     def remember_refusal(self, key: str, message: str, seconds: float) -> None:
         self.client.set(key + ":refused", message, px=max(1, int(seconds * 1000)))
-
-    def forget(self, key: str) -> None:
-        """Drop the token and any remembered refusal (the credential was replaced)."""
-        self.client.delete(key, key + ":refused")

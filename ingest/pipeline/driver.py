@@ -131,7 +131,7 @@ class Driver:
             return self._failed(job_id, node, connector, error)
         except ConfigError as error:
             return self._failed(job_id, node, connector, PermanentError(str(error)), calls=0)
-        return self._complete(job_id, node, connector, spec, request, page)
+        return self._complete(job_id, node, connector, spec, request, page, names or [])
 
     def _pool(self, job_id: str, spec: dict) -> list[str] | None:
         """The credentials of the pull's pool still in it; None for a pull of one credential or none."""
@@ -204,7 +204,7 @@ class Driver:
         return fetched is not None and fetched.timestamp() >= newest_allowed
 
     def _complete(self, job_id: str, node: dict, connector: Connector, spec: dict,
-                  request: Request, page: Page) -> NodeState:
+                  request: Request, page: Page, names: list[str]) -> NodeState:
         """Store the page, follow it, end the node: done, or failed when the store refused
         some of its records (the others are stored and the pages after it still followed)."""
         stored, refused = self.records.write(
@@ -218,7 +218,6 @@ class Driver:
         if follow and self.tree.cancelled(job_id):
             follow = []
         overrides = (self._job(job_id) or {}).get("options", {}).get("limits")
-        names = self._pool(job_id, spec) or []
         follow = deal(follow, names, request)
         waits = permits.promised_waits(self.limiter, connector, spec, overrides, follow,
                                        lambda request: credential_for(request, names))

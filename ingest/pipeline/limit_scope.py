@@ -16,7 +16,7 @@ def scope_for(connector: Connector, spec: dict, request: Request, overrides: Any
     return LimitScope(
         source=connector.name,
         host=request.host,
-        credential=credential or pool_names(spec)[0] if spec.get("credential") else None,
+        credential=credential or next(iter(pool_names(spec)), None),
         group=request.group,
         known=known_limits_with_overrides(connector.known_limits(spec), overrides),
     )
