@@ -30,6 +30,7 @@ from ingest.storage import mongo
 from ingest.storage.digests import RecordDigests
 from ingest.storage.job_documents import JobDocuments
 from ingest.storage.record_writes import RecordWriter
+from ingest.waiting_room import RoomStore
 
 REDIS_TIMEOUT = 5.0
 
@@ -69,6 +70,10 @@ class Runtime:
     @cached_property
     def limiter(self) -> Limiter:
         return Limiter(self.redis)
+
+    @cached_property
+    def room(self) -> RoomStore:
+        return RoomStore(self.redis)
 
     @cached_property
     def tokens(self) -> TokenSource:

@@ -11,11 +11,12 @@ from functools import lru_cache
 import redis
 from celery import current_app, shared_task
 from celery.exceptions import Reject
-from celery.signals import worker_ready
+from celery.signals import worker_ready, worker_shutdown
 from pymongo.errors import PyMongoError
 
 from ingest.errors import StorageError, UnknownNodeError
 from ingest.pipeline.driver import Driver
+from ingest.pipeline.releasing import start_releaser
 from ingest.runtime import Runtime
 from ingest.settings import get_settings
 from ingest.storage import mongo
@@ -36,9 +37,23 @@ def _driver() -> Driver:
     return Driver.of(_runtime())
 
 
+_releasing: list = []
+
+
 @worker_ready.connect
 def _create_indexes(**_kwargs) -> None:
     _runtime().ensure_indexes()
+
+
+@worker_ready.connect
+def _start_releasing(**_kwargs) -> None:
+    _releasing.append(start_releaser(_runtime()))
+
+
+@worker_shutdown.connect
+def _stop_releasing(**_kwargs) -> None:
+    for stop in _releasing:
+        stop.set()
 
 
 # A document store or Redis that refuses or drops a write (restarting, or SQLite busy under
@@ -49,7 +64,7 @@ def _create_indexes(**_kwargs) -> None:
     autoretry_for=(PyMongoError, redis.RedisError, StorageError), retry_backoff=1.0, retry_backoff_max=60, retry_jitter=True,
     max_retries=20, bind=True, ignore_result=True, store_errors_even_if_ignored=True,
 )
-def fetch(self, job_id: str, node_id: str, due: float | None = None) -> str | None:
+def fetch(self, job_id: str, node_id: str, due: float | None = None, granted_at: float | None = None) -> str | None:
     """Fetch one page for one node of a job; answers the node's outcome (done, skipped, failed,
     cancelled), stored as the result of task id = node id. A run that hands the node on to
     another message (waiting on a limit, retrying, not due yet) or finds it not to run
@@ -60,7 +75,8 @@ def fetch(self, job_id: str, node_id: str, due: float | None = None) -> str | No
     into the dead-letter queue."""
     redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
     try:
-        state = _driver().run(job_id, node_id, recovering=redelivered or self.request.retries > 0, due=due)
+        state = _driver().run(job_id, node_id, recovering=redelivered or self.request.retries > 0, due=due,
+                              granted_at=granted_at)
     except UnknownNodeError as error:
         log.error("rejected to ingest.dead: %s", error)
         raise Reject(str(error), requeue=False) from None

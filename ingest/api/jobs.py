@@ -124,8 +124,10 @@ class Job:
         return status
 
     def cancel(self) -> None:
-        """Stop the job: nodes not yet running are not fetched."""
+        """Stop the job: nodes not yet running are not fetched, and those waiting their turn
+        under a rate limit leave its waiting room."""
         self._runtime.jobs.move(self.id, JobState.CANCELLED.value, now_utc())
+        self._runtime.room.cancel(self.id)
         self._tree.cancel(self.id)
 
     def rerun(self, failed_only: bool = True) -> int:

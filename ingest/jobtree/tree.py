@@ -185,6 +185,12 @@ class Tree:
         by_group = {key: value for key, value in counts.by_group.items() if value}
         return JobCounts(by_state, by_group, totals, counts.changed)
 
+    def live_node_ids(self, job_id: str) -> list[str]:
+        """The ids of the job's live nodes, from the tally (loaded from the store when the tally
+        has no record of the job)."""
+        self._ensure_tally(job_id)
+        return [node.id for node in self.tally.nodes(job_id) if NodeState(node.state).live]
+
     def node_ids(self, job_id: str) -> list[str]:
         """The ids of every node the job has registered, from the store."""
         return [node["_id"] for node in self.db[NODES].find({"job": job_id}, {"_id": 1})]

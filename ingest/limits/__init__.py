@@ -60,12 +60,13 @@ from ingest.limits.curves import AimdCurve, CubicCurve, CurveState, PowerLawCurv
 from ingest.limits.known import LimitTerms, SlidingLogRule
 from ingest.limits.limiter import Limiter
 from ingest.limits.scope import (
-    LimitScope, Outcome, Permit, Reason, known_limits_with_overrides, outcome_for_status,
+    Grant, LimitScope, Outcome, Permit, Reason, known_limits_with_overrides, outcome_for_status,
+    scope_from_dict, scope_to_dict,
 )
 from ingest.limits.types import KnownLimit, LimitReading
 
 __all__ = [
-    "Limiter", "LimitScope", "Permit", "Outcome", "Reason", "KnownLimit", "LimitReading",
+    "Limiter", "LimitScope", "Permit", "Grant", "scope_to_dict", "scope_from_dict", "Outcome", "Reason", "KnownLimit", "LimitReading",
     "known_limits_with_overrides", "outcome_for_status", "SlidingLogRule", "LimitTerms",
     "RateCurve", "CurveState", "PowerLawCurve", "AimdCurve", "CubicCurve",
 ]

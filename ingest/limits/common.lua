@@ -126,6 +126,25 @@ local function keep_limit(header, i, host, counter, amount)
   redis.call('SADD', KEYS[1], state)
 end
 
+-- Take one permit at `at` in every known limit of the scope: an entry in each log, and its
+-- grid moved on by one slot. Grants keep to a grid `spacing` apart: one granted up to
+-- `tolerance` after its slot (at least half a spacing: the caller's trip back, the round trip)
+-- does not push the next slot back, so a releaser that wakes late grants the slots it missed
+-- instead of losing them; a later one, after an idle spell, restarts the grid at now.
+local function take_permit(header, host, at, tolerance)
+  for i = 1, known_limit_count() do
+    keep_limit(header, i, host, 'granted', 1)
+    local log, state, capacity, _, configured_spacing, _, adopts = known_args(header, i)
+    local _, spacing = allowance(state, capacity, configured_spacing, adopts)
+    local seq = redis.call('HINCRBY', state, 'seq', 1)
+    redis.call('ZADD', log, num(at), 'g' .. seq)
+    local slot = tonumber(redis.call('HGET', state, 'last'))
+    if slot then slot = slot + spacing end
+    if not slot or at - slot > math.max(spacing / 2, tolerance) or slot > at then slot = at end
+    redis.call('HSET', state, 'last', num(slot))
+  end
+end
+
 -- Moments promised one after the other under the pacing limit `which`: each one `gap` after
 -- the one before and after the last moment promised there, none before `earliest`. Answers
 -- the moments' waits from now; `first_now` lets the first caller go at once (nothing refuses

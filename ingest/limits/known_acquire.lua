@@ -22,23 +22,10 @@ local longest, why, which, gap = known_wait(now, HEADER)
 -- told, and starts its call then: being sent away would cost more than the wait.
 local granted = longest == 0 or (returning and longest <= lead)
 local at = now + longest
-for i = 1, known_limit_count() do
-  if granted then
-    keep_limit(HEADER, i, host, 'granted', 1)
-    local log, state, capacity, _, configured_spacing, _, adopts = known_args(HEADER, i)
-    local _, spacing = allowance(state, capacity, configured_spacing, adopts)
-    local seq = redis.call('HINCRBY', state, 'seq', 1)
-    redis.call('ZADD', log, num(at), 'g' .. seq)
-    -- Grants keep to a grid `spacing` apart: one granted up to half a spacing after its slot
-    -- (the caller came back late, the round trip) does not push the next slot back; a later
-    -- one, after an idle spell, restarts the grid at now.
-    local slot = tonumber(redis.call('HGET', state, 'last'))
-    if slot then slot = slot + spacing end
-    if not slot or at - slot > spacing / 2 or slot > at then slot = at end
-    redis.call('HSET', state, 'last', num(slot))
-  else
-    keep_limit(HEADER, i, host, 'denied', 1)
-  end
+if granted then
+  take_permit(HEADER, host, at, 0)
+else
+  for i = 1, known_limit_count() do keep_limit(HEADER, i, host, 'denied', 1) end
 end
 
 if granted then return {1, num(longest), num(now), 'granted', 0} end

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from ingest.limits.curves import CurveState, PowerLawCurve, RateCurve
 from ingest.limits.known import LimitTerms, SlidingLogRule
-from ingest.limits.scope import LimitScope, Outcome, Permit, Reason
+from ingest.limits.scope import Grant, LimitScope, Outcome, Permit, Reason
 from ingest.limits.report import build_snapshot
 from ingest.limits.redis_store import AdaptiveReply, RedisLimitStore
 from ingest.limits.types import LimitReading
@@ -16,6 +16,7 @@ CURVE_FIELDS = ("curve_rate", "curve_peak", "curve_since", "curve_strikes")
 NEVER_STORED = "-"          # a version no state has: asks the store for the whole state
 CONTENDED_WAIT = 0.05       # seconds to come back when the state kept changing under us
 LEAD = 0.1                  # a returning caller's grant may start this long after it asks
+CATCH_UP = 1.0              # seconds of grid slots a late batch grant may still take
 ATTEMPTS = 4
 
 
@@ -29,7 +30,8 @@ class Limiter:
 
     def __init__(self, client, prefix: str = "ingest:limits", *, rule: SlidingLogRule | None = None,
                  curve: RateCurve | None = None, burst: float = 2.0,
-                 in_flight_horizon: float = 5.0, adaptive_ttl: float = 3600.0, lead: float = LEAD) -> None:
+                 in_flight_horizon: float = 5.0, adaptive_ttl: float = 3600.0, lead: float = LEAD,
+                 catch_up: float = CATCH_UP) -> None:
         if lead < 0:
             raise ValueError(f"lead must be zero or more seconds, got {lead!r}")
         self.store = RedisLimitStore(client, prefix)
@@ -39,6 +41,7 @@ class Limiter:
         self.in_flight_horizon = float(in_flight_horizon)
         self.adaptive_ttl = float(adaptive_ttl)
         self.lead = float(lead)
+        self.catch_up = float(catch_up)
         self._curves: dict[str, tuple[str, CurveState]] = {}
         self._clock_offset = 0.0
 
@@ -60,6 +63,30 @@ class Limiter:
             return Permit(reply.granted, reply.wait, reply.reason,
                           reply.now + reply.wait if reply.granted else None, promised=not reply.granted)
         return self._acquire_adaptive(scope, now)
+
+    def grant(self, scope: LimitScope, count: int, now: float | None = None) -> Grant:
+        """Up to `count` permits at once, for callers waiting their turn (a waiting room), and
+        the seconds until one more could be granted. Never sleeps.
+
+        Under a known limit: as many as the log and the grid allow now, and the grid slots of
+        the last `catch_up` seconds that went unused (the caller came late) with them, so a
+        late caller costs no capacity; under an adaptive rate: as many as the rate allows now."""
+        if count < 0:
+            raise ValueError(f"count must be zero or more, got {count!r}")
+        terms = self.rule.terms(scope)
+        if not terms:
+            return self._grant_adaptive(scope, count, now)
+        at, granted, wait, reason = self.store.known_grant(terms, scope.host, count, self.catch_up, now)
+        self._learn_clock(at, now)
+        return Grant((at,) * granted, wait, at, reason)
+
+    def scope_id(self, scope: LimitScope) -> str:
+        """The name of the counters a scope's calls are counted on: two scopes of one id take
+        their permits from the same limits."""
+        terms = self.rule.terms(scope)
+        if terms:
+            return "known:" + "|".join(limit.key for limit in terms)
+        return "adaptive:" + self.store.adaptive_key(scope.source, scope.host).removeprefix(self.store.prefix + ":adaptive:")
 
     def promise(self, scope: LimitScope, count: int, now: float | None = None) -> list[float]:
         """Seconds each of `count` callers that will ask for a permit under the scope should
@@ -118,6 +145,19 @@ class Limiter:
                               reply.now if reply.granted else None)
             self._adopt(key, scope.host, reply, now)
         return Permit(False, CONTENDED_WAIT, Reason.RATE.value)
+
+    def _grant_adaptive(self, scope: LimitScope, count: int, now: float | None) -> Grant:
+        granted: list[float] = []
+        permit = None
+        while len(granted) < count:
+            permit = self._acquire_adaptive(scope, now)
+            if not permit.granted:
+                break
+            granted.append(permit.granted_at)
+        at = self._now(now)
+        if permit is None or permit.granted:
+            return Grant(tuple(granted), 0.0, at)
+        return Grant(tuple(granted), permit.wait, at, permit.reason)
 
     def _observe_adaptive(self, scope: LimitScope, reading: LimitReading, outcome: Outcome,
                           sent_at: float | None, now: float | None) -> None:
@@ -193,6 +233,10 @@ class Limiter:
             last_success=float(fields.get("last_success") or fields["curve_since"]))
 
     # clock
+
+    def now(self) -> float:
+        """The limiter's clock (Redis's, as last seen): the one its grants and waits are on."""
+        return self._now(None)
 
     def _now(self, now: float | None) -> float:
         return now if now is not None else time.time() + self._clock_offset

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from ingest.limits.known import LimitTerms
 from ingest.storage.redis_scripts import register_scripts
 
-SCRIPTS = ("known_acquire", "known_promise", "known_observe", "adaptive_acquire", "adaptive_observe")
+SCRIPTS = ("known_acquire", "known_grant", "known_promise", "known_observe", "adaptive_acquire", "adaptive_observe")
 
 
 def _text(value: bytes | str) -> str:
@@ -118,6 +118,13 @@ class RedisLimitStore:
         which = int(which)
         return KnownReply(bool(int(granted)), float(_text(wait)), float(_text(at)), _text(reason),
                           which - 1 if which else None)
+
+    def known_grant(self, terms: Sequence[LimitTerms], host: str, count: int, catch_up: float,
+                    now: float | None) -> tuple[float, int, float, str]:
+        """Up to `count` permits now: (now, how many were granted, wait before one more, its reason)."""
+        keys, args = self._known_call(terms, [_arg(now), host, str(int(count)), repr(float(catch_up))])
+        at, granted, wait, reason = self._scripts["known_grant"](keys=keys, args=args)
+        return float(_text(at)), int(granted), float(_text(wait)), _text(reason)
 
     def known_promise(self, terms: Sequence[LimitTerms], host: str, count: int,
                       now: float | None) -> tuple[float, list[float]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import Enum
 from typing import Any
 
@@ -74,6 +74,18 @@ class Permit:
 
 
 @dataclass(frozen=True)
+class Grant:
+    """The answer of `Limiter.grant`: the permits granted at once to callers waiting their turn
+    (`granted_at`, one moment each, on the limiter's clock, which `now` gives), and the seconds
+    until one more could be granted."""
+
+    granted_at: tuple[float, ...]
+    wait: float
+    now: float
+    reason: str = Reason.GRANTED.value
+
+
+@dataclass(frozen=True)
 class LimitScope:
     """One call's place under the limits: who calls which host, and the limits that apply.
 
@@ -103,6 +115,17 @@ class LimitScope:
         if factor == "group":
             return self.group
         raise ParameterError(f"unknown rate-limit factor {factor!r}; use one of {', '.join(LIMIT_FACTORS)}")
+
+
+def scope_to_dict(scope: LimitScope) -> dict[str, Any]:
+    """A scope as plain JSON-ready values (its credential by name, never a secret)."""
+    return asdict(scope)
+
+
+def scope_from_dict(values: Mapping[str, Any]) -> LimitScope:
+    """The scope `scope_to_dict` wrote."""
+    known = tuple(KnownLimit(**{**limit, "per": tuple(limit["per"])}) for limit in values.get("known", ()))
+    return LimitScope(**{**values, "known": known})
 
 
 def credential_digest(name: str | None) -> str:

@@ -64,14 +64,17 @@ class Publisher:
 
     app: Celery
 
-    def publish(self, job_id: str, node_id: str, queue: str, delay: float = 0.0, exact: bool = False) -> None:
-        """Run the node after `delay` seconds; with `exact`, not a moment before."""
+    def publish(self, job_id: str, node_id: str, queue: str, delay: float = 0.0, exact: bool = False,
+                granted_at: float | None = None) -> None:
+        """Run the node after `delay` seconds; with `exact`, not a moment before. `granted_at`:
+        the node carries the permit a waiting room released it with (sent at once)."""
         if queue not in source_queues():
             raise ValueError(f"unknown queue {queue!r}")
         bucket = bucket_for(delay)
         if bucket is None:
             self.app.send_task(
                 FETCH_TASK, args=[job_id, node_id], queue=declared_queue(queue),
+                kwargs={"granted_at": granted_at} if granted_at is not None else None,
                 countdown=delay if delay > 0 else None, task_id=node_id,
             )
             return

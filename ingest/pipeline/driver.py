@@ -1,10 +1,11 @@
 """Running one node: the driver loop that owns all I/O around a pure connector.
 
-In order: claim the node; skip it if its one record is stored and fresh; take a permit from
-the shared limiter (or wait for one in a delay queue); make the call with connect and read
-timeouts; tell the limiter what the API said; classify the answer; store the page's records;
-register the children and next page in the tree, each promised its moment under a busy known
-limit; publish them; mark the node done. A failure is retried with jittered backoff when it may
+In order: claim the node; skip it if its one record is stored and fresh; use the permit the
+node was released with, or take one from the shared limiter (or wait for one in the waiting
+room of its limit); make the call with connect and read timeouts; tell the limiter what the
+API said; classify the answer; store the page's records; register the children and next page
+in the tree; send those their limits allow now with their permits and park the others; mark
+the node done. A failure is retried with jittered backoff when it may
 pass, and fails the node (not the job) when not.
 """
 
@@ -30,8 +31,9 @@ from ingest.jobtree.completion import settle_job
 from ingest.jobtree.nodes import now_utc
 from ingest.jobtree.states import NodeState
 from ingest.jobtree.tree import Tree
-from ingest.limits import Limiter, LimitReading, LimitScope, Permit
+from ingest.limits import Limiter, LimitReading, LimitScope, Permit, Reason
 from ingest.pipeline import http, permits
+from ingest.pipeline.permits import LIMITER_DOWN_WAIT, Parking
 from ingest.pipeline.access import Access, access_for, refusal
 from ingest.pipeline.credential_pool import CredentialPool, credential_for, deal
 from ingest.pipeline import limit_scope as limiting
@@ -48,10 +50,12 @@ DEFAULT_THROTTLE_WAIT = 5.0
 EARLY_TOLERANCE = 0.05
 ERROR_TEXT_MAX = 500
 JOBS_REMEMBERED = 1024
+STALE_PERMIT = 2.0  # seconds: a permit older than this when its node runs is not used (it asks again)
 
 
 class Publish(Protocol):
-    def __call__(self, job_id: str, node_id: str, queue: str, delay: float = 0.0, exact: bool = False) -> None: ...
+    def __call__(self, job_id: str, node_id: str, queue: str, delay: float = 0.0, exact: bool = False,
+                 granted_at: float | None = None) -> None: ...
 
 
 class Fetch(Protocol):
@@ -71,6 +75,7 @@ class Driver:
     limiter: Limiter | None = None
     tokens: TokenSource | None = None
     pool: CredentialPool | None = None
+    parking: Parking | None = None
     fetch: Fetch = http.fetch
     backoff: ExponentialJitterBackoff = field(default_factory=ExponentialJitterBackoff)
     stop: StopAfterAttempt = field(default_factory=StopAfterAttempt)
@@ -83,11 +88,14 @@ class Driver:
     def of(cls, runtime: Runtime) -> Driver:
         return cls(settings=runtime.settings, tree=runtime.tree, publish=runtime.publisher.publish,
                    jobs=runtime.jobs, records=runtime.records, limiter=runtime.limiter,
-                   tokens=runtime.tokens, pool=CredentialPool(runtime.redis))
+                   tokens=runtime.tokens, pool=CredentialPool(runtime.redis),
+                   parking=Parking(runtime.limiter, runtime.room))
 
-    def run(self, job_id: str, node_id: str, recovering: bool = False, due: float | None = None) -> NodeState | None:
+    def run(self, job_id: str, node_id: str, recovering: bool = False, due: float | None = None,
+            granted_at: float | None = None) -> NodeState | None:
         """Run one node; answers its state afterwards, or None when the node was not to run
         (not due yet, finished already, or running under another task; see `Tree.claim`).
+        `granted_at`: the node was released from a waiting room with a permit granted then.
         UnknownNodeError when no job has the node."""
         if due is not None and due - self.clock() > EARLY_TOLERANCE:
             self._wait_until(job_id, node_id, due)
@@ -116,22 +124,58 @@ class Driver:
         scope = limiting.scope_for(connector, spec, request, overrides, credential_for(request, names or []))
         permit = None
         if self.limiter is not None:
-            permit = permits.permit_for(self.limiter, scope, returning=node.get("throttles", 0) > 0)
-            if not permit.granted:
-                self.tree.throttled(job_id, node_id)
-                self.publish(job_id, node_id, connector.queue, delay=permit.wait, exact=permit.promised)
+            permit = self._permit(job_id, node_id, connector.queue, scope, granted_at, recovering)
+            if permit is None:
                 return NodeState.WAITING
-            if permit.wait > 0:
-                self.sleep(permit.wait)  # the granted slot is a few hundredths of a second away
         try:
             page = self._call(connector, spec, request, scope, permit)
         except CredentialRefusedError as error:
             return self._refused(job_id, node, connector, spec, scope.credential, error)
+        except RateLimitedError as error:
+            return self._rate_limited(job_id, node, connector, scope, error)
         except FetchError as error:
             return self._failed(job_id, node, connector, error)
         except ConfigError as error:
             return self._failed(job_id, node, connector, PermanentError(str(error)), calls=0)
         return self._complete(job_id, node, connector, spec, request, page, names or [])
+
+    def _permit(self, job_id: str, node_id: str, queue: str, scope: LimitScope, granted_at: float | None,
+                recovering: bool) -> Permit | None:
+        """The permit the node was released with, or one taken now; None when the node was
+        parked to wait its turn. A released node whose message came back (its worker was lost)
+        or came late asks again: its permit may have been spent, or its moment be past."""
+        if granted_at is not None and not recovering and self.clock() - granted_at <= STALE_PERMIT:
+            return Permit(True, 0.0, Reason.GRANTED.value, granted_at)
+        permit = permits.permit_for(self.limiter, scope)
+        if permit.granted:
+            return permit
+        self.tree.throttled(job_id, node_id)
+        self._wait_turn(job_id, [node_id], queue, scope, permit.wait)
+        return None
+
+    def _wait_turn(self, job_id: str, node_ids: list[str], queue: str, scope: LimitScope, wait: float) -> None:
+        """Park the nodes in the waiting room of their limit; without one, they ask again later."""
+        if self.parking is not None:
+            try:
+                self.parking.park(job_id, node_ids, queue, scope, wait)
+                return
+            except RedisError as error:
+                log.warning("waiting room unavailable (%s); %d nodes ask again later", type(error).__name__,
+                            len(node_ids))
+        for node_id in node_ids:
+            self.publish(job_id, node_id, queue, delay=max(wait, LIMITER_DOWN_WAIT))
+
+    def _rate_limited(self, job_id: str, node: dict, connector: Connector, scope: LimitScope,
+                      error: RateLimitedError) -> NodeState:
+        """The API refused the call for its rate: the node waits its turn again (the limiter has
+        heard the refusal), unless it has been refused too often."""
+        if node.get("throttles", 0) >= MAX_THROTTLES:
+            error = PermanentError(f"{error} (still rate limited after {MAX_THROTTLES} waits)", status=error.status)
+            return self._failed(job_id, node, connector, error)
+        self.tree.throttled(job_id, node["_id"], calls=1)
+        wait = error.retry_after if error.retry_after is not None else DEFAULT_THROTTLE_WAIT
+        self._wait_turn(job_id, [node["_id"]], connector.queue, scope, wait)
+        return NodeState.WAITING
 
     def _pool(self, job_id: str, spec: dict) -> list[str] | None:
         """The credentials of the pull's pool still in it; None for a pull of one credential or none."""
@@ -219,11 +263,7 @@ class Driver:
             follow = []
         overrides = (self._job(job_id) or {}).get("options", {}).get("limits")
         follow = deal(follow, names, request)
-        waits = permits.promised_waits(self.limiter, connector, spec, overrides, follow,
-                                       lambda request: credential_for(request, names))
-        for child_id, wait in zip(self.tree.add(job_id, follow, parent=node["_id"], waiting=[w > 0 for w in waits]),
-                                  waits):
-            self.publish(job_id, child_id, connector.queue, delay=wait, exact=wait > 0)
+        self._follow(job_id, node["_id"], connector, spec, overrides, follow, names)
         if refused:
             error = PermanentError(_refusal_text(request, refused))
             log.warning("node %s of job %s: %s", node["_id"], job_id, error)
@@ -232,16 +272,37 @@ class Driver:
         return self._end(job_id, node, NodeState.DONE, calls=1, records=len(page.records), new_records=stored,
                          watermark=page.watermark)
 
+    def _follow(self, job_id: str, parent: str, connector: Connector, spec: dict, overrides,
+                follow: list[Request], names: list[str]) -> None:
+        """Register the requests to follow as the parent's children; send those their limits
+        allow now, with their permits, and park the others in their limits' waiting rooms."""
+        admissions = None
+        if self.parking is not None and follow:
+            try:
+                admissions = self.parking.admit(connector, spec, overrides, follow,
+                                                lambda request: credential_for(request, names))
+            except RedisError as error:
+                log.warning("limiter unavailable (%s); %d requests ask when they run", type(error).__name__, len(follow))
+        child_ids = self.tree.add(job_id, follow, parent=parent,
+                                  waiting=[admission.parked for admission in admissions] if admissions else ())
+        if admissions is None:
+            for child_id in child_ids:
+                self.publish(job_id, child_id, connector.queue)
+            return
+        parked: dict[LimitScope, list[str]] = {}
+        due: dict[LimitScope, float] = {}
+        for child_id, admission in zip(child_ids, admissions):
+            if admission.parked:
+                parked.setdefault(admission.scope, []).append(child_id)
+                due[admission.scope] = admission.due
+            else:
+                self.publish(job_id, child_id, connector.queue, granted_at=admission.granted_at)
+        for scope, ids in parked.items():
+            self._wait_turn(job_id, ids, connector.queue, scope, max(0.0, due[scope] - self.parking.limiter.now()))
+
     def _failed(self, job_id: str, node: dict, connector: Connector, error: FetchError,
                 calls: int = 1) -> NodeState:
         node_id = node["_id"]
-        if isinstance(error, RateLimitedError):
-            if node.get("throttles", 0) < MAX_THROTTLES:
-                self.tree.throttled(job_id, node_id, calls=calls)
-                wait = error.retry_after if error.retry_after is not None else DEFAULT_THROTTLE_WAIT
-                self.publish(job_id, node_id, connector.queue, delay=wait)
-                return NodeState.WAITING
-            error = PermanentError(f"{error} (still rate limited after {MAX_THROTTLES} waits)", status=error.status)
         attempt = node["attempts"]
         if isinstance(error, TransientError) and not self.stop(attempt):
             delay = self.backoff(attempt, self.random)

@@ -50,6 +50,10 @@ class JobDocuments:
             result = self.db[JOBS].update_one(where, {"$set": {"state": to, "finished": finished}})
         return result.modified_count > 0
 
+    def in_state(self, state: str, fields: list[str]) -> list[dict]:
+        """`fields` (and `_id`) of every job in `state`."""
+        return list(self.db[JOBS].find({"state": state}, dict.fromkeys(fields, 1)))
+
     def latest(self, where: dict[str, Any], limit: int) -> list[str]:
         """The ids of the newest jobs that match `where`, newest first."""
         found = self.db[JOBS].find(where, {"_id": 1}).sort("created", -1).limit(int(limit))

@@ -13,8 +13,11 @@ from ingest import connectors
 from ingest.connectors.base import Request, Response
 from ingest.errors import TransientError
 from ingest.jobtree.states import NodeState
+from redis.exceptions import ConnectionError as RedisConnectionError
+
 from ingest.limits import Permit, Reason
 from ingest.pipeline.driver import Driver
+from ingest.pipeline.permits import Admission
 from ingest.pipeline.retry import ExponentialJitterBackoff
 from ingest.settings import Settings
 
@@ -93,14 +96,35 @@ class FakeLimiter:
     promised: list[float] = field(default_factory=list)
     observed: list[tuple] = field(default_factory=list)
 
-    def acquire(self, scope, returning=False):
+    def acquire(self, scope):
         return self.permits.pop(0)
 
     def observe(self, scope, reading, outcome, permit=None):
         self.observed.append((outcome.value, reading.remaining))
 
-    def promise(self, scope, count):
-        return (self.promised + [0.0] * count)[:count]
+    def now(self):
+        return 1000.0
+
+
+@dataclass
+class FakeParking:
+    """Grants the first `free` requests a page adds (at 999.5), parks the others; records parks."""
+
+    limiter: FakeLimiter
+    free: int = 100
+    parked: list[tuple] = field(default_factory=list)
+    down: bool = False
+
+    def park(self, job_id, node_ids, queue, scope, wait):
+        if self.down:
+            raise RedisConnectionError("Redis is restarting")
+        self.parked += [(node_id, queue, wait) for node_id in node_ids]
+
+    def admit(self, connector, spec, overrides, follow, credential_of):
+        admitted = [Admission(scope=None, granted_at=999.5) if place < self.free
+                    else Admission(scope=None, due=1003.0) for place in range(len(follow))]
+        self.free = max(0, self.free - len(follow))
+        return admitted
 
 
 class FakeJobs:
@@ -142,12 +166,12 @@ class FakeRecords:
 
 
 class Published(list):
-    def __call__(self, job_id, node_id, queue, delay=0.0, exact=False):
-        self.append((node_id, queue, delay, exact))
+    def __call__(self, job_id, node_id, queue, delay=0.0, exact=False, granted_at=None):
+        self.append((node_id, queue, delay, exact, granted_at))
 
 
 def make_driver(answers: list, *, limiter: FakeLimiter | None = None, refuse: set[str] = frozenset(),
-                cancelled: bool = False, limit: int = 2, options: dict | None = None):
+                cancelled: bool = False, limit: int = 2, options: dict | None = None, free: int = 100):
     connector = connectors.get("mastodon")
     spec = connector.validate({"base_url": BASE, "tag": "python", "limit": limit})
     root = connector.for_spec(spec).start(spec, None)[0]
@@ -161,8 +185,9 @@ def make_driver(answers: list, *, limiter: FakeLimiter | None = None, refuse: se
             raise outcome
         return outcome
 
+    limiter = limiter if limiter is not None else FakeLimiter()
     driver = Driver(settings=Settings(data_dir=Path("/nonexistent")), tree=tree, publish=published, jobs=jobs,
-                    records=records, limiter=limiter if limiter is not None else FakeLimiter(), fetch=fetch,
+                    records=records, limiter=limiter, parking=FakeParking(limiter, free=free), fetch=fetch,
                     random=lambda: 0.5, clock=lambda: 1000.0, sleep=lambda seconds: pytest.fail("slept"))
     return driver, tree, published, jobs, records, calls
 
@@ -172,7 +197,7 @@ def test_a_granted_node_stores_its_page_registers_the_next_and_ends_done():
     assert driver.run(JOB, "root") is NodeState.DONE
     assert len(calls) == 1 and records.written == ["m.example:101", "m.example:100"]
     assert ("add", "root", ["timeline"], [False]) in tree.steps
-    assert published == [("root/0", "ingest.mastodon", 0.0, False)]
+    assert published == [("root/0", "ingest.mastodon", 0.0, False, 999.5)], "sent with the permit it was granted"
     finish = [step for step in tree.steps if step[0] == "finish"][0]
     assert finish[2] is NodeState.DONE and finish[3]["calls"] == 1 and finish[3]["records"] == 2
     assert jobs.moves == [], "a job with a node still queued is not ended"
@@ -185,22 +210,44 @@ def test_the_step_that_ends_the_last_node_ends_the_job():
     assert jobs.moves == ["completed"]
 
 
-def test_a_refused_node_waits_without_a_call_and_comes_back_at_its_moment():
-    limiter = FakeLimiter(permits=[Permit(granted=False, wait=2.5, reason=Reason.SPACING, promised=True)])
+def test_a_refused_node_is_parked_in_its_limits_waiting_room_without_a_call():
+    limiter = FakeLimiter(permits=[Permit(granted=False, wait=2.5, reason=Reason.SPACING)])
     driver, tree, published, _, records, calls = make_driver([], limiter=limiter)
     assert driver.run(JOB, "root") is NodeState.WAITING
     assert calls == [] and records.written == []
     assert ("throttled", "root", 0) in tree.steps
-    assert published == [("root", "ingest.mastodon", 2.5, True)]
+    assert driver.parking.parked == [("root", "ingest.mastodon", 2.5)] and published == []
     assert tree.nodes["root"]["state"] == "waiting" and tree.nodes["root"]["attempts"] == 0
 
 
-def test_children_under_a_busy_limit_are_registered_waiting_and_published_at_their_promised_moments():
-    limiter = FakeLimiter(promised=[3.0])
-    driver, tree, published, _, _, _ = make_driver([answer([status(101), status(100)])], limiter=limiter, limit=5)
+def test_a_node_without_a_waiting_room_to_park_in_asks_again_after_a_delay():
+    limiter = FakeLimiter(permits=[Permit(granted=False, wait=0.5, reason=Reason.SPACING)])
+    driver, tree, published, _, _, calls = make_driver([], limiter=limiter)
+    driver.parking.down = True
+    assert driver.run(JOB, "root") is NodeState.WAITING
+    assert published == [("root", "ingest.mastodon", 2.0, False, None)] and calls == []
+
+
+def test_children_under_a_busy_limit_are_registered_waiting_and_parked():
+    driver, tree, published, _, _, _ = make_driver([answer([status(101), status(100)])], limit=5, free=0)
     assert driver.run(JOB, "root") is NodeState.DONE
     assert ("add", "root", ["timeline"], [True]) in tree.steps
-    assert published == [("root/0", "ingest.mastodon", 3.0, True)]
+    assert published == [] and driver.parking.parked == [("root/0", "ingest.mastodon", 3.0)]
+
+
+def test_a_node_released_with_a_permit_runs_without_asking_the_limiter():
+    limiter = FakeLimiter(permits=[])
+    driver, tree, _, _, _, calls = make_driver([answer([status(101), status(100)])], limiter=limiter)
+    assert driver.run(JOB, "root", granted_at=999.0) is NodeState.DONE
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("granted_at, recovering", [(997.9, False), (999.0, True)], ids=["stale", "redelivered"])
+def test_a_stale_or_redelivered_permit_is_not_used_and_the_node_asks_again(granted_at, recovering):
+    limiter = FakeLimiter(permits=[Permit(granted=False, wait=1.0, reason=Reason.WINDOW)])
+    driver, tree, _, _, _, calls = make_driver([], limiter=limiter)
+    assert driver.run(JOB, "root", granted_at=granted_at, recovering=recovering) is NodeState.WAITING
+    assert calls == [] and limiter.permits == [], "it asked"
 
 
 def test_a_transient_failure_is_retried_after_its_backoff():
@@ -208,7 +255,7 @@ def test_a_transient_failure_is_retried_after_its_backoff():
     assert driver.run(JOB, "root") is NodeState.RETRYING
     assert ("retrying", "root", "transient", 1) in tree.steps
     expected = ExponentialJitterBackoff()(1, lambda: 0.5)
-    assert published == [("root", "ingest.mastodon", expected, True)]
+    assert published == [("root", "ingest.mastodon", expected, True, None)]
 
 
 def test_a_dropped_connection_is_retried_and_observed_by_the_limiter():
@@ -259,13 +306,13 @@ def test_a_node_of_a_cancelled_job_is_cancelled_without_a_call():
 def test_a_node_back_before_its_due_time_is_sent_to_wait_the_rest():
     driver, tree, published, _, _, calls = make_driver([])
     assert driver.run(JOB, "root", due=1030.0) is None
-    assert published == [("root", "ingest.mastodon", 30.0, True)] and calls == []
+    assert published == [("root", "ingest.mastodon", 30.0, True, None)] and calls == []
     assert tree.nodes["root"]["state"] == "queued"
 
 
-def test_a_rate_limited_answer_waits_its_retry_after_and_is_not_an_attempt():
+def test_a_rate_limited_answer_parks_the_node_for_its_retry_after_and_is_not_an_attempt():
     throttled = Response(status=429, headers={"Retry-After": "12"}, body=b"{}", url=f"{BASE}/x")
     driver, tree, published, _, _, _ = make_driver([throttled])
     assert driver.run(JOB, "root") is NodeState.WAITING
     assert ("throttled", "root", 1) in tree.steps
-    assert published == [("root", "ingest.mastodon", 12.0, False)]
+    assert driver.parking.parked == [("root", "ingest.mastodon", 12.0)] and published == []

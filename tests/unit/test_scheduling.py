@@ -52,7 +52,13 @@ def test_a_wait_below_the_smallest_bucket_is_a_countdown():
     app = RecordingApp()
     Publisher(app).publish("job", "node", "ingest.reddit", delay=4.9, exact=True)
     assert app.sent == [{"name": FETCH_TASK, "args": ["job", "node"], "queue": task_queue("ingest.reddit"),
-                         "countdown": 4.9, "task_id": "node"}]
+                         "kwargs": None, "countdown": 4.9, "task_id": "node"}]
+
+
+def test_a_node_released_with_a_permit_carries_the_moment_it_was_granted():
+    app = RecordingApp()
+    Publisher(app).publish("job", "node", "ingest.reddit", granted_at=1700000000.25)
+    assert app.sent[0]["kwargs"] == {"granted_at": 1700000000.25} and app.sent[0]["countdown"] is None
 
 
 def test_children_of_a_node_have_the_same_ids_each_time_it_runs():
