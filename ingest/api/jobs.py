@@ -61,8 +61,9 @@ class Job:
         return JobTree(self.id, self._tree, self._runtime.app)
 
     def status(self) -> dict:
-        """A snapshot: the job's state, its nodes by state, and its counters."""
-        return _status_of(*self._read())
+        """A snapshot: the job's state, its nodes by state, its counters, and its nodes waiting
+        their turn in the waiting room of each rate limit (`parked`, by the limit)."""
+        return _status_of(*self._read(), parked=self._runtime.room.parked(self.id))
 
     def _read(self) -> tuple[dict, JobCounts]:
         """The job's document and counts, after ending the job if its last step was cut short."""
@@ -166,11 +167,12 @@ def job(job_id: str, settings: Settings | None = None) -> Job:
     return found
 
 
-def _status_of(document: dict, counts: JobCounts) -> dict:
+def _status_of(document: dict, counts: JobCounts, parked: dict[str, int] | None = None) -> dict:
     return {
         "id": document["_id"], "source": document["source"], "state": document["state"],
         "nodes": counts.by_state, "total_nodes": sum(counts.by_state.values()),
-        "counts": counts.totals, "created": document["created"], "finished": document.get("finished"),
+        "counts": counts.totals, "parked": parked or {}, "created": document["created"],
+        "finished": document.get("finished"),
     }
 
 
