@@ -52,11 +52,11 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.auth_rules import AUTH_APIS, AuthRules, auth_rules
+from sandbox.hidden_rules import HiddenRule, hidden_rules, route_prefixes, scope_of
 from sandbox.scenario_values import ScenarioError, integer as _integer, mapping as _mapping
 from sandbox.scenario_values import number as _number, share as _rate
 
 API_NAMES = ("mastodon", "reddit", "hn", "bsky", "github", "algolia")
-SCOPES = ("credential", "ip", "global")
 ERROR_STATUSES = (401, 403, 404, 500, 502, 503)
 MALFORMED_KINDS = ("truncated", "html_200", "wrong_content_type", "non_utf8")
 PAYLOAD_KINDS = ("huge", "odd_keys", "deep")
@@ -71,14 +71,6 @@ class RateRule:
     window: float
     scope: str = "credential"
     anonymous_limit: int | None = None
-
-
-@dataclass(frozen=True)
-class HiddenRule:
-    limit: int
-    window: float
-    scope: str = "global"
-    statuses: tuple[int, ...] = (429,)
 
 
 @dataclass(frozen=True)
@@ -148,12 +140,6 @@ class Scenario:
         return max(1, round(count * self.limit_scale))
 
 
-def _scope(value: Any, where: str) -> str:
-    if value not in SCOPES:
-        raise ScenarioError(f"{where} must be one of {list(SCOPES)}, not {value!r}")
-    return value
-
-
 def _rate_rules(value: Any, where: str) -> tuple[RateRule, ...]:
     if not isinstance(value, list):
         raise ScenarioError(f"{where} must be a list")
@@ -165,28 +151,8 @@ def _rate_rules(value: Any, where: str) -> tuple[RateRule, ...]:
         rules.append(RateRule(
             limit=_integer(entry.get("limit"), f"{here}.limit"),
             window=_number(entry.get("window"), f"{here}.window", minimum=0.001),
-            scope=_scope(entry.get("scope", "credential"), f"{here}.scope"),
+            scope=scope_of(entry.get("scope", "credential"), f"{here}.scope"),
             anonymous_limit=None if anonymous is None else _integer(anonymous, f"{here}.anonymous_limit"),
-        ))
-    return tuple(rules)
-
-
-def _hidden_rules(value: Any, where: str) -> tuple[HiddenRule, ...]:
-    if not isinstance(value, list):
-        raise ScenarioError(f"{where} must be a list")
-    rules = []
-    for index, entry in enumerate(value):
-        here = f"{where}[{index}]"
-        entry = _mapping(entry, here, ("limit", "window", "scope", "status"))
-        statuses = entry.get("status", [429])
-        statuses = [statuses] if isinstance(statuses, int) else statuses
-        if not isinstance(statuses, list) or not statuses or any(s not in (429, 503) for s in statuses):
-            raise ScenarioError(f"{here}.status must be 429, 503 or a list of them")
-        rules.append(HiddenRule(
-            limit=_integer(entry.get("limit"), f"{here}.limit"),
-            window=_number(entry.get("window"), f"{here}.window", minimum=0.001),
-            scope=_scope(entry.get("scope", "global"), f"{here}.scope"),
-            statuses=tuple(statuses),
         ))
     return tuple(rules)
 
@@ -223,7 +189,7 @@ def _api(name: str, settings: dict[str, Any]) -> ApiScenario:
         raise ScenarioError(f"{where}.errors add up to more than 1")
     return ApiScenario(
         rate_limits=_rate_rules(settings.get("rate_limits", []), f"{where}.rate_limits"),
-        hidden_limits=_hidden_rules(settings.get("hidden_limits", []), f"{where}.hidden_limits"),
+        hidden_limits=hidden_rules(settings.get("hidden_limits", []), f"{where}.hidden_limits"),
         retry_after=retry_after,
         latency_fixed=_number(latency.get("fixed", 0.0), f"{where}.latency.fixed"),
         latency_jitter=_number(latency.get("jitter", 0.0), f"{where}.latency.jitter"),
@@ -237,14 +203,8 @@ def _api(name: str, settings: dict[str, Any]) -> ApiScenario:
         huge_bytes=_integer(payloads.get("huge_bytes", 1_000_000), f"{where}.payloads.huge_bytes"),
         deep_levels=_integer(payloads.get("deep_levels", 150), f"{where}.payloads.deep_levels"),
         cursor_repeat=_rate(settings.get("cursor_repeat", 0.0), f"{where}.cursor_repeat"),
-        fault_routes=_route_labels(settings.get("fault_routes", []), f"{where}.fault_routes"),
+        fault_routes=route_prefixes(settings.get("fault_routes", []), f"{where}.fault_routes"),
     )
-
-
-def _route_labels(value: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(label, str) for label in value):
-        raise ScenarioError(f"{where} must be a list of path prefixes within the API, e.g. [\"/v0/item/\"]")
-    return tuple(value)
 
 
 def parse_scenario(document: Any) -> Scenario:
