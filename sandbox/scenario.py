@@ -10,8 +10,9 @@ Format (YAML or JSON; every key optional):
       mastodon:
         rate_limits:       # replaces the documented limits of this API
           - {limit: 30, window: 3, scope: credential, anonymous_limit: 30}
-        hidden_limits:     # enforced with no header and no hint in the answer
+        hidden_limits:     # enforced with no header and no hint in the answer (shapes below)
           - {limit: 10, window: 1, scope: global, status: [429, 503]}
+          - {shape: token_bucket, rate: 5, burst: 20, routes: ["/api/v1/statuses/"], slowdown: 0.5}
         retry_after: false # send Retry-After on 429
         latency: {fixed: 0.0, jitter: 0.0}       # seconds; jitter is uniform in [0, jitter)
         errors: {"500": 0.0, "502": 0.0, "503": 0.0}   # share of requests answered so
@@ -38,6 +39,36 @@ username or client id, Bluesky identifier, OAuth2 client id) gets no token, and 
 already holds are refused from the moment the scenario is set. Setting a scenario keeps the
 tokens already issued, with their lifetimes. createSession's own limit windows (30 per 300 s,
 300 per day) are divided by `time_scale` as well; their limits stay.
+
+Hidden limits: each entry is one rule of one `shape`:
+- `fixed_window` (when `shape` is absent): at most `limit` requests per `window` seconds, in
+  windows aligned to multiples of their length; every request counts, refused ones included.
+- `sliding_window`: at most `limit` accepted requests in any trailing `window` seconds. Only
+  accepted requests count, as in a server's sliding log of what it let through: a client that
+  keeps asking while refused gets in as soon as the oldest accepted request leaves the window
+  (counting refusals would shut it out for as long as it retries: a penalty, not a rate).
+- `token_bucket`: `burst` tokens, full at first, refilled at `rate` per second; a request takes
+  a token or is refused (a refusal takes none).
+- `concurrency`: at most `limit` requests in flight at once, from arrival until the answer is
+  sent (latency and slowdown included; a fault, a hang or a client gone also ends it); one more
+  is refused at once, before any latency, and holds nothing.
+Every shape also takes `scope` (default `global`), `status` (429, 503 or a list of them answered
+in turn; default 429), `routes` (path prefixes within the API, as `fault_routes`: the rule
+counts and refuses only those routes; default all) and `slowdown` (seconds, default 0): when a
+request is accepted and leaves the rule at a use u of one half or more (count / limit in the
+window, log length / limit, 1 - tokens / burst, in flight / limit; this request included), its
+answer waits slowdown * (u - 0.5) / 0.5 on top of the latency (the largest wait of the rules it
+passed). `time_scale` divides `window` and multiplies `rate`; `limit_scale` multiplies `limit`,
+`burst` and `rate` (counts rounded, at least 1). Concurrency rules judge a request on arrival,
+the others after the latency, the credential check and any outage; the first rule to refuse
+answers and the rules judging with it take nothing (fixed windows still count the request).
+Setting a scenario applies new figures at once. A hidden rule at the same place of the same API
+with the same shape, scope and routes keeps its state: the current fixed window's count (when
+the window length is unchanged), the sliding log, the bucket's tokens (earned at the old rate up
+to the change, then capped at the new burst: a bigger bucket is not filled for free), the
+requests in flight, and its counters; any other rule starts afresh, and published windows
+restart. `/_admin/counters` shows, per API, per hidden rule in order: `shape`, `accepted`,
+`refused`, `in_flight` and `peak_in_flight`.
 
 Scopes: `credential` counts per token, or per account for a token the sandbox issued
 (anonymous requests count per client address, against `anonymous_limit` when given), `ip` per
