@@ -50,8 +50,8 @@ Hidden limits: each entry is one rule of one `shape`:
 - `token_bucket`: `burst` tokens, full at first, refilled at `rate` per second; a request takes
   a token or is refused (a refusal takes none).
 - `concurrency`: at most `limit` requests in flight at once, from arrival until the answer is
-  sent (latency and slowdown included; a fault, a hang or a client gone also ends it); one more
-  is refused at once, before any latency, and holds nothing.
+  sent (latency and slowdown included; a hang until it closes; a request whose client left
+  until its answer would have been sent); one more is refused at once, before any latency.
 Every shape also takes `scope` (default `global`), `status` (429, 503 or a list of them answered
 in turn; default 429), `routes` (path prefixes within the API, as `fault_routes`: the rule
 counts and refuses only those routes; default all) and `slowdown` (seconds, default 0): when a
