@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sandbox.faults import malform, outage_status, proxy_error, reason_of
-from sandbox.payloads import with_payloads
 from sandbox.hidden_limits import Passage
+from sandbox.payloads import with_payloads
 from sandbox.limits import WindowState
 from sandbox.responses import ApiError, ApiResponse, RawAnswer
 
