@@ -151,15 +151,18 @@ class RecordedPublish:
         self.published: list[str] = []
         self.delays: list[tuple[float, bool]] = []  # (delay, exact) of each publish
 
-    def __call__(self, job_id: str, node_id: str, queue: str, delay: float = 0.0, exact: bool = False) -> None:
+    def __call__(self, job_id: str, node_id: str, queue: str, delay: float = 0.0, exact: bool = False,
+                 granted_at: float | None = None) -> None:
         self.published.append(node_id)
         self.delays.append((delay, exact))
 
 
 def driver_for(stack, limiter=None, **options) -> tuple[Driver, RecordedPublish, Tree]:
-    """A Driver of this process on the stack's stores, publishing nowhere."""
+    """A Driver of this process on the stack's stores, publishing nowhere. It parks nothing
+    in the stack's waiting rooms (their releaser would send the nodes to the stack's workers):
+    a node refused a permit is published to ask again later, as when Redis is unreachable."""
     publish = RecordedPublish()
-    driver = replace(Driver.of(stack.runtime), publish=publish, **options)
+    driver = replace(Driver.of(stack.runtime), publish=publish, parking=None, **options)
     if limiter is not None:
         driver = replace(driver, limiter=limiter)
     return driver, publish, driver.tree
