@@ -16,7 +16,9 @@ from tests.reliability.support import (
 
 pytestmark = pytest.mark.stack
 
-COUNTED = ("calls", "records", "new_records", "retries", "errors")
+# Not new_records: the reference pull stores the records first, so whether they are new to a
+# later pull depends on which test of the package pulled them first.
+COUNTED = ("calls", "records", "retries", "errors")
 
 
 def test_a_node_run_again_after_registering_its_children_registers_no_new_ones(healthy_stack):
