@@ -5,7 +5,7 @@
 --       grant, counters, API facts, blocked_until).
 -- ARGV: now ('' = the server's clock), host, returning ('1': the caller comes back at the
 --       moment a refusal told it), lead (seconds ahead a grant may start), then per limit:
---       capacity, span, spacing, ttl, adopts.
+--       capacity, span, spacing, ttl, adopts, cold, probe deadline (see common.lua).
 -- Reply: {granted 0|1, wait (granted: until the call may start), now, reason, 1-based index
 --        of the limit that refused}.
 
@@ -19,13 +19,14 @@ local longest, why, which, gap = known_wait(now, HEADER)
 
 -- A caller back at its promised moment and refused by no more than the lead (it came a hair
 -- early, or a grant before it came a hair late) is granted the moment it would have been
--- told, and starts its call then: being sent away would cost more than the wait.
-local granted = longest == 0 or (returning and longest <= lead)
+-- told, and starts its call then: being sent away would cost more than the wait. Not while a
+-- probe's answer is awaited: nothing is granted until it comes.
+local granted = longest == 0 or (returning and longest <= lead and why ~= 'probe')
 local at = now + longest
 for i = 1, known_limit_count() do
   if granted then
     keep_limit(HEADER, i, host, 'granted', 1)
-    local log, state, capacity, _, configured_spacing, _, adopts = known_args(HEADER, i)
+    local log, state, capacity, _, configured_spacing, _, adopts, _, deadline = known_args(HEADER, i)
     local _, spacing = allowance(state, capacity, configured_spacing, adopts)
     local seq = redis.call('HINCRBY', state, 'seq', 1)
     redis.call('ZADD', log, num(at), 'g' .. seq)
@@ -36,6 +37,7 @@ for i = 1, known_limit_count() do
     if slot then slot = slot + spacing end
     if not slot or at - slot > spacing / 2 or slot > at then slot = at end
     redis.call('HSET', state, 'last', num(slot))
+    start_probe(state, at, deadline)
   else
     keep_limit(HEADER, i, host, 'denied', 1)
   end
