@@ -75,6 +75,14 @@ def test_the_probe_s_answer_puts_back_the_calls_the_api_counted(limiter):
     assert granted[10] == pytest.approx(2.0, abs=0.011)
 
 
+def test_an_answer_to_a_call_sent_before_the_loss_serves_as_the_probe_s(limiter):
+    limiter.observe(scope(), answer(remaining=25, reset_after=3.0), "ok", now=T0)  # counts 5
+    granted = grants_between(limiter, scope(), T0, T0 + 3.5)
+    assert granted[0] == 0.0, "no probe is needed"
+    assert len([at for at in granted if at < 2.99]) == 25
+    assert granted[25] == pytest.approx(3.0, abs=0.011)
+
+
 def test_an_overdue_probe_hands_over_to_the_next_caller(limiter):
     limiter.acquire(scope(), now=T0)
     assert limiter.acquire(scope(), now=T0 + DEADLINE - 0.01).reason == "probe"
