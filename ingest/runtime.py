@@ -22,7 +22,7 @@ from ingest.auth.token_store import RedisTokenStore
 from ingest.connectors.base import Collection
 from ingest.jobtree.tally import RedisTally
 from ingest.jobtree.tree import Tree
-from ingest.limits import Limiter
+from ingest.limits import Limiter, SlidingLogRule
 from ingest.messaging.config import make_celery
 from ingest.messaging.publisher import Publisher
 from ingest.settings import Settings
@@ -69,7 +69,9 @@ class Runtime:
 
     @cached_property
     def limiter(self) -> Limiter:
-        return Limiter(self.redis)
+        """A probe call that has not been answered within its timeouts has failed."""
+        deadline = self.settings.connect_timeout + self.settings.read_timeout
+        return Limiter(self.redis, rule=SlidingLogRule(probe_deadline=deadline))
 
     @cached_property
     def room(self) -> RoomStore:

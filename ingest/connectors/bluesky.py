@@ -241,8 +241,9 @@ class BlueskyConnector(Connector):
 
     def known_limits(self, spec: dict) -> tuple[KnownLimit, ...]:
         """3000 calls per 5 minutes per address, as documented and as every recorded answer
-        advertises ("3000;w=300"); another figure advertised is adopted."""
-        return (KnownLimit(3000, 300.0, per=("host", "ip")),)
+        advertises ("3000;w=300"), with the remaining calls and the reset (RateLimit-*);
+        another figure advertised is adopted."""
+        return (KnownLimit(3000, 300.0, per=("host", "ip"), reported=True),)
 
 
 def _items(body: dict, query: Query, response: Response) -> list:

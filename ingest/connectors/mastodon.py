@@ -222,9 +222,9 @@ class MastodonConnector(Connector):
     def known_limits(self, spec: dict) -> tuple[KnownLimit, ...]:
         """300 calls per 5 minutes per account and, apart, per address, as documented and as
         every recorded answer says; an instance that sets others advertises them, and they are
-        adopted."""
-        return (KnownLimit(300, 300.0, per=("host", "credential")),
-                KnownLimit(300, 300.0, per=("host", "ip")))
+        adopted. Every answer states the remaining calls and the reset (X-RateLimit-*)."""
+        return (KnownLimit(300, 300.0, per=("host", "credential"), reported=True),
+                KnownLimit(300, 300.0, per=("host", "ip"), reported=True))
 
 
 def _server_reason(response: Response) -> str:

@@ -175,8 +175,9 @@ class RedditConnector(Connector):
         accounts were really given, as used + remaining: 600 (1 + 599.0 in 2016 and 2023) and
         10,000 (678 + 9322.0 with 51 s left, 2025). Where they disagree the recordings win: the
         limit starts at the 600 they show, so that a fresh limiter is never looser than the
-        API, and the limiter adopts the used + remaining of the first answer, higher or lower."""
-        return (KnownLimit(600, 600.0, per=("host", "credential")),)
+        API, and the limiter adopts the used + remaining of the first answer, higher or lower.
+        Its answers state the remaining calls and the reset (x-ratelimit-*), a 429 aside."""
+        return (KnownLimit(600, 600.0, per=("host", "credential"), reported=True),)
 
 
 register(RedditConnector())

@@ -214,8 +214,10 @@ class RestConnector(Connector):
         if not known:
             return ()
         requests = known.get("requests_with_credential") if spec.get("credential") else None
+        headers = spec["definition"]["rate_limit"] or {}
         return (KnownLimit(float(requests or known["requests"]), float(known["window"]),
-                           per=tuple(known["per"])),)
+                           per=tuple(known["per"]),
+                           reported=bool(headers.get("remaining") and headers.get("reset"))),)
 
 
 def _query_value(value: Any) -> Any:

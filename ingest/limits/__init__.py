@@ -20,8 +20,9 @@
 `acquire(scope, now=None, returning=False) -> Permit(granted, wait, reason, granted_at, promised)`: one
 atomic Lua call.
 With known limits, a permit is taken in every limit of the scope or in none; `reason` says
-which rule refused ("window", "spacing", "retry_after"). With no known limit (`scope.known`
-empty), the (source, host) gets an adaptive rate ("rate" when refused).
+which rule refused ("window", "spacing", "retry_after", or "probe": the limit's counts were
+lost, and the answer to the one call sent first is awaited; see `known`). With no known limit
+(`scope.known` empty), the (source, host) gets an adaptive rate ("rate" when refused).
 
 `promise(scope, count, now=None) -> [wait, ...]`: what asking now would tell each of `count`
 callers that will ask later (a page's children), granting nothing: the first may be told 0, the

@@ -26,15 +26,22 @@ end
 -- Start a known limit whose state is absent; one with state is left as it is. It starts
 -- empty when the data has been kept for at least its span: the limit was never used, or its
 -- keys expired, which they do only a few spans after its last grant. Otherwise the grants of
--- its last span may have been lost (a restart without them, a flush), and it starts from an
--- assumed-full log: `capacity` entries `spacing` apart ending half a spacing after now, the
--- densest pattern the lost grants can have had (a grant comes up to half a spacing after its
--- slot on the grid; see known_acquire.lua).
-local function boot(log, state, now, capacity, span, spacing)
+-- its last span may have been lost (a restart without them, a flush), and it starts as `cold`
+-- says (see known.py): 'probe', one call first whose answer reconciles the log; 'spacing',
+-- the first grant one spacing after now; 'assume_full', a log of `capacity` entries `spacing`
+-- apart ending half a spacing after now, the densest pattern the lost grants can have had (a
+-- grant comes up to half a spacing after its slot on the grid; see known_acquire.lua).
+local function boot(log, state, now, capacity, span, spacing, cold)
   if redis.call('EXISTS', state) == 1 then return end
   redis.call('DEL', log)
   redis.call('HSET', state, 'booted', num(now), 'seq', 0)
   if now - kept_since(now) >= span then return end
+  if cold == 'probe' then
+    redis.call('HSET', state, 'probing', 1)
+    return
+  end
+  redis.call('HSET', state, 'last', num(now))
+  if cold ~= 'assume_full' then return end
   local batch = {}
   for i = 0, capacity - 1 do
     batch[#batch + 1] = num(now + spacing / 2 - i * spacing)
@@ -45,20 +52,63 @@ local function boot(log, state, now, capacity, span, spacing)
     end
   end
   if #batch > 0 then redis.call('ZADD', log, unpack(batch)) end
-  redis.call('HSET', state, 'last', num(now))
+end
+
+-- A limit waiting for a probe's answer: the wait of a caller refused meanwhile, at most this
+-- long and at most until the probe's deadline.
+local PROBE_WAIT = 0.25
+
+-- The wait a probing limit adds to `wait`: nil when no probe is out (the caller may be the
+-- probe), else a short one, at least `wait`.
+local function probe_wait(state, now, wait)
+  local fields = redis.call('HMGET', state, 'probing', 'probe_until')
+  if not fields[1] then return nil end
+  local due = tonumber(fields[2])
+  if not due or due <= now then return nil end
+  return math.max(wait, math.min(PROBE_WAIT, due - now))
+end
+
+-- A call granted under a probing limit is its probe: the others wait for its answer until
+-- `deadline` seconds after it starts at `at`.
+local function start_probe(state, at, deadline)
+  if redis.call('HEXISTS', state, 'probing') == 1 then
+    redis.call('HSET', state, 'probe_at', num(at), 'probe_until', num(at + deadline))
+  end
+end
+
+-- What an answer tells a probing limit: one with a remaining (`reconciled`) ends the probe,
+-- the log is reconciled from it; one that did not come (a time-out) of the probe's own call
+-- (`sent_at`) hands the probe over to the next caller; any other answer ends the probe with
+-- the fail-safe: the next grant one spacing after now.
+local function end_probe(state, now, outcome, reconciled, sent_at)
+  local fields = redis.call('HMGET', state, 'probing', 'probe_at', 'last')
+  if not fields[1] then return end
+  if reconciled then
+    redis.call('HDEL', state, 'probing', 'probe_at', 'probe_until')
+  elseif outcome == 'timeout' then
+    local probe_at = tonumber(fields[2])
+    if sent_at and probe_at and math.abs(sent_at - probe_at) <= EPSILON then
+      redis.call('HDEL', state, 'probe_at', 'probe_until')
+    end
+  else
+    redis.call('HDEL', state, 'probing', 'probe_at', 'probe_until')
+    redis.call('HSET', state, 'last', num(math.max(now, tonumber(fields[3]) or now)))
+  end
 end
 
 -- ARGV of the acquire and promise scripts: their own `header` arguments, then per limit
--- capacity, span, spacing, ttl, adopts ('1': the API's advertised limit replaces capacity).
+-- capacity, span, spacing, ttl, adopts ('1': the API's advertised limit replaces capacity),
+-- cold (how it starts after lost counts: 'probe', 'spacing', 'assume_full'), probe deadline.
 
-local PER_LIMIT = 5
+local PER_LIMIT = 7
 
 local function known_limit_count() return (#KEYS - 2) / 2 end
 
 local function known_args(header, i)
   local base = header + (i - 1) * PER_LIMIT
   return KEYS[2 * i + 1], KEYS[2 * i + 2], tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]),
-         tonumber(ARGV[base + 3]), math.ceil(tonumber(ARGV[base + 4]) * 1000), ARGV[base + 5] == '1'
+         tonumber(ARGV[base + 3]), math.ceil(tonumber(ARGV[base + 4]) * 1000), ARGV[base + 5] == '1',
+         ARGV[base + 6], tonumber(ARGV[base + 7])
 end
 
 -- The calls a limit allows in its window, and the spacing of its grid (its window over them).
@@ -79,8 +129,8 @@ end
 
 -- The wait before one more call under one limit, the rule that sets it, and the steady-state
 -- gap between its grants (the log's span over the calls it allows, at least the spacing).
-local function limit_wait(log, state, now, capacity, span, spacing, adopts)
-  boot(log, state, now, capacity, span, spacing)
+local function limit_wait(log, state, now, capacity, span, spacing, adopts, cold)
+  boot(log, state, now, capacity, span, spacing, cold)
   redis.call('ZREMRANGEBYSCORE', log, '-inf', num(now - span))
   local fields = redis.call('HMGET', state, 'last', 'blocked_until')
   local allowed, grid = allowance(state, capacity, spacing, adopts)
@@ -95,22 +145,27 @@ local function limit_wait(log, state, now, capacity, span, spacing, adopts)
   end
   local last = tonumber(fields[1])
   if last and last + grid - now > wait then wait, reason = last + grid - now, 'spacing' end
+  local probing = probe_wait(state, now, wait)
+  if probing then wait, reason = probing, 'probe' end
   return wait, reason, math.max(grid, span / allowed)
 end
 
 -- The wait before one more call under every limit, its reason, and the limit that paces the
 -- callers after it, with its steady gap: the limit that refuses, or when none does, the one
--- with the longest gap.
+-- with the longest gap. A limit waiting for its probe's answer gives the reason 'probe'.
 local function known_wait(now, header)
   local longest, why, which, gap = 0, 'granted', 0, 0
   local pace, pace_gap = 0, -1
+  local probing = false
   for i = 1, known_limit_count() do
-    local log, state, capacity, span, spacing, _, adopts = known_args(header, i)
-    local wait, reason, steady_gap = limit_wait(log, state, now, capacity, span, spacing, adopts)
+    local log, state, capacity, span, spacing, _, adopts, cold = known_args(header, i)
+    local wait, reason, steady_gap = limit_wait(log, state, now, capacity, span, spacing, adopts, cold)
     if wait > longest then longest, why, which, gap = wait, reason, i, steady_gap end
     if steady_gap > pace_gap then pace, pace_gap = i, steady_gap end
+    probing = probing or reason == 'probe'
   end
   if longest <= EPSILON then return 0, 'granted', pace, pace_gap end
+  if probing then why = 'probe' end
   return longest, why, which, gap
 end
 
@@ -134,7 +189,7 @@ end
 local function take_permit(header, host, at, tolerance)
   for i = 1, known_limit_count() do
     keep_limit(header, i, host, 'granted', 1)
-    local log, state, capacity, _, configured_spacing, _, adopts = known_args(header, i)
+    local log, state, capacity, _, configured_spacing, _, adopts, _, deadline = known_args(header, i)
     local _, spacing = allowance(state, capacity, configured_spacing, adopts)
     local seq = redis.call('HINCRBY', state, 'seq', 1)
     redis.call('ZADD', log, num(at), 'g' .. seq)
@@ -142,6 +197,7 @@ local function take_permit(header, host, at, tolerance)
     if slot then slot = slot + spacing end
     if not slot or at - slot > math.max(spacing / 2, tolerance) or slot > at then slot = at end
     redis.call('HSET', state, 'last', num(slot))
+    start_probe(state, at, deadline)
   end
 end
 

@@ -24,18 +24,41 @@ unevenly. Two additions fix both that and network jitter:
   would add those delays up (90% of L instead of 97%, measured). So a grant up to half a
   spacing after its slot keeps the grid; a later one (after an idle spell) restarts it.
 
-Fail safe when Redis loses its keys (a restart without its data, a flush): a limit whose state
-is absent while the limiter's data in this Redis is younger than the limit's span W' starts
-from an assumed-full log, L entries spaced W / L apart ending half a spacing after now. The
-grid makes that the densest pattern the real, lost grants can have had (the k-th latest came
-at the latest k - 1 spacings before now plus half a spacing), so whatever they were, the union
-of the lost grants and the new ones still holds at most L in any W'. The price is one guard
-band plus one and a half spacings (7.5 s for 300 per 5 minutes). A limit whose state is absent
-while the data is older than W' starts empty and grants at once: it was never used, or its
-keys expired, which they do only a few spans after its last grant, so none of its grants can
-lie in the span. Redis cannot tell a lost key from an expired one; `kept_since`, a key that
-never expires, is lost only with all the data, and so tells them apart. A Redis that evicts
-single keys under memory pressure would defeat this.
+Cold start, when Redis loses its keys (a restart without its data, a flush). A limit whose
+state is absent while the limiter's data in this Redis is younger than the limit's span W' may
+have lost grants of its last span. A limit whose state is absent while the data is older than
+W' starts empty and grants at once: it was never used, or its keys expired, which they do only
+a few spans after its last grant, so none of its grants can lie in the span. Redis cannot tell
+a lost key from an expired one; `kept_since`, a key that never expires, is lost only with all
+the data, and so tells them apart. A Redis that evicts single keys under memory pressure would
+defeat this. A limit that may have lost grants starts in one of three ways:
+
+- probe (the API reports remaining and reset on every answer, `KnownLimit.reported`): the
+  first caller is granted at once, and no other call under the limit is granted until an
+  answer has been observed; callers refused meanwhile are told a short wait, reason "probe".
+  The answer reconciles the log (below): the API counted the lost grants, so its remaining
+  puts them back as placeholders until its reset. The probe's own grant is in the log, so it
+  is not counted twice. Any answer with a remaining ends the probe, the probe's or that of a
+  call sent before the loss (it counts as much). A probe that gets no answer hands over: when
+  its call times out (observed with the probe's permit), or at the probe deadline, after which
+  the next caller is the probe. The deadline is the call's own timeouts (connect plus read,
+  35 s by default), past which the call has failed or its worker died. What the probe cannot
+  see: a call granted before the loss that reaches the API after the probe does; the API's
+  remaining is then high by those few, which are at most the calls in flight at the loss.
+- one spacing (an API that reports nothing, or an answer without a usable remaining): the
+  first grant comes one spacing W / L after the cold start (or after the headerless answer).
+  Grants keep to a grid of one per spacing and none of the lost ones lies after the loss, so
+  starting one spacing after the last possible lost grant keeps the union of the lost grants
+  and the new ones at one per spacing: at most L in any W. What it gives up is the guard
+  band's margin for jitter across the loss, for one span. (A grant made with the lead may lie
+  up to `lead` after the loss; below half a spacing that is within the grid's own tolerance.)
+- assume full (`SlidingLogRule(cold_start="assume_full")`, for whoever cannot trust the API's
+  headers, or the grid across a loss): the log starts as L entries spaced W / L apart ending
+  half a spacing after now. The grid makes that the densest pattern the real, lost grants can
+  have had (the k-th latest came at the latest k - 1 spacings before now plus half a
+  spacing), so whatever they were, the union of the lost grants and the new ones still holds
+  at most L in any W'. The price is one guard band plus one and a half spacings (73 s for
+  GitHub's 5,000 per hour, 7.5 s for 300 per 5 minutes).
 
 Reconciliation: after a response, the API's own count wins when it is stricter. The calls
 granted after the observed one are assumed still in flight (not yet counted by the API);
@@ -73,22 +96,40 @@ class LimitTerms:
     spacing: float    # least time between two grants
     ttl: float        # seconds the state outlives the last call
     adopts: bool = True  # the API's advertised limit replaces `requests` (not set by the user)
+    cold_start: str = "spacing"  # after lost counts: "probe", "spacing" or "assume_full"
+    probe_deadline: float = 35.0  # seconds after which an unanswered probe hands over
 
     @property
     def capacity(self) -> int:
         return max(1, int(self.requests))
 
 
-class SlidingLogRule:
-    """Turns a scope's known limits into the terms the store enforces."""
+COLD_STARTS = ("probe", "assume_full")
 
-    def __init__(self, guard: float = 0.02, keep_windows: float = 3.0) -> None:
+
+class SlidingLogRule:
+    """Turns a scope's known limits into the terms the store enforces.
+
+    `cold_start`: how a limit that may have lost its counts starts (see the module's text):
+    "probe" (one call first when the API reports its remaining, else one spacing) or
+    "assume_full" (a full log). `probe_deadline`: seconds after which a probe without an
+    answer hands over to the next caller; the calls' connect plus read timeouts.
+    """
+
+    def __init__(self, guard: float = 0.02, keep_windows: float = 3.0, cold_start: str = "probe",
+                 probe_deadline: float = 35.0) -> None:
         if not 0.0 <= guard < 1.0:
             raise ValueError(f"guard must be a fraction from 0 to 1, got {guard!r}")
         if keep_windows < 2.0:
             raise ValueError(f"keep_windows must be at least 2, got {keep_windows!r}")
+        if cold_start not in COLD_STARTS:
+            raise ValueError(f"cold_start must be one of {', '.join(COLD_STARTS)}, got {cold_start!r}")
+        if not probe_deadline > 0:
+            raise ValueError(f"probe_deadline must be seconds above zero, got {probe_deadline!r}")
         self.guard = float(guard)
         self.keep_windows = float(keep_windows)
+        self.cold_start = cold_start
+        self.probe_deadline = float(probe_deadline)
 
     def terms(self, scope: LimitScope) -> tuple[LimitTerms, ...]:
         """The terms of every known limit that counts a call in this scope, in a stable order."""
@@ -111,7 +152,14 @@ class SlidingLogRule:
             spacing=limit.window / capacity,
             ttl=span * self.keep_windows,
             adopts=not limit.explicit,
+            cold_start=self.cold_start_of(limit),
+            probe_deadline=self.probe_deadline,
         )
+
+    def cold_start_of(self, limit: KnownLimit) -> str:
+        if self.cold_start == "assume_full":
+            return "assume_full"
+        return "probe" if limit.reported else "spacing"
 
 
 def limit_key(scope: LimitScope, limit: KnownLimit) -> str:

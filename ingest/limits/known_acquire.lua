@@ -5,7 +5,7 @@
 --       grant, counters, API facts, blocked_until).
 -- ARGV: now ('' = the server's clock), host, returning ('1': the caller comes back at the
 --       moment a refusal told it), lead (seconds ahead a grant may start), then per limit:
---       capacity, span, spacing, ttl, adopts.
+--       capacity, span, spacing, ttl, adopts, cold, probe deadline (see common.lua).
 -- Reply: {granted 0|1, wait (granted: until the call may start), now, reason, 1-based index
 --        of the limit that refused}.
 
@@ -19,8 +19,9 @@ local longest, why, which, gap = known_wait(now, HEADER)
 
 -- A caller back at its promised moment and refused by no more than the lead (it came a hair
 -- early, or a grant before it came a hair late) is granted the moment it would have been
--- told, and starts its call then: being sent away would cost more than the wait.
-local granted = longest == 0 or (returning and longest <= lead)
+-- told, and starts its call then: being sent away would cost more than the wait. Not while a
+-- probe's answer is awaited: nothing is granted until it comes.
+local granted = longest == 0 or (returning and longest <= lead and why ~= 'probe')
 local at = now + longest
 if granted then
   take_permit(HEADER, host, at, 0)

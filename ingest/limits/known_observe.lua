@@ -7,10 +7,12 @@
 --       then per limit: capacity, span, spacing, window, ttl, applies (1: the reading's
 --       limit/remaining describe this limit; 0: only Retry-After and 429 apply), adopts (1: the
 --       limit takes the API's advertised one), advertises (1: the reading's limit is stated for
---       this limit's very window, so it may be adopted; 0: it only bounds).
+--       this limit's very window, so it may be adopted; 0: it only bounds), cold (as in
+--       known_acquire.lua).
 -- Reply: {now, entries added in total}.
 -- Never removes an entry: reconciling can make a count stricter, never looser. Only what the
 -- API advertises for the limit's own window can raise how many calls the limit allows.
+-- A limit waiting for a probe's answer ends its wait here (see end_probe in common.lua).
 
 local now = clock(ARGV[1])
 local host, outcome = ARGV[2], ARGV[3]
@@ -24,12 +26,12 @@ local added_total = 0
 
 for i = 1, known_limit_count() do
   local log, state = KEYS[2 * i + 1], KEYS[2 * i + 2]
-  local base = 9 + (i - 1) * 8
+  local base = 9 + (i - 1) * 9
   local capacity, span = tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2])
   local spacing, window = tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4])
   local ttl = math.ceil(tonumber(ARGV[base + 5]) * 1000)
   local applies, adopts, advertises = ARGV[base + 6] == '1', ARGV[base + 7] == '1', ARGV[base + 8] == '1'
-  boot(log, state, now, capacity, span, spacing)
+  boot(log, state, now, capacity, span, spacing, ARGV[base + 9])
   redis.call('HSET', state, 'host', host, 'limit', capacity, 'span', num(span), 'adopts', adopts and 1 or 0)
   if retry_after then
     local blocked = tonumber(redis.call('HGET', state, 'blocked_until')) or 0
@@ -64,6 +66,7 @@ for i = 1, known_limit_count() do
       redis.call('HINCRBY', state, 'reconciled', short)
     end
   end
+  end_probe(state, now, outcome, applies and remaining ~= nil, sent_at)
   redis.call('PEXPIRE', log, ttl)
   redis.call('PEXPIRE', state, ttl)
   redis.call('SADD', KEYS[1], state)

@@ -6,7 +6,7 @@
 -- KEYS: the index set, the moment the data began to be kept, then for each limit its log and
 --       its state (as in known_acquire.lua).
 -- ARGV: now ('' = the server's clock), host, count, then per limit: capacity, span, spacing, ttl,
---       adopts.
+--       adopts, cold, probe deadline.
 -- Reply: {now, wait of each caller...}.
 
 local HEADER = 3

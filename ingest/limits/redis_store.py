@@ -15,7 +15,8 @@ Keys, under a prefix (default ``ingest:limits``):
                                                     promised (the last moment promised),
                                                     promised_ahead (moments promised to callers
                                                     before they asked), throttles, reconciled,
-                                                    booted
+                                                    booted, probing (awaits a probe's answer
+                                                    after lost counts), probe_at, probe_until
     <prefix>:adaptive:<source>:<host>               hash: curve (name, curve_rate, curve_peak,
                                                     curve_since, curve_strikes, version),
                                                     last_success, tat, rate, blocked_until,
@@ -108,7 +109,7 @@ class RedisLimitStore:
         for limit in terms:
             keys.extend(self.known_keys(limit))
             args.extend([str(limit.capacity), repr(limit.span), repr(limit.spacing), repr(limit.ttl),
-                         _flag(limit.adopts)])
+                         _flag(limit.adopts), limit.cold_start, repr(limit.probe_deadline)])
         return keys, args
 
     def known_acquire(self, terms: Sequence[LimitTerms], host: str, now: float | None,
@@ -149,7 +150,7 @@ class RedisLimitStore:
             args.extend([str(limit_terms.capacity), repr(limit_terms.span),
                          repr(limit_terms.spacing), repr(limit_terms.window),
                          repr(limit_terms.ttl), _flag(applied), _flag(limit_terms.adopts),
-                         _flag(advertised)])
+                         _flag(advertised), limit_terms.cold_start])
         _, added = self._scripts["known_observe"](keys=keys, args=args)
         return int(added)
 

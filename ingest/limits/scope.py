@@ -50,6 +50,7 @@ class Reason(str, Enum):
     SPACING = "spacing"          # too soon after the previous call under a known limit
     RETRY_AFTER = "retry_after"  # the API asked to wait (Retry-After), for everyone
     RATE = "rate"                # the adaptive rate of an unknown limit
+    PROBE = "probe"              # a known limit's counts were lost: one call's answer awaited
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,8 @@ def _limit_from(entry: Any, base: KnownLimit | None) -> KnownLimit:
     group = entry.get("group", base.group if base else None)
     if group is not None and not isinstance(group, str):
         raise ParameterError(f"rate-limit 'group' must be a string or None, got {group!r}")
-    return KnownLimit(requests, window, tuple(per), group, explicit=True)
+    return KnownLimit(requests, window, tuple(per), group, explicit=True,
+                      reported=base.reported if base else False)
 
 
 def _positive(entry: Mapping[str, Any], key: str, default: float | None) -> float:

@@ -29,6 +29,8 @@ class KnownLimit:
     `explicit`: set by the user (a pull's `limits=`). A limit that is not explicit is only the
     default until the API advertises its own for the same window, which then replaces it,
     higher or lower; an explicit one is never raised by what the API advertises, only bounded.
+    `reported`: the API states remaining and reset on every answer, so a limit whose counts
+    were lost starts from one probe call's answer instead of a fail-safe wait.
     """
 
     requests: float
@@ -36,3 +38,4 @@ class KnownLimit:
     per: tuple[str, ...] = ("host",)
     group: str | None = None
     explicit: bool = False
+    reported: bool = False

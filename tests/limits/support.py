@@ -18,12 +18,13 @@ def first_grant(limiter: Limiter, scope: LimitScope, now: float, window: float =
 
 
 def saturate(limiter: Limiter, scope: LimitScope, start: float, end: float, fetchers: int = 16,
-             on_time=None) -> list[float]:
+             on_time=None, on_grant=None) -> list[float]:
     """Grant times of `fetchers` callers that always want a permit, from `start` to `end`.
 
     A refused caller comes back after the wait it was given, saying it returns; a granted one
     calls when its permit says (a grant may start a little ahead) and asks again at once.
-    `on_time(now)` runs before each attempt (to flush keys mid-run, for example).
+    `on_time(now)` runs before each attempt (to flush keys mid-run, for example);
+    `on_grant(at, permit)` after each grant, `at` being when its call starts (to answer it).
     """
     queue = [(start, caller, False) for caller in range(fetchers)]
     heapq.heapify(queue)
@@ -37,6 +38,8 @@ def saturate(limiter: Limiter, scope: LimitScope, start: float, end: float, fetc
         permit = limiter.acquire(scope, now=now, returning=returning)
         if permit.granted:
             granted.append(now + permit.wait)
+            if on_grant is not None:
+                on_grant(now + permit.wait, permit)
             heapq.heappush(queue, (now + permit.wait + 1e-3, caller, False))
         else:
             heapq.heappush(queue, (now + permit.wait, caller, True))

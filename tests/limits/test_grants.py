@@ -66,3 +66,11 @@ def test_a_batch_grant_counts_each_permit_granted(limiter, client, started):
 def test_an_adaptive_scope_grants_what_its_rate_allows_now(limiter):
     grant = limiter.grant(scope(known=()), 10, now=T0)
     assert 1 <= len(grant.granted_at) < 10 and grant.wait > 0
+
+
+def test_a_batch_grant_on_counts_lost_sends_one_probe_and_waits_for_its_answer(limiter, client):
+    reported = scope(known=(KnownLimit(10, 1.0, ("host",), reported=True),))
+    client.flushdb()
+    probe = limiter.grant(reported, 5, now=T0)
+    assert len(probe.granted_at) == 1 and probe.reason == "probe" and 0 < probe.wait <= 0.25
+    assert limiter.grant(reported, 5, now=T0 + 0.2).granted_at == ()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.limits import KnownLimit, Limiter, LimitScope
+from ingest.limits import KnownLimit, Limiter, LimitScope, SlidingLogRule
 
 from tests.limits.support import counts_in_fixed_windows, most_in_any_window, saturate
 
@@ -16,15 +16,22 @@ def scope(credential="reader", known=(KnownLimit(30, 3.0, ("host",)),), host="m.
     return LimitScope(source="mastodon", host=host, credential=credential, known=known, **changes)
 
 
-def test_a_new_limit_starts_from_an_assumed_full_log(limiter):
-    target = scope()
+@pytest.fixture
+def strict(client):
+    """A limiter that starts a limit whose counts may be lost from an assumed-full log."""
+    return Limiter(client, prefix="test:limits", rule=SlidingLogRule(cold_start="assume_full"))
+
+
+def test_a_new_limit_starts_from_an_assumed_full_log_when_told_to(strict):
+    limiter, target = strict, scope()
     permit = limiter.acquire(target, now=T0)
     assert not permit.granted and permit.reason == "window"
     assert permit.wait == pytest.approx(0.06 + 0.15)  # guard band (2% of 3 s) plus 1.5 spacings
     assert limiter.acquire(target, now=T0 + 0.21).granted
 
 
-def test_a_limit_first_used_once_the_data_is_kept_for_its_span_starts_at_once(limiter, client):
+def test_a_limit_first_used_once_the_data_is_kept_for_its_span_starts_at_once(strict, client):
+    limiter = strict
     limiter.acquire(scope(), now=T0)
     within = limiter.acquire(scope(host="a.example"), now=T0 + 3.0)  # span: 3.06 s
     assert not within.granted and within.wait == pytest.approx(0.21), "it may have lost grants"
@@ -34,7 +41,8 @@ def test_a_limit_first_used_once_the_data_is_kept_for_its_span_starts_at_once(li
     assert limiter.acquire(scope(), now=T0 + 20.5).granted
 
 
-def test_after_the_data_is_lost_every_limit_starts_full_for_a_span(limiter, client):
+def test_after_the_data_is_lost_every_limit_starts_full_for_a_span(strict, client):
+    limiter = strict
     limiter.acquire(scope(), now=T0)
     client.flushdb()
     for host, at in (("m.example", T0 + 20.0), ("a.example", T0 + 23.0)):
@@ -79,7 +87,12 @@ def test_several_limits_hold_together_under_saturated_demand(limiter):
     assert len(grants) >= 0.95 * 50 * 3
 
 
-def test_keys_lost_mid_window_do_not_allow_a_burst(limiter, client):
+@pytest.mark.parametrize("cold_start, first_wait", [
+    ("assume_full", 0.21),  # guard band + 1.5 spacings
+    ("probe", 0.1),         # an API that reports nothing: one spacing
+])
+def test_keys_lost_mid_window_do_not_allow_a_burst(client, cold_start, first_wait):
+    limiter = Limiter(client, prefix="test:limits", rule=SlidingLogRule(cold_start=cold_start))
     target = scope()
     flushed = []
 
@@ -92,7 +105,7 @@ def test_keys_lost_mid_window_do_not_allow_a_burst(limiter, client):
     assert flushed
     assert most_in_any_window(grants, 3.0) <= 30
     after = [t for t in grants if t >= flushed[0]]
-    assert after[0] - flushed[0] == pytest.approx(0.21, abs=2e-3)  # guard band + 1.5 spacings
+    assert after[0] - flushed[0] == pytest.approx(first_wait, abs=2e-3)
     counts = counts_in_fixed_windows(grants, 3.0, T0, flushed[0] + 3.0, T0 + 25.0)
     assert min(counts) >= 0.95 * 30
 
