@@ -61,7 +61,10 @@ class Job:
         return JobTree(self.id, self._tree, self._runtime.app)
 
     def status(self) -> dict:
-        """A snapshot: the job's state, its nodes by state, and its counters."""
+        """A snapshot: the job's state, its nodes by state, and its counters; among them `waits`
+        (a node waited its turn under our own limiter: normal pacing) and `refusals` (calls the API
+        refused for its rate limit), whose share of the calls is `refusal_percent` (None before
+        any call)."""
         return _status_of(*self._read())
 
     def _read(self) -> tuple[dict, JobCounts]:
@@ -168,7 +171,8 @@ def _status_of(document: dict, counts: JobCounts) -> dict:
     return {
         "id": document["_id"], "source": document["source"], "state": document["state"],
         "nodes": counts.by_state, "total_nodes": sum(counts.by_state.values()),
-        "counts": counts.totals, "created": document["created"], "finished": document.get("finished"),
+        "counts": counts.totals, "refusal_percent": counts.refusal_percent,
+        "created": document["created"], "finished": document.get("finished"),
     }
 
 

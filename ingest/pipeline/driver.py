@@ -43,7 +43,7 @@ from ingest.storage.record_writes import RecordWriter
 
 log = logging.getLogger(__name__)
 
-MAX_THROTTLES = 200
+MAX_REFUSALS = 200  # calls of one node the API may refuse for its rate limit before the node fails
 DEFAULT_THROTTLE_WAIT = 5.0
 EARLY_TOLERANCE = 0.05
 ERROR_TEXT_MAX = 500
@@ -116,9 +116,10 @@ class Driver:
         scope = limiting.scope_for(connector, spec, request, overrides, credential_for(request, names or []))
         permit = None
         if self.limiter is not None:
-            permit = permits.permit_for(self.limiter, scope, returning=node.get("throttles", 0) > 0)
+            waited_before = node.get("waits", 0) + node.get("refusals", 0) > 0
+            permit = permits.permit_for(self.limiter, scope, returning=waited_before)
             if not permit.granted:
-                self.tree.throttled(job_id, node_id)
+                self.tree.waited(job_id, node_id)
                 self.publish(job_id, node_id, connector.queue, delay=permit.wait, exact=permit.promised)
                 return NodeState.WAITING
             if permit.wait > 0:
@@ -236,12 +237,12 @@ class Driver:
                 calls: int = 1) -> NodeState:
         node_id = node["_id"]
         if isinstance(error, RateLimitedError):
-            if node.get("throttles", 0) < MAX_THROTTLES:
-                self.tree.throttled(job_id, node_id, calls=calls)
+            if node.get("refusals", 0) < MAX_REFUSALS:
+                self.tree.refused(job_id, node_id, calls=calls)
                 wait = error.retry_after if error.retry_after is not None else DEFAULT_THROTTLE_WAIT
                 self.publish(job_id, node_id, connector.queue, delay=wait)
                 return NodeState.WAITING
-            error = PermanentError(f"{error} (still rate limited after {MAX_THROTTLES} waits)", status=error.status)
+            error = PermanentError(f"{error} (still rate limited after {MAX_REFUSALS} refusals)", status=error.status)
         attempt = node["attempts"]
         if isinstance(error, TransientError) and not self.stop(attempt):
             delay = self.backoff(attempt, self.random)

@@ -29,7 +29,8 @@ def test_a_child_under_a_busy_limit_waits_from_its_registration_and_is_granted_o
         # one spacing, and the limiter's 2 % guard band with it
         assert 0 < delay <= SPACING * 1.05 and exact, "the next page was not promised a moment within one spacing"
         counts = tree.counts(job_id)
-        assert counts.by_state["waiting"] == 1 and counts.totals["throttles"] >= 1, counts
+        assert counts.by_state["waiting"] == 1 and counts.totals["waits"] >= 1, counts
+        assert counts.totals["refusals"] == 0, counts
         time.sleep(max(0.0, registered + delay - time.time()))
         published = len(publish.published)
         assert driver.run(job_id, child).value == "done"

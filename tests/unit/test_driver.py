@@ -14,7 +14,7 @@ from ingest.connectors.base import Request, Response
 from ingest.errors import TransientError
 from ingest.jobtree.states import NodeState
 from ingest.limits import Permit, Reason
-from ingest.pipeline.driver import Driver
+from ingest.pipeline.driver import MAX_REFUSALS, Driver
 from ingest.pipeline.retry import ExponentialJitterBackoff
 from ingest.settings import Settings
 
@@ -41,7 +41,7 @@ class FakeTree:
 
     def __init__(self, request: Request, cancelled: bool = False) -> None:
         self.nodes = {"root": {"_id": "root", "state": "queued", "request": request.to_dict(), "attempts": 0,
-                               "throttles": 0, "kind": request.kind}}
+                               "waits": 0, "refusals": 0, "kind": request.kind}}
         self.is_cancelled = cancelled
         self.steps: list[tuple] = []
 
@@ -55,9 +55,15 @@ class FakeTree:
     def cancelled(self, job_id):
         return self.is_cancelled
 
-    def throttled(self, job_id, node_id, calls=0):
-        self.nodes[node_id].update(state="waiting", attempts=self.nodes[node_id]["attempts"] - 1)
-        self.steps.append(("throttled", node_id, calls))
+    def waited(self, job_id, node_id):
+        node = self.nodes[node_id]
+        node.update(state="waiting", attempts=node["attempts"] - 1, waits=node["waits"] + 1)
+        self.steps.append(("waited", node_id))
+
+    def refused(self, job_id, node_id, calls):
+        node = self.nodes[node_id]
+        node.update(state="waiting", attempts=node["attempts"] - 1, refusals=node["refusals"] + 1)
+        self.steps.append(("refused", node_id, calls))
 
     def retrying(self, job_id, node, error, calls):
         self.nodes[node["_id"]]["state"] = "retrying"
@@ -72,7 +78,8 @@ class FakeTree:
         ids = [f"{parent}/{position}" for position in range(len(requests))]
         for node_id, request, wait in zip(ids, requests, waiting or [False] * len(requests)):
             self.nodes[node_id] = {"_id": node_id, "state": "waiting" if wait else "queued",
-                                   "request": request.to_dict(), "attempts": 0, "throttles": int(wait)}
+                                   "request": request.to_dict(), "attempts": 0, "waits": int(wait),
+                                   "refusals": 0}
         self.steps.append(("add", parent, [r.kind for r in requests], list(waiting)))
         return ids
 
@@ -92,8 +99,10 @@ class FakeLimiter:
     permits: list[Permit] = field(default_factory=lambda: [Permit(granted=True, wait=0.0, reason=Reason.GRANTED)])
     promised: list[float] = field(default_factory=list)
     observed: list[tuple] = field(default_factory=list)
+    returning: list[bool] = field(default_factory=list)
 
     def acquire(self, scope, returning=False):
+        self.returning.append(returning)
         return self.permits.pop(0)
 
     def observe(self, scope, reading, outcome, permit=None):
@@ -190,7 +199,8 @@ def test_a_refused_node_waits_without_a_call_and_comes_back_at_its_moment():
     driver, tree, published, _, records, calls = make_driver([], limiter=limiter)
     assert driver.run(JOB, "root") is NodeState.WAITING
     assert calls == [] and records.written == []
-    assert ("throttled", "root", 0) in tree.steps
+    assert ("waited", "root") in tree.steps
+    assert (tree.nodes["root"]["waits"], tree.nodes["root"]["refusals"]) == (1, 0)
     assert published == [("root", "ingest.mastodon", 2.5, True)]
     assert tree.nodes["root"]["state"] == "waiting" and tree.nodes["root"]["attempts"] == 0
 
@@ -267,5 +277,33 @@ def test_a_rate_limited_answer_waits_its_retry_after_and_is_not_an_attempt():
     throttled = Response(status=429, headers={"Retry-After": "12"}, body=b"{}", url=f"{BASE}/x")
     driver, tree, published, _, _, _ = make_driver([throttled])
     assert driver.run(JOB, "root") is NodeState.WAITING
-    assert ("throttled", "root", 1) in tree.steps
+    assert ("refused", "root", 1) in tree.steps
+    assert (tree.nodes["root"]["waits"], tree.nodes["root"]["refusals"]) == (0, 1)
     assert published == [("root", "ingest.mastodon", 12.0, False)]
+
+
+def test_a_node_paced_many_times_by_our_limiter_is_not_failed_by_the_apis_refusal():
+    limiter = FakeLimiter()
+    refused = Response(status=429, headers={"Retry-After": "12"}, body=b"{}", url=f"{BASE}/x")
+    driver, tree, published, _, _, _ = make_driver([refused], limiter=limiter)
+    tree.nodes["root"]["waits"] = MAX_REFUSALS * 10
+    assert driver.run(JOB, "root") is NodeState.WAITING
+    assert published == [("root", "ingest.mastodon", 12.0, False)]
+    assert limiter.returning == [True]
+
+
+def test_a_node_the_api_refused_too_often_fails_and_names_its_refusals():
+    refused = Response(status=429, headers={"Retry-After": "12"}, body=b"{}", url=f"{BASE}/x")
+    driver, tree, published, _, _, _ = make_driver([refused])
+    tree.nodes["root"]["refusals"] = MAX_REFUSALS
+    assert driver.run(JOB, "root") is NodeState.FAILED
+    assert published == [] and not any(step[0] == "refused" for step in tree.steps)
+    finish = [step for step in tree.steps if step[0] == "finish"][0]
+    assert f"after {MAX_REFUSALS} refusals" in finish[3]["error"]["message"]
+
+
+def test_a_fresh_node_asks_as_a_newcomer():
+    limiter = FakeLimiter()
+    driver, _, _, _, _, _ = make_driver([answer([status(101), status(100)])], limiter=limiter, limit=2)
+    driver.run(JOB, "root")
+    assert limiter.returning == [False]
