@@ -103,14 +103,14 @@ def _jobs(settings: Settings, args: argparse.Namespace) -> int:
         print("no jobs yet; start one with `ingest pull SOURCE --param value`")
         return 0
     print(f"{'job':<26} {'state':<22} {'created (UTC)':<20} {'nodes':>7} {'records':>9} {'calls':>7} {'waits':>7} "
-          f"{'refusals':>8} {'refused':>7} {'errors':>6}")
+          f"{'refusals':>8} {'of calls':>8} {'errors':>6}")
     for job in found:
         status = job.status()
         counts = status["counts"]
         created = status["created"].strftime("%Y-%m-%d %H:%M:%S")
         print(f"{job.id:<26} {status['state']:<22} {created:<20} {status['total_nodes']:>7} "
               f"{counts['records']:>9,} {counts['calls']:>7,} {counts['waits']:>7,} {counts['refusals']:>8,} "
-              f"{refusal_share_text(counts) or '-':>7} {counts['errors']:>6}")
+              f"{refusal_share_text(counts) or '-':>8} {counts['errors']:>6}")
     return 0
 
 

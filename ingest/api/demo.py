@@ -60,7 +60,7 @@ def run(settings: Settings, timeout: float = 300.0) -> int:
     jobs: dict[str, Job] = {source: pull(source, settings=settings, **params)
                             for source, params in demo_pulls(settings.sandbox_url).items()}
     print(f"started {len(jobs)} pulls in {(time.perf_counter() - started) * 1000:.0f} ms; waiting for them")
-    print(f"{'source':<12} {'state':<22} {'records':>8} {'calls':>6} {'waits':>6} {'refusals':>8} {'refused':>7} "
+    print(f"{'source':<12} {'state':<22} {'records':>8} {'calls':>6} {'waits':>6} {'refusals':>8} {'of calls':>8} "
           f"{'errors':>6} {'seconds':>8}")
     failures = 0
     for source, job in jobs.items():
@@ -69,7 +69,7 @@ def run(settings: Settings, timeout: float = 300.0) -> int:
         seconds = (status["finished"] - status["created"]).total_seconds()
         failures += status["state"] != "completed"
         print(f"{source:<12} {status['state']:<22} {counts['records']:>8} {counts['calls']:>6} "
-              f"{counts['waits']:>6} {counts['refusals']:>8} {refusal_share_text(counts) or '-':>7} "
+              f"{counts['waits']:>6} {counts['refusals']:>8} {refusal_share_text(counts) or '-':>8} "
               f"{counts['errors']:>6} {seconds:>8.1f}")
     database = mongo.database(settings)
     print(f"records are in {database.name} at {mask_url(settings.mongo_url)}: "

@@ -3,8 +3,10 @@ how a product error is shown: one line naming the problem, never a traceback, a 
 
 from __future__ import annotations
 
+import argparse
 import inspect
 import os
+from datetime import datetime
 
 import pytest
 
@@ -60,6 +62,21 @@ def test_the_progress_bar_shows_waits_and_the_apis_refusals_apart():
     snapshot = take_snapshot({"_id": "j", "source": "hackernews", "state": "running"}, counts, [], [], None)
     line = cli_jobs.progress_line(snapshot)
     assert line.endswith("3/4 nodes  900 records  50 calls  120 waits  refusals 2 (4.0% of calls)  0 errors  running")
+
+
+def test_the_jobs_listing_shows_waits_and_refusals_with_their_share(monkeypatch, capsys):
+    class Listed:
+        id = "hackernews-1"
+
+        def status(self):
+            return {"state": "completed", "created": datetime(2026, 1, 2, 3, 4, 5), "total_nodes": 41,
+                    "counts": {"records": 40, "calls": 41, "waits": 300, "refusals": 4, "errors": 0}}
+
+    monkeypatch.setattr("ingest.jobs", lambda **where: [Listed()])
+    assert cli_jobs._jobs(None, argparse.Namespace(limit=5, source=None, state=None)) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split()[-5:] == ["waits", "refusals", "of", "calls", "errors"]
+    assert row.split()[-5:] == ["41", "300", "4", "9.8%", "0"]
 
 
 @pytest.fixture
