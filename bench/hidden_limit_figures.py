@@ -162,8 +162,8 @@ def _own_counts(outcomes: list[dict], status: dict) -> None:
     failed = sum(outcome["failed"] for outcome in outcomes)
     counts = status["counts"]
     print(f"\nas the clients counted: botocore processes {calls} calls, {throttled} answered 429, {failed} failed; "
-          f"our pull {counts['calls']} calls, {counts['throttles']} throttled (429s and refused permits), "
-          f"still {status['state']}")
+          f"our pull {counts['calls']} calls, {counts['refusals']} refused by the API, {counts['waits']} waits "
+          f"for a permit, still {status['state']}")
     if status["state"] != "running":
         print("warning: our pull ran out of work before the end; its figures are low for that reason")
 

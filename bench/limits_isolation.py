@@ -70,7 +70,7 @@ def measure(rounds: int) -> None:
     SandboxAdmin(settings.sandbox_url).scenario(SCENARIO)
     pids = stack_pids([sys.executable, "-m", "ingest"], dict(os.environ), POOL_NAMES | PART_NAMES)
     hacker_news_seconds(ingest, settings, pids)
-    alone, beside, mastodon_calls, throttles, waiting = [], [], [], [], []
+    alone, beside, mastodon_calls, waits, waiting = [], [], [], [], []
     asks: list[dict[str, int]] = []
     alone_cores: list[dict[str, float]] = []
     beside_cores: list[dict[str, float]] = []
@@ -85,9 +85,9 @@ def measure(rounds: int) -> None:
         asks.append({name: value - counted[name] for name, value in limiter_counts(limiter, "mastodon").items()})
         mastodon_calls.append(snapshot["counts"]["calls"])
         throttled.cancel()
-        throttles.append(snapshot["counts"]["throttles"])
+        waits.append(snapshot["counts"]["waits"])
         waiting.append(snapshot["nodes"]["waiting"])
-        if snapshot["counts"]["throttles"] < 10:
+        if snapshot["counts"]["waits"] < 10:
             raise SystemExit("the Mastodon pull was not held by its limit; the run shows nothing")
     alone_rate = HN_ITEMS / statistics.median(alone)
     beside_rate = HN_ITEMS / statistics.median(beside)
@@ -95,7 +95,7 @@ def measure(rounds: int) -> None:
     print(f"beside a throttled Mastodon pull: {beside_rate:7.1f} items/s  (runs: {', '.join(f'{s:.2f} s' for s in beside)})")
     print(f"ratio {beside_rate / alone_rate:.2f} of alone (target >= 0.90); the Mastodon pull made "
           f"{', '.join(map(str, mastodon_calls))} calls meanwhile, at most {THROTTLED['requests']} a second, "
-          f"was refused a permit {', '.join(map(str, throttles))} times, and had "
+          f"was refused a permit {', '.join(map(str, waits))} times, and had "
           f"{', '.join(map(str, waiting))} tasks waiting on its limit at the end")
     print("Mastodon's limiter, per round: " + "; ".join(
         f"{a['granted']} granted, {a['denied']} asks refused, {a['promised_ahead']} promised before asking "

@@ -212,7 +212,7 @@ def wait_for_all(database, tree: Tree, job_ids: list[str], deadline: float) -> b
 
 
 def node_totals(tree: Tree, job_ids: list[str]) -> dict[str, int]:
-    totals = {"records": 0, "throttles": 0}
+    totals = {"records": 0, "waits": 0}
     for job_id in job_ids:
         counts = tree.counts(job_id).totals
         for name in totals:
@@ -269,7 +269,7 @@ def measure_pipeline(name: str, workload: list[Listing], truths: list[list[str]]
                    f"{calls} of {pages} calls made, {len(jobs)} of {len(workload)} pulls launched in "
                    f"{launch_seconds:.1f} s")
         return Run(name, layout.fetchers, observed, pages, calls, totals["records"], expected, 0,
-                   totals["throttles"], launch_seconds, observed, False, cores, [problem])
+                   totals["waits"], launch_seconds, observed, False, cores, [problem])
 
     finished = [document["finished"] for document in database[mongo.JOBS].find({"_id": {"$in": job_ids}})]
     seconds = (max(finished) - started_at).total_seconds()
@@ -288,7 +288,7 @@ def measure_pipeline(name: str, workload: list[Listing], truths: list[list[str]]
         problems.append(f"{layout}: the sandbox counted {calls} calls ({by_status}) for {pages} pages")
     records = sum(len(ids) for job_id, ids in stored.items() if job_id in set(job_ids))
     return Run(name, layout.fetchers, seconds, pages, calls, records, expected, totals["records"] - records,
-               totals["throttles"], launch_seconds, observed, True, cores, problems)
+               totals["waits"], launch_seconds, observed, True, cores, problems)
 
 
 def stored_ids_by_job(database, collections: set[str]) -> dict[str, list[str]]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from ingest.errors import ParameterError
 from ingest.jobtree.waiting import poll_until
 from ingest.settings import Settings
+from ingest.view.snapshot import refusal_share_text, refusals_text
 
 FOLLOW_INTERVAL = 0.5
 
@@ -51,7 +52,7 @@ def progress_line(snapshot) -> str:
     bar = "#" * filled + "." * (BAR_WIDTH - filled)
     totals = snapshot.totals
     return (f"[{bar}] {done}/{total} nodes  {totals['records']:,} records  {totals['calls']:,} calls  "
-            f"{totals['throttles']:,} throttles  {totals['errors']:,} errors  {snapshot.state.value}")
+            f"{totals['waits']:,} waits  {refusals_text(totals)}  {totals['errors']:,} errors  {snapshot.state.value}")
 
 
 def _pull(settings: Settings, args: argparse.Namespace) -> int:
@@ -101,13 +102,15 @@ def _jobs(settings: Settings, args: argparse.Namespace) -> int:
     if not found:
         print("no jobs yet; start one with `ingest pull SOURCE --param value`")
         return 0
-    print(f"{'job':<26} {'state':<22} {'created (UTC)':<20} {'nodes':>7} {'records':>9} {'calls':>7} {'errors':>6}")
+    print(f"{'job':<26} {'state':<22} {'created (UTC)':<20} {'nodes':>7} {'records':>9} {'calls':>7} {'waits':>7} "
+          f"{'refusals':>8} {'of calls':>8} {'errors':>6}")
     for job in found:
         status = job.status()
         counts = status["counts"]
         created = status["created"].strftime("%Y-%m-%d %H:%M:%S")
         print(f"{job.id:<26} {status['state']:<22} {created:<20} {status['total_nodes']:>7} "
-              f"{counts['records']:>9,} {counts['calls']:>7,} {counts['errors']:>6}")
+              f"{counts['records']:>9,} {counts['calls']:>7,} {counts['waits']:>7,} {counts['refusals']:>8,} "
+              f"{refusal_share_text(counts) or '-':>8} {counts['errors']:>6}")
     return 0
 
 

@@ -19,6 +19,7 @@ from ingest.errors import StackError
 from ingest.api.jobs import Job
 from ingest.api.pull import pull
 from ingest.settings import PROJECT_ROOT, Settings, mask_url
+from ingest.view.snapshot import refusal_share_text
 
 DEMO_TOKEN_NAME = "sandbox-demo"
 QUICKSTART = "01_quickstart.ipynb"
@@ -59,7 +60,8 @@ def run(settings: Settings, timeout: float = 300.0) -> int:
     jobs: dict[str, Job] = {source: pull(source, settings=settings, **params)
                             for source, params in demo_pulls(settings.sandbox_url).items()}
     print(f"started {len(jobs)} pulls in {(time.perf_counter() - started) * 1000:.0f} ms; waiting for them")
-    print(f"{'source':<12} {'state':<22} {'records':>8} {'calls':>6} {'waits':>6} {'errors':>6} {'seconds':>8}")
+    print(f"{'source':<12} {'state':<22} {'records':>8} {'calls':>6} {'waits':>6} {'refusals':>8} {'of calls':>8} "
+          f"{'errors':>6} {'seconds':>8}")
     failures = 0
     for source, job in jobs.items():
         status = job.wait(timeout=timeout)
@@ -67,7 +69,8 @@ def run(settings: Settings, timeout: float = 300.0) -> int:
         seconds = (status["finished"] - status["created"]).total_seconds()
         failures += status["state"] != "completed"
         print(f"{source:<12} {status['state']:<22} {counts['records']:>8} {counts['calls']:>6} "
-              f"{counts['throttles']:>6} {counts['errors']:>6} {seconds:>8.1f}")
+              f"{counts['waits']:>6} {counts['refusals']:>8} {refusal_share_text(counts) or '-':>8} "
+              f"{counts['errors']:>6} {seconds:>8.1f}")
     database = mongo.database(settings)
     print(f"records are in {database.name} at {mask_url(settings.mongo_url)}: "
           + ", ".join(f"{name} {database[name].estimated_document_count()}"

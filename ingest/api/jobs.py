@@ -61,8 +61,11 @@ class Job:
         return JobTree(self.id, self._tree, self._runtime.app)
 
     def status(self) -> dict:
-        """A snapshot: the job's state, its nodes by state, its counters, and its nodes waiting
-        their turn in the waiting room of each rate limit (`parked`, by the limit)."""
+        """A snapshot: the job's state, its nodes by state, and its counters; among them `waits`
+        (a node waited its turn under our own limiter: normal pacing) and `refusals` (calls the API
+        refused for its rate limit), whose share of the calls is `refusal_percent` (None before
+        any call); and its nodes waiting their turn in the waiting room of each rate limit
+        (`parked`, by the limit)."""
         return _status_of(*self._read(), parked=self._runtime.room.parked(self.id))
 
     def _read(self) -> tuple[dict, JobCounts]:
@@ -171,8 +174,8 @@ def _status_of(document: dict, counts: JobCounts, parked: dict[str, int] | None 
     return {
         "id": document["_id"], "source": document["source"], "state": document["state"],
         "nodes": counts.by_state, "total_nodes": sum(counts.by_state.values()),
-        "counts": counts.totals, "parked": parked or {}, "created": document["created"],
-        "finished": document.get("finished"),
+        "counts": counts.totals, "refusal_percent": counts.refusal_percent, "parked": parked or {},
+        "created": document["created"], "finished": document.get("finished"),
     }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from pymongo.database import Database
 
 from ingest.connectors.base import Request
-from ingest.jobtree.states import NodeState
+from ingest.jobtree.states import UNSPLIT_COUNT, NodeState
 from ingest.storage.mongo import NODES, OUTCOMES
 
 
@@ -36,7 +36,8 @@ def new_node(job_id: str, request: Request, parent: str | None, position: int = 
         "state": NodeState.QUEUED.value,
         "attempts": 0,
         "calls": 0,
-        "throttles": 0,
+        "waits": 0,
+        "refusals": 0,
         "retries": 0,
         "records": 0,
         "new_records": 0,
@@ -54,13 +55,17 @@ CLAIM_FIELDS = ("parent", "kind", "depth", "page", "request")
 def node_documents(db: Database, job_id: str, states: list[NodeState] | None = None,
                    fields: list[str] | None = None) -> list[dict]:
     """The job's nodes as the store holds them: each node's document with its outcome's fields
-    over it; only those in one of `states` when given; only `fields` (and `_id`) when given."""
+    over it; only those in one of `states` when given; only `fields` (and `_id`) when given.
+    A node stored before waits and refusals were counted apart has its one count as waits."""
     wanted = None if states is None else {state.value for state in states}
     projection = None if fields is None else dict.fromkeys([*fields, "state"], 1)
     outcomes = {outcome["_id"]: outcome for outcome in db[OUTCOMES].find({"job": job_id}, projection)}
     nodes = []
     for node in db[NODES].find({"job": job_id}, projection):
         node.update(outcomes.get(node["_id"], {}))
+        if UNSPLIT_COUNT in node:
+            unsplit = node.pop(UNSPLIT_COUNT) or 0
+            node.setdefault("waits", unsplit)
         if wanted is None or node.get("state") in wanted:
             nodes.append(node)
     return nodes

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Mapping
 
 
 class NodeState(str, Enum):
@@ -40,7 +41,18 @@ class JobState(str, Enum):
     CANCELLED = "cancelled"
 
 
-COUNTED_FIELDS = ("calls", "records", "new_records", "throttles", "retries")
+# waits: times a node waited its turn under our own limiter (pacing, normal);
+# refusals: calls the API refused (429, 503) because of its rate limit.
+COUNTED_FIELDS = ("calls", "records", "new_records", "waits", "refusals", "retries")
+# The one count tallies and node documents kept before waits and refusals were counted apart;
+# it cannot be split after the fact, so it is read as waits.
+UNSPLIT_COUNT = "throttles"
+
+
+def refusal_percent(totals: Mapping[str, int]) -> float | None:
+    """The API's refusals as a percentage of the calls made; None before any call."""
+    calls = totals.get("calls", 0)
+    return 100.0 * totals.get("refusals", 0) / calls if calls else None
 
 
 @dataclass(frozen=True)
@@ -55,3 +67,7 @@ class JobCounts:
     @property
     def live(self) -> int:
         return sum(self.by_state[state] for state in LIVE_STATES)
+
+    @property
+    def refusal_percent(self) -> float | None:
+        return refusal_percent(self.totals)

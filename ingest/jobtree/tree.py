@@ -7,7 +7,9 @@ after an error; its terminal outcome is a document of its own, inserted, because
 `_id` costs a scan of the whole collection on FerretDB while an insert costs the same at any
 size. A node's state in the store is its outcome's when it has one, else its own document's
 (`node_documents` reads them merged). The steps in between (claimed, waiting on a limit) live
-in the tally only. A node registers its children before it finishes, so the tree
+in the tally only. A node counts two kinds of wait apart: `waits`, each time it waited its turn
+under our own limiter (pacing, normal), and `refusals`, each call the API refused for its rate
+limit (429, 503). A node registers its children before it finishes, so the tree
 never looks finished while children are in flight: the job is finished exactly when the step
 that ends a node leaves no node live.
 
@@ -28,7 +30,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from ingest.connectors.base import Request
 from ingest.errors import UnknownNodeError
 from ingest.jobtree.nodes import claim_text, new_node, node_documents, node_from_claim_text, now_utc
-from ingest.jobtree.states import COUNTED_FIELDS, PENDING_STATES, JobCounts, JobState, NodeState
+from ingest.jobtree.states import COUNTED_FIELDS, PENDING_STATES, UNSPLIT_COUNT, JobCounts, JobState, NodeState
 from ingest.storage.job_documents import JobDocuments
 from ingest.storage.mongo import DUPLICATE_KEY, NODES, OUTCOMES, writing
 from ingest.jobtree.tally import Counts, RedisTally, TallyNode
@@ -45,7 +47,7 @@ class Tree:
     def add(self, job_id: str, requests: list[Request], parent: str | None,
             waiting: Sequence[bool] = ()) -> list[str]:
         """Register the requests as nodes; answers their ids. Those whose `waiting` flag is set
-        were promised a later moment by the limiter: they start waiting on it, one throttle each.
+        were promised a later moment by the limiter: they start waiting on it, one wait each.
         A node registered before keeps its state."""
         if not requests:
             return []
@@ -56,13 +58,13 @@ class Tree:
         if parent is not None:
             self._ensure_tally(job_id)
         self.tally.add(job_id, [
-            replace(_tally_node(node), state=NodeState.WAITING.value, throttles=1) if wait else _tally_node(node)
+            replace(_tally_node(node), state=NodeState.WAITING.value, waits=1) if wait else _tally_node(node)
             for node, wait in zip(nodes, waiting or [False] * len(nodes))])
         return [node["_id"] for node in nodes]
 
     def claim(self, job_id: str, node_id: str, recovering: bool = False) -> dict | None:
         """Mark a node running and count the attempt; answers its document (with the tally's
-        attempts and throttles), or None when it is not to run: terminal already (a redelivered
+        attempts, waits and refusals), or None when it is not to run: terminal already (a redelivered
         message of a node that finished), unknown, or running under another task. A node found
         running is taken over only when `recovering`: its message was redelivered (the task
         that ran it was lost) or is a retry of the task itself. UnknownNodeError when neither the
@@ -78,12 +80,19 @@ class Tree:
             node = self.db[NODES].find_one({"_id": node_id})
         if node is None:
             return None
-        node.update(attempts=move.attempts, throttles=move.throttles, calls=move.calls, started=now_utc())
+        node.update(attempts=move.attempts, waits=move.waits, refusals=move.refusals, calls=move.calls,
+                    started=now_utc())
         return node
 
-    def throttled(self, job_id: str, node_id: str, calls: int = 0) -> None:
-        """Back to waiting on a limit; the attempt it was claimed with does not count."""
-        self._move(job_id, node_id, NodeState.WAITING, [NodeState.RUNNING], attempts=-1, throttles=1, calls=calls)
+    def waited(self, job_id: str, node_id: str) -> None:
+        """Back to waiting its turn under our own limit, without a call; the attempt it was
+        claimed with does not count."""
+        self._move(job_id, node_id, NodeState.WAITING, [NodeState.RUNNING], attempts=-1, waits=1)
+
+    def refused(self, job_id: str, node_id: str, calls: int) -> None:
+        """The API refused the call for its rate limit: the calls count, and a refusal; back to
+        waiting, and the attempt it was claimed with does not count."""
+        self._move(job_id, node_id, NodeState.WAITING, [NodeState.RUNNING], attempts=-1, refusals=1, calls=calls)
 
     def retrying(self, job_id: str, node: dict, error: dict, calls: int) -> None:
         with writing(self.db):
@@ -95,7 +104,8 @@ class Tree:
     def _retrying_document(self, node: dict, error: dict, calls: int) -> None:
         self.db[NODES].update_one({"_id": node["_id"]}, {"$set": {
             "state": NodeState.RETRYING.value, "error": error, "attempts": node["attempts"],
-            "calls": node.get("calls", 0) + calls, "throttles": node.get("throttles", 0),
+            "calls": node.get("calls", 0) + calls, "waits": node.get("waits", 0),
+            "refusals": node.get("refusals", 0),
         }, "$inc": {"retries": 1}})
 
     def finish(self, job_id: str, node: dict, state: NodeState, *, calls: int = 0, records: int = 0,
@@ -118,7 +128,8 @@ class Tree:
                           watermark: Any, error: dict | None) -> None:
         outcome = {
             "_id": node["_id"], "job": job_id, "state": state.value, "attempts": node.get("attempts", 0),
-            "throttles": node.get("throttles", 0), "calls": node.get("calls", 0) + calls, "records": records,
+            "waits": node.get("waits", 0), "refusals": node.get("refusals", 0),
+            "calls": node.get("calls", 0) + calls, "records": records,
             "new_records": new_records, "watermark": watermark, "error": error, "started": node.get("started"),
             "finished": now_utc(),
         }
@@ -217,7 +228,7 @@ class Tree:
         """Rebuild a job's tally from its node documents (after expiry, or a Redis that lost its
         data). A node whose document is not terminal is live: its message is still queued, or it
         is redelivered. Answers how many nodes were loaded."""
-        fields = ["kind", "depth", "state", "attempts", "watermark", *COUNTED_FIELDS]
+        fields = ["kind", "depth", "state", "attempts", "watermark", *COUNTED_FIELDS, UNSPLIT_COUNT]
         nodes = node_documents(self.db, job_id, fields=fields)
         loaded = self.tally.add(job_id, [_tally_node(node) for node in nodes])
         if nodes and loaded == len(nodes):

@@ -40,7 +40,8 @@ counts as remaining 0 until the reset (or one window). Unknown limits move their
 
 `snapshot(source=None) -> dict` per source and host: mode ("known" or "adaptive"), rate
 (calls per second), limit, configured, advertised, set_by ("api", "user" or "default"),
-remaining, reset (seconds until a call frees up), throttles, granted, denied, blocked_for;
+remaining, reset (seconds until a call frees up), refusals (calls the API refused with 429),
+granted and denied (asks our limiter granted and made wait), blocked_for;
 known hosts list each of their `limits`.
 
 `now`: None uses Redis's clock (TIME inside the scripts), the same for every worker; pass

@@ -17,7 +17,7 @@ local ttl = math.ceil(tonumber(ARGV[5]) * 1000)
 
 if outcome ~= '' then
   redis.call('HINCRBY', state, 'calls_' .. outcome, 1)
-  if outcome == 'throttled' then redis.call('HINCRBY', state, 'throttles', 1) end
+  if outcome == 'throttled' then redis.call('HINCRBY', state, 'refusals', 1) end
 end
 if retry_after then
   local blocked = opt(redis.call('HGET', state, 'blocked_until')) or 0

@@ -37,7 +37,7 @@ for i = 1, known_limit_count() do
     local blocked = tonumber(redis.call('HGET', state, 'blocked_until')) or 0
     redis.call('HSET', state, 'blocked_until', num(math.max(blocked, now + retry_after)))
   end
-  if throttled then redis.call('HINCRBY', state, 'throttles', 1) end
+  if throttled then redis.call('HINCRBY', state, 'refusals', 1) end
   if applies and reported_limit and reported_limit >= 1 then
     local kept, dropped = 'api_limit', 'advertised'
     if advertises then kept, dropped = 'advertised', 'api_limit' end

@@ -126,7 +126,7 @@ class Limiter:
         self._observe_adaptive(scope, reading, outcome, sent_at, now)
 
     def snapshot(self, source: str | None = None, now: float | None = None) -> dict:
-        """{source: {host: {rate, limit, remaining, reset, throttles, granted, denied, ...}}}."""
+        """{source: {host: {rate, limit, remaining, reset, refusals, granted, denied, ...}}}."""
         now = self.store.server_time() if now is None else now
         return build_snapshot(self.store, self._rate_of, self.rule.guard, now, source)
 

@@ -14,13 +14,13 @@ Keys, under a prefix (default ``ingest:limits``):
                                                     for another), blocked_until, granted, denied,
                                                     promised (the last moment promised),
                                                     promised_ahead (moments promised to callers
-                                                    before they asked), throttles, reconciled,
+                                                    before they asked), refusals, reconciled,
                                                     booted, probing (awaits a probe's answer
                                                     after lost counts), probe_at, probe_until
     <prefix>:adaptive:<source>:<host>               hash: curve (name, curve_rate, curve_peak,
                                                     curve_since, curve_strikes, version),
                                                     last_success, tat, rate, blocked_until,
-                                                    granted, denied, throttles, calls_<outcome>
+                                                    granted, denied, refusals, calls_<outcome>
 
 ``<limit key>`` is ``<source>:w<window>:<factor>=<value>...``, the credential as a digest
 (see ``known.limit_key``). Every key but `kept_since` expires a few windows after its last use.

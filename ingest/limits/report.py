@@ -11,8 +11,8 @@ from ingest.limits.redis_store import RedisLimitStore
 def build_snapshot(store: RedisLimitStore, adaptive_rate: Callable[[dict, float], float | None],
                    guard: float, now: float, source: str | None = None) -> dict:
     """{source: {host: entry}}; every entry has mode, rate (calls per second), limit,
-    remaining, reset (seconds until a call frees up), throttles, granted, denied (asks
-    refused), promised_ahead (moments promised before the caller asked), blocked_for (seconds of
+    remaining, reset (seconds until a call frees up), refusals (calls the API refused for its
+    rate limit), granted, denied (asks our limiter refused: paced, normal), promised_ahead (moments promised before the caller asked), blocked_for (seconds of
     Retry-After left); known entries also list their `limits`, and say the `configured` limit,
     the one the API `advertised` for its window (None when it said none), and whose number is in
     force (`set_by`: "api", "user" for a pull's `limits=`, "default" for the connector's)."""
@@ -49,12 +49,17 @@ def build_snapshot(store: RedisLimitStore, adaptive_rate: Callable[[dict, float]
 def _empty(mode: str) -> dict:
     return {"mode": mode, "rate": None, "limit": None, "configured": None, "advertised": None,
             "set_by": None, "remaining": None, "reset": None,
-            "throttles": 0, "granted": 0, "denied": 0, "promised_ahead": 0, "blocked_for": 0.0,
+            "refusals": 0, "granted": 0, "denied": 0, "promised_ahead": 0, "blocked_for": 0.0,
             "limits": []}
 
 
 def _int(fields: dict, name: str) -> int:
     return int(fields.get(name) or 0)
+
+
+def _refusals(fields: dict) -> int:
+    # A state written before the field was named refusals counted the same refusals as throttles.
+    return _int(fields, "refusals") + _int(fields, "throttles")
 
 
 def _blocked_for(fields: dict, now: float) -> float:
@@ -86,7 +91,7 @@ def _known_limit(name: str, fields: dict, count: int, reset_at: float | None, gu
         "rate": capacity / window if window else None,
         "remaining": max(0, capacity - count),
         "reset": max(0.0, reset_at - now) if reset_at is not None else 0.0,
-        "throttles": _int(fields, "throttles"), "granted": _int(fields, "granted"),
+        "refusals": _refusals(fields), "granted": _int(fields, "granted"),
         "denied": _int(fields, "denied"), "promised_ahead": _int(fields, "promised_ahead"),
         "reconciled": _int(fields, "reconciled"),
         "blocked_for": _blocked_for(fields, now),
@@ -100,7 +105,7 @@ def _summarise_known(entry: dict) -> None:
     tightest = limits[0]
     for name in ("rate", "limit", "configured", "advertised", "set_by", "remaining", "reset"):
         entry[name] = tightest[name]
-    for name in ("throttles", "granted", "denied", "promised_ahead"):
+    for name in ("refusals", "granted", "denied", "promised_ahead"):
         entry[name] = max(limit[name] for limit in limits)
     entry["blocked_for"] = max(limit["blocked_for"] for limit in limits)
 
@@ -111,7 +116,7 @@ def _adaptive_entry(fields: dict, adaptive_rate: Callable[[dict, float], float |
     del entry["limits"]
     entry.update(
         rate=adaptive_rate(fields, now),
-        throttles=_int(fields, "throttles"), granted=_int(fields, "granted"),
+        refusals=_refusals(fields), granted=_int(fields, "granted"),
         denied=_int(fields, "denied"), blocked_for=_blocked_for(fields, now),
         curve=fields.get("curve"), strikes=_int(fields, "curve_strikes"),
         calls={name.removeprefix("calls_"): int(value)

@@ -45,8 +45,8 @@ from ingest.storage.record_writes import RecordWriter
 
 log = logging.getLogger(__name__)
 
-MAX_THROTTLES = 200
-DEFAULT_THROTTLE_WAIT = 5.0
+MAX_REFUSALS = 200  # calls of one node the API may refuse for its rate limit before the node fails
+DEFAULT_REFUSAL_WAIT = 5.0
 EARLY_TOLERANCE = 0.05
 ERROR_TEXT_MAX = 500
 JOBS_REMEMBERED = 1024
@@ -149,7 +149,7 @@ class Driver:
         permit = permits.permit_for(self.limiter, scope)
         if permit.granted:
             return permit
-        self.tree.throttled(job_id, node_id)
+        self.tree.waited(job_id, node_id)
         self._wait_turn(job_id, [node_id], queue, scope, permit.wait)
         return None
 
@@ -169,11 +169,11 @@ class Driver:
                       error: RateLimitedError) -> NodeState:
         """The API refused the call for its rate: the node waits its turn again (the limiter has
         heard the refusal), unless it has been refused too often."""
-        if node.get("throttles", 0) >= MAX_THROTTLES:
-            error = PermanentError(f"{error} (still rate limited after {MAX_THROTTLES} waits)", status=error.status)
+        if node.get("refusals", 0) >= MAX_REFUSALS:
+            error = PermanentError(f"{error} (still rate limited after {MAX_REFUSALS} refusals)", status=error.status)
             return self._failed(job_id, node, connector, error)
-        self.tree.throttled(job_id, node["_id"], calls=1)
-        wait = error.retry_after if error.retry_after is not None else DEFAULT_THROTTLE_WAIT
+        self.tree.refused(job_id, node["_id"], calls=1)
+        wait = error.retry_after if error.retry_after is not None else DEFAULT_REFUSAL_WAIT
         self._wait_turn(job_id, [node["_id"]], connector.queue, scope, wait)
         return NodeState.WAITING
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, NamedTuple
 
-from ingest.jobtree.states import COUNTED_FIELDS, JobCounts, JobState, NodeState
+from ingest.jobtree.states import COUNTED_FIELDS, JobCounts, JobState, NodeState, refusal_percent
 
 RATE_WINDOW = 120.0  # seconds of calls-per-second history a snapshot keeps
 TOTAL_FIELDS = (*COUNTED_FIELDS, "errors")
@@ -45,7 +45,7 @@ class JobSnapshot:
     elapsed: float | None                     # seconds from created to finished, or to `now`
     nodes: dict[str, int]                     # by node state, every state present
     groups: dict[tuple[str, int, str], int]   # by (kind, depth, state), zeros left out
-    totals: dict[str, int]                    # TOTAL_FIELDS
+    totals: dict[str, int]                    # TOTAL_FIELDS: waits are our limiter's, refusals the API's
     errors: tuple[dict[str, Any], ...]        # newest first, each with ERROR_FIELDS
     progress: float                           # terminal nodes / all nodes; 1.0 once the job ended
     rate: tuple[RatePoint, ...]               # oldest first, one point per second
@@ -63,6 +63,11 @@ class JobSnapshot:
     def terminal_nodes(self) -> int:
         return sum(count for state, count in self.nodes.items() if NodeState(state).terminal)
 
+    @property
+    def refusal_percent(self) -> float | None:
+        """The calls the API refused for its rate limit, as a percentage of the calls made."""
+        return refusal_percent(self.totals)
+
     def group_rows(self) -> tuple[GroupRow, ...]:
         """One row per (kind, depth), shallowest first."""
         rows: dict[tuple[str, int], dict[str, int]] = {}
@@ -79,6 +84,7 @@ class JobSnapshot:
             "groups": [{"kind": kind, "depth": depth, "state": state, "count": count}
                        for (kind, depth, state), count in sorted(self.groups.items())],
             "totals": dict(self.totals),
+            "refusal_percent": self.refusal_percent,
             "errors": [{**error, "at": _iso(error["at"])} for error in self.errors],
             "progress": self.progress,
             "rate": [list(point) for point in self.rate],
@@ -113,7 +119,8 @@ class JobSnapshot:
     def totals_line(self) -> str:
         totals = self.totals
         return (f"records {totals['records']:,} ({totals['new_records']:,} new) · calls {totals['calls']:,} · "
-                f"throttles {totals['throttles']:,} · retries {totals['retries']:,} · errors {totals['errors']:,}")
+                f"waits {totals['waits']:,} · {refusals_text(totals)} · retries {totals['retries']:,} · "
+                f"errors {totals['errors']:,}")
 
     def rate_line(self) -> str:
         limit = f" · limit {self.limit:g}/s" if self.limit is not None else ""
@@ -163,6 +170,20 @@ def take_snapshot(job_document: Mapping[str, Any], counts: JobCounts, errors: It
         rate=_rate_history(rate_points, created, finished, now, window),
         limit=float(limit) if limit is not None else None,
     )
+
+
+def refusals_text(totals: Mapping[str, int]) -> str:
+    """'refusals 3 (1.2% of calls)': the calls the API refused and their share of the calls."""
+    share = refusal_share_text(totals)
+    return f"refusals {totals.get('refusals', 0):,}" + (f" ({share} of calls)" if share else "")
+
+
+def refusal_share_text(totals: Mapping[str, int]) -> str:
+    """The API's refusals as a share of the calls ('1.2%', '<0.1%'); '' before any call."""
+    percent = refusal_percent(totals)
+    if percent is None:
+        return ""
+    return "<0.1%" if 0 < percent < 0.05 else f"{percent:.1f}%"
 
 
 def limit_rate(limiter_snapshot: Mapping[str, Mapping[str, Mapping[str, Any]]], source: str,

@@ -176,8 +176,9 @@ def test_a_published_limit_is_respected_from_the_apis_own_headers(settings, sand
     assert status["state"] == "completed", status
     assert status["nodes"]["failed"] == 0
     assert status["counts"]["records"] == 400
-    assert status["counts"]["throttles"] >= 1, "the limiter should have made nodes wait"
+    assert status["counts"]["waits"] >= 1, "the limiter should have made nodes wait"
     assert sandbox.counters()["throttled"].get("mastodon", 0) == 0, "the API had to refuse a call"
+    assert status["counts"]["refusals"] == 0
 
 
 def test_a_hidden_limit_is_waited_out_in_rabbitmq_without_failed_attempts(settings, sandbox):
@@ -186,9 +187,27 @@ def test_a_hidden_limit_is_waited_out_in_rabbitmq_without_failed_attempts(settin
     status = job.wait(timeout=180)
     assert status["state"] == "completed", status
     refused = sandbox.counters()["hidden_refusals"].get("hn", 0)
-    assert refused >= 1 and status["counts"]["throttles"] >= refused
+    assert refused >= 1 and status["counts"]["refusals"] == refused
     nodes = node_documents(mongo.database(settings), job.id, fields=["attempts"])
-    assert all(node["attempts"] == 1 for node in nodes), "a throttled call counted as a failed attempt"
+    assert all(node["attempts"] == 1 for node in nodes), "a refused call counted as a failed attempt"
+
+
+def test_the_jobs_refusals_are_the_apis_and_its_waits_are_counted_apart(settings, sandbox):
+    # A 503 for a limit the API does not publish is a refusal, as a 429 is; the turns the
+    # adaptive limiter made nodes wait are waits, and not refusals.
+    sandbox.scenario({"apis": {"hn": {"hidden_limits": [{"limit": 2, "window": 1.0, "status": [503]}]}}})
+    job = ingest.pull("hackernews", base_url=settings.sandbox_url + "/hn", list="top", limit=40)
+    status = job.wait(timeout=240)
+    assert status["state"] == "completed", status
+    served = sandbox.counters()
+    refused = served["hidden_refusals"].get("hn", 0)
+    counts = status["counts"]
+    assert refused >= 1, "the hidden limit never refused a call: nothing was tested"
+    assert counts["refusals"] == refused
+    assert counts["calls"] == served["by_api"]["hn"]
+    assert counts["waits"] >= 1, "the adaptive limiter made no node wait its turn"
+    assert status["refusal_percent"] == pytest.approx(100.0 * refused / counts["calls"])
+    assert f"waits {counts['waits']:,} · refusals {refused:,} (" in job.snapshot().totals_line()
 
 
 def test_a_reddit_pull_with_comments_stores_every_comment_of_every_post(settings, sandbox):

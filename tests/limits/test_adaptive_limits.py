@@ -41,7 +41,7 @@ def test_a_429_ratchets_the_rate_down_and_repeated_ones_further(limiter):
     limiter.observe(HN, LimitReading(), Outcome.THROTTLED, now=T0 + 12.05, permit=permit)
     after = limiter.snapshot("hn", now=T0 + 12.05)["hn"]["hn.example"]
     assert after["rate"] == pytest.approx(0.7 * before, rel=0.05)
-    assert after["strikes"] == 1 and after["throttles"] == 1
+    assert after["strikes"] == 1 and after["refusals"] == 1
     permit = limiter.acquire(HN, now=T0 + 14.0)
     climbed = limiter.snapshot("hn", now=T0 + 14.05)["hn"]["hn.example"]["rate"]
     limiter.observe(HN, LimitReading(), Outcome.UNAVAILABLE, now=T0 + 14.05, permit=permit)

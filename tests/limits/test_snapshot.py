@@ -24,7 +24,7 @@ def test_snapshot_shows_rate_limit_remaining_reset_and_counts_per_source_and_hos
     assert entry["mode"] == "known"
     assert (entry["limit"], entry["rate"]) == (5, 0.5)  # the tightest limit of the host
     assert entry["remaining"] == 0 and entry["reset"] == pytest.approx(9.0)
-    assert (entry["granted"], entry["denied"], entry["throttles"]) == (1, 1, 1)
+    assert (entry["granted"], entry["denied"], entry["refusals"]) == (1, 1, 1)
     limiter.promise(mastodon, 3, now=T0 + 13.0)
     assert limiter.snapshot(now=T0 + 13.0)["mastodon"]["m.example"]["promised_ahead"] == 3
     assert [limit["limit"] for limit in entry["limits"]] == [5, 10]
@@ -46,3 +46,16 @@ def test_a_host_used_both_with_and_without_a_known_limit_shows_the_known_one(lim
     entry = limiter.snapshot(now=T0 + 2.0)["hn"]["hn.example"]
     assert entry["mode"] == "known" and entry["limit"] == 10 and [l["limit"] for l in entry["limits"]] == [10]
     assert entry["adaptive"]["mode"] == "adaptive" and entry["adaptive"]["granted"] == 1
+
+
+def test_the_apis_refusals_are_counted_apart_from_the_asks_our_limiter_made_wait(limiter, client):
+    hn = LimitScope(source="hn", host="hn.example")
+    permits = [limiter.acquire(hn, now=T0) for _ in range(20)]
+    granted = [permit for permit in permits if permit.granted]
+    assert 0 < len(granted) < 20, "a burst of asks: some granted, the rest made to wait"
+    limiter.observe(hn, LimitReading(), Outcome.THROTTLED, now=T0 + 0.1, permit=granted[0])
+    entry = limiter.snapshot("hn", now=T0 + 0.2)["hn"]["hn.example"]
+    assert (entry["granted"], entry["denied"], entry["refusals"]) == (len(granted), 20 - len(granted), 1)
+    (state,) = [key for key in client.keys("*adaptive*") if client.type(key) == b"hash"]
+    client.hset(state, "throttles", 4)  # as a state written before the field was named refusals
+    assert limiter.snapshot("hn", now=T0 + 0.2)["hn"]["hn.example"]["refusals"] == 5

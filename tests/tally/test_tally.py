@@ -30,15 +30,16 @@ def test_adding_a_known_node_again_changes_nothing(tally):
     assert tally.counts("j").by_state == {"queued": 1, "running": 1}
 
 
-def test_a_node_added_waiting_on_a_limit_counts_its_throttle_once_and_is_claimed_as_one(tally):
-    waiting = TallyNode("w", "waiting", 1, "context", throttles=1)
+def test_a_node_added_waiting_on_a_limit_counts_its_wait_once_and_is_claimed_as_one(tally):
+    waiting = TallyNode("w", "waiting", 1, "context", waits=1)
     assert tally.add("j", [waiting, *nodes(1)]) == 2
     assert tally.add("j", [waiting]) == 0
     counts = tally.counts("j")
-    assert counts.by_state == {"waiting": 1, "queued": 1} and counts.totals["throttles"] == 1
+    assert counts.by_state == {"waiting": 1, "queued": 1}
+    assert (counts.totals["waits"], counts.totals.get("refusals", 0)) == (1, 0)
     claimed = tally.move("j", "w", "running", ["queued", "waiting", "retrying"], attempts=1)
-    assert (claimed.moved, claimed.before, claimed.throttles) == (True, "waiting", 1)
-    assert [node.throttles for node in tally.nodes("j") if node.id == "w"] == [1]
+    assert (claimed.moved, claimed.before, claimed.waits, claimed.refusals) == (True, "waiting", 1, 0)
+    assert [(node.waits, node.refusals) for node in tally.nodes("j") if node.id == "w"] == [(1, 0)]
 
 
 def test_a_move_counts_the_attempt_and_answers_the_live_nodes_left(tally):
@@ -49,7 +50,7 @@ def test_a_move_counts_the_attempt_and_answers_the_live_nodes_left(tally):
     assert (done.moved, done.live) == (True, 1)
     counts = tally.counts("j")
     assert counts.by_state == {"queued": 1, "running": 0, "done": 1}
-    assert counts.totals == {"calls": 1, "throttles": 0, "records": 100, "new_records": 40}
+    assert counts.totals == {"calls": 1, "waits": 0, "refusals": 0, "records": 100, "new_records": 40}
 
 
 def test_a_terminal_node_does_not_move_again(tally):
@@ -66,12 +67,35 @@ def test_a_node_the_tally_does_not_know_is_answered_as_unknown(tally):
     assert (answer.moved, answer.known, answer.live) == (False, False, 1)
 
 
-def test_throttling_gives_the_attempt_back_and_counts_the_throttle(tally):
+def test_a_refusal_gives_the_attempt_back_and_counts_the_call_and_the_refusal_not_a_wait(tally):
     tally.add("j", nodes(1))
     tally.move("j", "n0", "running", LIVE, attempts=1)
-    waiting = tally.move("j", "n0", "waiting", ["running"], attempts=-1, throttles=1, calls=1)
-    assert (waiting.attempts, waiting.throttles, waiting.calls) == (0, 1, 1)
-    assert tally.counts("j").totals == {"calls": 1, "throttles": 1}
+    waiting = tally.move("j", "n0", "waiting", ["running"], attempts=-1, refusals=1, calls=1)
+    assert (waiting.attempts, waiting.waits, waiting.refusals, waiting.calls) == (0, 0, 1, 1)
+    assert tally.counts("j").totals == {"calls": 1, "waits": 0, "refusals": 1}
+
+
+def test_a_wait_on_our_limiter_counts_a_wait_and_no_call_or_refusal(tally):
+    tally.add("j", nodes(1))
+    for _ in range(2):
+        tally.move("j", "n0", "running", LIVE, attempts=1)
+        waiting = tally.move("j", "n0", "waiting", ["running"], attempts=-1, waits=1)
+    assert (waiting.attempts, waiting.waits, waiting.refusals, waiting.calls) == (0, 2, 0, 0)
+    assert tally.counts("j").totals == {"calls": 0, "waits": 2, "refusals": 0}
+
+
+def test_a_tally_written_before_waits_and_refusals_were_apart_reads_its_count_as_waits(tally, client):
+    nodes_key, counts_key = tally.keys("j")
+    client.hset(nodes_key, mapping={"old": "waiting|1|0|3|2|context", "older": "queued|0|0|0|0|page"})
+    client.hset(counts_key, mapping={"nodes": 2, "state:waiting": 1, "state:queued": 1,
+                                     "total:throttles": 3, "total:calls": 2})
+    assert [(node.id, node.kind, node.waits, node.refusals) for node in sorted(tally.nodes("j"), key=lambda node: node.id)] == [
+        ("old", "context", 3, 0), ("older", "page", 0, 0)]
+    claimed = tally.move("j", "old", "running", ["waiting"], attempts=1)
+    assert (claimed.moved, claimed.waits, claimed.refusals, claimed.calls) == (True, 3, 0, 2)
+    tally.move("j", "old", "waiting", ["running"], attempts=-1, refusals=1, calls=1)
+    assert tally.counts("j").totals == {"calls": 3, "waits": 3, "refusals": 1}
+    assert client.hget(nodes_key, "old").decode() == "waiting|1|0|3|1|3|context"
 
 
 def test_requeue_resets_the_attempts(tally):
@@ -117,7 +141,7 @@ def test_concurrent_steps_on_many_nodes_lose_no_count(tally):
         thread.join()
     counts = tally.counts("j")
     assert counts.by_state == {"queued": 0, "running": 0, "done": 400}
-    assert counts.totals == {"calls": 400, "throttles": 0, "records": 4000}
+    assert counts.totals == {"calls": 400, "waits": 0, "refusals": 0, "records": 4000}
     assert counts.live == 0
 
 
@@ -147,7 +171,7 @@ def server_second(client) -> int:
 def test_calls_are_counted_per_server_second(tally, client):
     tally.add("j", nodes(2))
     before = server_second(client)
-    tally.move("j", "n0", "waiting", LIVE, throttles=1, calls=3)
+    tally.move("j", "n0", "waiting", LIVE, refusals=1, calls=3)
     tally.move("j", "n1", "done", LIVE, calls=2)
     after = server_second(client)
     points = tally.rate("j")

@@ -67,7 +67,7 @@ def test_a_request_json_cannot_carry_is_read_from_the_store(watched_tree):
     assert claimed["request"]["context"]["seen"] == seen
 
 
-def test_nodes_added_waiting_are_claimed_with_their_throttle_and_flags_must_match_the_requests(watched_tree):
+def test_nodes_added_waiting_are_claimed_with_their_wait_and_flags_must_match_the_requests(watched_tree):
     tree, _ = watched_tree
     (root,) = tree.add("j", [request()], parent=None)
     with pytest.raises(ValueError, match="1 waiting flags for 2 requests"):
@@ -76,4 +76,6 @@ def test_nodes_added_waiting_are_claimed_with_their_throttle_and_flags_must_matc
     waiting, queued = tree.add("j", [request(2), request(3)], parent=root, waiting=[True, False])
     counts = tree.counts("j").by_state
     assert (counts["queued"], counts["waiting"]) == (2, 1)
-    assert (tree.claim("j", waiting)["throttles"], tree.claim("j", queued)["throttles"]) == (1, 0)
+    claimed_waiting, claimed_queued = tree.claim("j", waiting), tree.claim("j", queued)
+    assert (claimed_waiting["waits"], claimed_queued["waits"]) == (1, 0)
+    assert (claimed_waiting["refusals"], claimed_queued["refusals"]) == (0, 0)

@@ -3,8 +3,10 @@ how a product error is shown: one line naming the problem, never a traceback, a 
 
 from __future__ import annotations
 
+import argparse
 import inspect
 import os
+from datetime import datetime
 
 import pytest
 
@@ -13,6 +15,8 @@ from ingest.api import cli_jobs
 from ingest.api.cli import build_parser, limit_lines, main
 from ingest.api.cli_jobs import parse_params
 from ingest.errors import ParameterError
+from ingest.jobtree.states import JobCounts
+from ingest.view.snapshot import take_snapshot
 
 PRODUCT_ERRORS = sorted(
     (value for value in vars(errors).values() if inspect.isclass(value) and issubclass(value, errors.IngestError)),
@@ -40,16 +44,39 @@ def test_every_job_command_is_there():
 def test_the_limits_table_has_one_line_per_source_and_host():
     lines = limit_lines({
         "mastodon": {"127.0.0.1:17603": {"mode": "known", "rate": 1.0, "limit": 300, "set_by": "api", "remaining": 120,
-                                         "reset": 12.5, "throttles": 0, "granted": 180, "denied": 3,
+                                         "reset": 12.5, "refusals": 0, "granted": 180, "denied": 3,
                                          "promised_ahead": 40}},
         "hackernews": {"h": {"mode": "adaptive", "rate": 14.2, "limit": None, "remaining": None, "reset": None,
-                             "throttles": 4, "granted": 900, "denied": 12, "promised_ahead": 0}},
+                             "refusals": 4, "granted": 900, "denied": 12, "promised_ahead": 0}},
     })
     assert lines[0].split() == ["source", "host", "mode", "rate/s", "limit", "set_by", "remaining", "reset", "s",
-                                "throttles", "granted", "denied", "promised"]
+                                "refusals", "granted", "denied", "promised"]
     assert lines[1].split() == ["hackernews", "h", "adaptive", "14.20", "-", "-", "-", "-", "4", "900", "12", "0"]
     assert lines[2].split() == ["mastodon", "127.0.0.1:17603", "known", "1.00", "300", "api", "120", "12.50", "0",
                                 "180", "3", "40"]
+
+
+def test_the_progress_bar_shows_waits_and_the_apis_refusals_apart():
+    counts = JobCounts({"done": 3, "queued": 1}, {}, {"calls": 50, "records": 900, "new_records": 900, "waits": 120,
+                                                     "refusals": 2, "retries": 0, "errors": 0}, None)
+    snapshot = take_snapshot({"_id": "j", "source": "hackernews", "state": "running"}, counts, [], [], None)
+    line = cli_jobs.progress_line(snapshot)
+    assert line.endswith("3/4 nodes  900 records  50 calls  120 waits  refusals 2 (4.0% of calls)  0 errors  running")
+
+
+def test_the_jobs_listing_shows_waits_and_refusals_with_their_share(monkeypatch, capsys):
+    class Listed:
+        id = "hackernews-1"
+
+        def status(self):
+            return {"state": "completed", "created": datetime(2026, 1, 2, 3, 4, 5), "total_nodes": 41,
+                    "counts": {"records": 40, "calls": 41, "waits": 300, "refusals": 4, "errors": 0}}
+
+    monkeypatch.setattr("ingest.jobs", lambda **where: [Listed()])
+    assert cli_jobs._jobs(None, argparse.Namespace(limit=5, source=None, state=None)) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split()[-5:] == ["waits", "refusals", "of", "calls", "errors"]
+    assert row.split()[-5:] == ["41", "300", "4", "9.8%", "0"]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from ingest.jobtree.states import NodeState
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from ingest.limits import Permit, Reason
-from ingest.pipeline.driver import Driver
+from ingest.pipeline.driver import MAX_REFUSALS, Driver
 from ingest.pipeline.permits import Admission
 from ingest.pipeline.retry import ExponentialJitterBackoff
 from ingest.settings import Settings
@@ -44,7 +44,7 @@ class FakeTree:
 
     def __init__(self, request: Request, cancelled: bool = False) -> None:
         self.nodes = {"root": {"_id": "root", "state": "queued", "request": request.to_dict(), "attempts": 0,
-                               "throttles": 0, "kind": request.kind}}
+                               "waits": 0, "refusals": 0, "kind": request.kind}}
         self.is_cancelled = cancelled
         self.steps: list[tuple] = []
 
@@ -58,9 +58,15 @@ class FakeTree:
     def cancelled(self, job_id):
         return self.is_cancelled
 
-    def throttled(self, job_id, node_id, calls=0):
-        self.nodes[node_id].update(state="waiting", attempts=self.nodes[node_id]["attempts"] - 1)
-        self.steps.append(("throttled", node_id, calls))
+    def waited(self, job_id, node_id):
+        node = self.nodes[node_id]
+        node.update(state="waiting", attempts=node["attempts"] - 1, waits=node["waits"] + 1)
+        self.steps.append(("waited", node_id))
+
+    def refused(self, job_id, node_id, calls):
+        node = self.nodes[node_id]
+        node.update(state="waiting", attempts=node["attempts"] - 1, refusals=node["refusals"] + 1)
+        self.steps.append(("refused", node_id, calls))
 
     def retrying(self, job_id, node, error, calls):
         self.nodes[node["_id"]]["state"] = "retrying"
@@ -75,7 +81,8 @@ class FakeTree:
         ids = [f"{parent}/{position}" for position in range(len(requests))]
         for node_id, request, wait in zip(ids, requests, waiting or [False] * len(requests)):
             self.nodes[node_id] = {"_id": node_id, "state": "waiting" if wait else "queued",
-                                   "request": request.to_dict(), "attempts": 0, "throttles": int(wait)}
+                                   "request": request.to_dict(), "attempts": 0, "waits": int(wait),
+                                   "refusals": 0}
         self.steps.append(("add", parent, [r.kind for r in requests], list(waiting)))
         return ids
 
@@ -215,7 +222,8 @@ def test_a_refused_node_is_parked_in_its_limits_waiting_room_without_a_call():
     driver, tree, published, _, records, calls = make_driver([], limiter=limiter)
     assert driver.run(JOB, "root") is NodeState.WAITING
     assert calls == [] and records.written == []
-    assert ("throttled", "root", 0) in tree.steps
+    assert ("waited", "root") in tree.steps
+    assert (tree.nodes["root"]["waits"], tree.nodes["root"]["refusals"]) == (1, 0)
     assert driver.parking.parked == [("root", "ingest.mastodon", 2.5)] and published == []
     assert tree.nodes["root"]["state"] == "waiting" and tree.nodes["root"]["attempts"] == 0
 
@@ -314,5 +322,26 @@ def test_a_rate_limited_answer_parks_the_node_for_its_retry_after_and_is_not_an_
     throttled = Response(status=429, headers={"Retry-After": "12"}, body=b"{}", url=f"{BASE}/x")
     driver, tree, published, _, _, _ = make_driver([throttled])
     assert driver.run(JOB, "root") is NodeState.WAITING
-    assert ("throttled", "root", 1) in tree.steps
+    assert ("refused", "root", 1) in tree.steps
+    assert (tree.nodes["root"]["waits"], tree.nodes["root"]["refusals"]) == (0, 1)
     assert driver.parking.parked == [("root", "ingest.mastodon", 12.0)] and published == []
+
+
+def test_a_node_paced_many_times_by_our_limiter_is_not_failed_by_the_apis_refusal():
+    refused = Response(status=429, headers={"Retry-After": "12"}, body=b"{}", url=f"{BASE}/x")
+    driver, tree, published, _, _, _ = make_driver([refused])
+    tree.nodes["root"]["waits"] = MAX_REFUSALS * 10
+    assert driver.run(JOB, "root") is NodeState.WAITING
+    assert driver.parking.parked == [("root", "ingest.mastodon", 12.0)] and published == []
+    assert (tree.nodes["root"]["waits"], tree.nodes["root"]["refusals"]) == (MAX_REFUSALS * 10, 1)
+
+
+def test_a_node_the_api_refused_too_often_fails_and_names_its_refusals():
+    refused = Response(status=429, headers={"Retry-After": "12"}, body=b"{}", url=f"{BASE}/x")
+    driver, tree, published, _, _, _ = make_driver([refused])
+    tree.nodes["root"]["refusals"] = MAX_REFUSALS
+    assert driver.run(JOB, "root") is NodeState.FAILED
+    assert published == [] and driver.parking.parked == []
+    assert not any(step[0] == "refused" for step in tree.steps)
+    finish = [step for step in tree.steps if step[0] == "finish"][0]
+    assert f"after {MAX_REFUSALS} refusals" in finish[3]["error"]["message"]

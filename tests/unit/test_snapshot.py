@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ingest.view.snapshot import RatePoint, limit_rate, take_snapshot
+from ingest.view.snapshot import RatePoint, limit_rate, refusals_text, take_snapshot
 from ingest.jobtree.states import JobCounts, JobState
 
 START = 1_700_000_000  # 2023-11-14 22:13:20 UTC
@@ -28,7 +28,8 @@ def counts() -> JobCounts:
         by_state={"queued": 3, "running": 1, "done": 5, "failed": 1},
         by_group={("statuses", 0, "done"): 5, ("statuses", 0, "running"): 1,
                   ("replies", 1, "queued"): 3, ("replies", 1, "failed"): 1, ("replies", 1, "done"): 0},
-        totals={"calls": 12, "records": 400, "new_records": 300, "throttles": 2, "retries": 1, "errors": 1},
+        totals={"calls": 12, "records": 400, "new_records": 300, "waits": 5, "refusals": 3, "retries": 1,
+                "errors": 1},
         changed=None,
     )
 
@@ -53,8 +54,9 @@ def test_a_running_jobs_snapshot_counts_its_nodes_and_totals():
                               "skipped": 0, "failed": 1, "cancelled": 0}
     assert snapshot.groups == {("statuses", 0, "done"): 5, ("statuses", 0, "running"): 1,
                                ("replies", 1, "queued"): 3, ("replies", 1, "failed"): 1}
-    assert snapshot.totals == {"calls": 12, "records": 400, "new_records": 300, "throttles": 2,
+    assert snapshot.totals == {"calls": 12, "records": 400, "new_records": 300, "waits": 5, "refusals": 3,
                                "retries": 1, "errors": 1}
+    assert snapshot.refusal_percent == 25.0
     assert (snapshot.total_nodes, snapshot.terminal_nodes, snapshot.progress) == (10, 6, 0.6)
     assert snapshot.limit == 5.0
 
@@ -89,7 +91,10 @@ def test_a_job_without_nodes_or_calls_has_no_progress_and_no_rate():
     empty = JobCounts({}, {}, {}, None)
     snapshot = take_snapshot(job_document(), empty, [], [], None)
     assert (snapshot.progress, snapshot.rate, snapshot.elapsed) == (0.0, (), None)
-    assert snapshot.totals == dict.fromkeys(("calls", "records", "new_records", "throttles", "retries", "errors"), 0)
+    assert snapshot.totals == dict.fromkeys(("calls", "records", "new_records", "waits", "refusals", "retries",
+                                             "errors"), 0)
+    assert snapshot.refusal_percent is None
+    assert "· waits 0 · refusals 0 · retries 0 ·" in snapshot.totals_line()
     assert snapshot.group_rows() == ()
 
 
@@ -114,7 +119,7 @@ def test_the_text_shows_one_screen_of_the_job():
                                 "skipped", "failed", "cancelled"]
     assert lines[3].split() == ["statuses", "0", "0", "0", "1", "0", "5", "0", "0", "0"]
     assert lines[4].split() == ["replies", "1", "3", "0", "0", "0", "0", "0", "1", "0"]
-    assert lines[5] == "records 400 (300 new) · calls 12 · throttles 2 · retries 1 · errors 1"
+    assert lines[5] == "records 400 (300 new) · calls 12 · waits 5 · refusals 3 (25.0% of calls) · retries 1 · errors 1"
     assert lines[6] == "calls/s 0 last second · 1.50 mean over 6 s · limit 5/s"
     assert lines[7] == "recent errors (1):"
     assert lines[8] == "  22:13:25  transient  503  node abcdef01  Service unavailable"
@@ -148,3 +153,18 @@ def test_the_limit_is_the_hosts_rate_or_the_tightest_of_the_source():
     assert limit_rate(limiter, "reddit") == 0.5
     assert limit_rate(limiter, "hackernews", "hn.example") is None
     assert limit_rate(limiter, "mastodon", "mastodon.social") is None
+
+
+@pytest.mark.parametrize(("calls", "refusals", "text"), [
+    (12, 3, "refusals 3 (25.0% of calls)"), (12, 0, "refusals 0 (0.0% of calls)"),
+    (40_000, 1, "refusals 1 (<0.1% of calls)"), (0, 0, "refusals 0"),
+])
+def test_the_refusals_show_their_share_of_the_calls(calls, refusals, text):
+    assert refusals_text({"calls": calls, "refusals": refusals, "waits": 99}) == text
+
+
+def test_waits_are_not_refusals_in_the_share():
+    paced = JobCounts({"done": 1}, {}, {"calls": 10, "waits": 30, "refusals": 0}, None)
+    refused = JobCounts({"done": 1}, {}, {"calls": 10, "waits": 0, "refusals": 2}, None)
+    assert (paced.refusal_percent, refused.refusal_percent) == (0.0, 20.0)
+    assert take_snapshot(job_document(), refused, [], [], None).to_dict()["refusal_percent"] == 20.0

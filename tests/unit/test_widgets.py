@@ -33,7 +33,8 @@ def snapshot(state: JobState = JobState.RUNNING, groups: dict | None = None, err
     return JobSnapshot(
         job_id="mastodon-0123", source="mastodon", state=state, created=CREATED, finished=None,
         elapsed=12.5, nodes=nodes, groups=groups,
-        totals={"calls": 40, "records": 3000, "new_records": 2500, "throttles": 3, "retries": 1, "errors": 2},
+        totals={"calls": 40, "records": 3000, "new_records": 2500, "waits": 7, "refusals": 3, "retries": 1,
+                "errors": 2},
         errors=errors, progress=progress, rate=rate, limit=limit)
 
 
@@ -94,7 +95,8 @@ def test_render_fills_the_counts_table_by_kind_depth_and_state(view):
     assert cells[("replies", "1", "queued")] == "1,234" and cells[("replies", "1", "failed")] == "2"
     assert cells[("replies", "1", "waiting")] == "0" and cells[("replies", "1", "all")] == "1,236"
     assert [row["data-kind"] for row, _ in Cells(view.counts_table.value).body()] == ["statuses", "replies"]
-    assert "records 3,000 (2,500 new) · calls 40 · throttles 3 · retries 1 · errors 2" in view.totals.value
+    assert ("records 3,000 (2,500 new) · calls 40 · waits 7 · refusals 3 (7.5% of calls) · retries 1 · errors 2"
+            in view.totals.value)
 
 
 def test_render_lists_the_recent_errors_newest_first(view):

@@ -2,15 +2,16 @@
 -- node's and the job's counters, in one step.
 -- KEYS: nodes hash, counts hash, rate hash (calls per server second), documents hash.
 -- ARGV: node id, new state, allowed states ("," separated; "*live" for every live state),
---       attempts delta ("=0" sets it), throttles delta, calls delta, ttl,
---       then (job counter name, delta) pairs; the node's throttles and calls count for the job too.
+--       attempts delta ("=0" sets it), waits delta, refusals delta, calls delta, ttl,
+--       then (job counter name, delta) pairs; the node's waits, refusals and calls count for the
+--       job too.
 -- Returns {moved (1/0, or -1 for a node the tally does not know), state before, attempts,
---          throttles, calls, live nodes after, the node's document ('' unless moved to running
+--          waits, refusals, calls, live nodes after, the node's document ('' unless moved to running
 --          with one kept)}. A node that ends gives up its document.
 local nodes, counts, rate, documents = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local value = redis.call('HGET', nodes, ARGV[1])
 if not value then
-  return {-1, '', 0, 0, 0, live(counts), ''}
+  return {-1, '', 0, 0, 0, 0, live(counts), ''}
 end
 local node = parse(value)
 local before = node.state
@@ -23,7 +24,7 @@ else
   end
 end
 if not allowed then
-  return {0, before, node.attempts, node.throttles, node.calls, live(counts), ''}
+  return {0, before, node.attempts, node.waits, node.refusals, node.calls, live(counts), ''}
 end
 count(counts, node, -1)
 node.state = ARGV[2]
@@ -32,21 +33,23 @@ if string.sub(ARGV[4], 1, 1) == '=' then
 else
   node.attempts = node.attempts + tonumber(ARGV[4])
 end
-node.throttles = node.throttles + tonumber(ARGV[5])
-node.calls = node.calls + tonumber(ARGV[6])
-redis.call('HINCRBY', counts, 'total:throttles', ARGV[5])
-redis.call('HINCRBY', counts, 'total:calls', ARGV[6])
+node.waits = node.waits + tonumber(ARGV[5])
+node.refusals = node.refusals + tonumber(ARGV[6])
+node.calls = node.calls + tonumber(ARGV[7])
+redis.call('HINCRBY', counts, 'total:waits', ARGV[5])
+redis.call('HINCRBY', counts, 'total:refusals', ARGV[6])
+redis.call('HINCRBY', counts, 'total:calls', ARGV[7])
 count(counts, node, 1)
 redis.call('HSET', nodes, ARGV[1], pack(node))
-for i = 8, #ARGV, 2 do
+for i = 9, #ARGV, 2 do
   redis.call('HINCRBY', counts, 'total:' .. ARGV[i], ARGV[i + 1])
 end
 local now = touch(counts)
-local ttl = tonumber(ARGV[7])
+local ttl = tonumber(ARGV[8])
 redis.call('EXPIRE', nodes, ttl)
 redis.call('EXPIRE', counts, ttl)
-if tonumber(ARGV[6]) > 0 then
-  redis.call('HINCRBY', rate, now[1], ARGV[6])
+if tonumber(ARGV[7]) > 0 then
+  redis.call('HINCRBY', rate, now[1], ARGV[7])
   redis.call('EXPIRE', rate, ttl)
 end
 local document = ''
@@ -55,4 +58,4 @@ if ARGV[2] == RUNNING then
 elseif not LIVE[ARGV[2]] then
   redis.call('HDEL', documents, ARGV[1])
 end
-return {1, before, node.attempts, node.throttles, node.calls, live(counts), document}
+return {1, before, node.attempts, node.waits, node.refusals, node.calls, live(counts), document}

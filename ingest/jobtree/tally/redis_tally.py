@@ -6,7 +6,7 @@ answer of the step that finishes the last node, and a status of any size is one 
 
 Keys, under a prefix (default ``ingest:tally``):
 
-    <prefix>:<job>:nodes    hash: node id -> "state|depth|attempts|throttles|calls|kind"
+    <prefix>:<job>:nodes    hash: node id -> "state|depth|attempts|waits|refusals|calls|kind"
     <prefix>:<job>:counts   hash: nodes, state:<state>, group:<kind>|<depth>|<state>,
                             total:<counter>, changed (server time of the last step)
     <prefix>:<job>:errors   list: the latest node errors, newest first, as JSON
@@ -26,7 +26,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
 
-from ingest.jobtree.states import LIVE_STATES, NodeState
+from ingest.jobtree.states import LIVE_STATES, UNSPLIT_COUNT, NodeState
 from ingest.storage.redis_scripts import register_scripts
 
 RECENT_ERRORS = 50
@@ -40,8 +40,11 @@ STATES_LUA = (
 
 
 def _parse_node(node_id: str, value: str) -> TallyNode:
-    state, depth, attempts, throttles, _calls, kind = value.split("|", 5)
-    return TallyNode(node_id, state, int(depth), kind, int(attempts), throttles=int(throttles))
+    fields = value.split("|")
+    if len(fields) == 6:  # written before waits and refusals were apart: its one count is read as waits
+        fields.insert(4, "0")
+    state, depth, attempts, waits, refusals, _calls, kind = fields
+    return TallyNode(node_id, state, int(depth), kind, int(attempts), waits=int(waits), refusals=int(refusals))
 
 
 def _text(value: bytes | str) -> str:
@@ -58,7 +61,8 @@ class TallyNode:
     kind: str = ""
     attempts: int = 0
     document: str = ""
-    throttles: int = 0
+    waits: int = 0
+    refusals: int = 0
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,8 @@ class Move:
     known: bool
     before: str
     attempts: int
-    throttles: int
+    waits: int
+    refusals: int
     calls: int
     live: int
     document: str = ""
@@ -117,29 +122,29 @@ class RedisTally:
         return bool(self.client.exists(self.keys(job_id)[1]))
 
     def add(self, job_id: str, nodes: Iterable[TallyNode]) -> int:
-        """Register nodes; one already known keeps its state. A new node's throttles count for
-        the job. Returns how many were new."""
+        """Register nodes; one already known keeps its state. A new node's waits and refusals
+        count for the job. Returns how many were new."""
         args: list[str] = [str(self.ttl)]
         for node in nodes:
-            args.extend([node.id, node.state, str(int(node.depth)), str(int(node.attempts)), str(int(node.throttles)),
-                         node.kind.replace("|", "/"), node.document])
+            args.extend([node.id, node.state, str(int(node.depth)), str(int(node.attempts)), str(int(node.waits)),
+                         str(int(node.refusals)), node.kind.replace("|", "/"), node.document])
         if len(args) == 1:
             return 0
         return int(self._scripts["add"](keys=(*self.keys(job_id), self.documents_key(job_id)), args=args))
 
     def move(self, job_id: str, node_id: str, to: str, allowed: Sequence[str] | None = None, *,
-             attempts: int = 0, reset_attempts: bool = False, throttles: int = 0, calls: int = 0,
+             attempts: int = 0, reset_attempts: bool = False, waits: int = 0, refusals: int = 0, calls: int = 0,
              totals: dict[str, int] | None = None) -> Move:
         """Move a node to `to` if it is in one of the `allowed` states (any live one when None)."""
         args = [node_id, to, "*live" if allowed is None else ",".join(allowed),
-                "=0" if reset_attempts else str(int(attempts)), str(int(throttles)), str(int(calls)),
-                str(self.ttl)]
+                "=0" if reset_attempts else str(int(attempts)), str(int(waits)), str(int(refusals)),
+                str(int(calls)), str(self.ttl)]
         for name, delta in (totals or {}).items():
             args.extend([name, str(int(delta))])
-        moved, before, node_attempts, node_throttles, node_calls, live, document = self._scripts["move"](
+        moved, before, node_attempts, node_waits, node_refusals, node_calls, live, document = self._scripts["move"](
             keys=(*self.keys(job_id), self.rate_key(job_id), self.documents_key(job_id)), args=args)
         moved = int(moved)
-        return Move(moved == 1, moved != -1, _text(before), int(node_attempts), int(node_throttles),
+        return Move(moved == 1, moved != -1, _text(before), int(node_attempts), int(node_waits), int(node_refusals),
                     int(node_calls), int(live), _text(document))
 
     def counts(self, job_id: str) -> Counts | None:
@@ -156,8 +161,10 @@ class RedisTally:
                 counts.changed = float(value)
             elif name.startswith("state:"):
                 counts.by_state[name[6:]] = int(value)
+            elif name == f"total:{UNSPLIT_COUNT}":  # a tally written before: read as waits
+                counts.totals["waits"] = counts.totals.get("waits", 0) + int(value)
             elif name.startswith("total:"):
-                counts.totals[name[6:]] = int(value)
+                counts.totals[name[6:]] = counts.totals.get(name[6:], 0) + int(value)
             elif name.startswith("group:"):
                 kind, depth, state = name[6:].rsplit("|", 2)
                 counts.by_group[(kind, int(depth), state)] = int(value)
