@@ -52,7 +52,8 @@ def progress_line(snapshot) -> str:
     bar = "#" * filled + "." * (BAR_WIDTH - filled)
     totals = snapshot.totals
     return (f"[{bar}] {done}/{total} nodes  {totals['records']:,} records  {totals['calls']:,} calls  "
-            f"{totals['waits']:,} waits  {refusals_text(totals)}  {totals['errors']:,} errors  {snapshot.state.value}")
+            f"{totals['waits']:,} waits  {refusals_text(totals)}  {totals['errors']:,} errors  "
+            f"{sum(snapshot.parked.values()):,} parked  {snapshot.state.value}")
 
 
 def _pull(settings: Settings, args: argparse.Namespace) -> int:

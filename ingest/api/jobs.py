@@ -89,7 +89,8 @@ class Job:
         host = urlsplit(document["spec"].get("base_url", "")).netloc or None
         source = document["source"]
         limit = limit_rate(self._runtime.limiter.snapshot(source), source, host)
-        return take_snapshot(document, counts, self._tree.recent_errors(self.id, 20), rate, limit, now=now)
+        return take_snapshot(document, counts, self._tree.recent_errors(self.id, 20), rate, limit, now=now,
+                             parked=self._runtime.room.parked(self.id))
 
     def frame(self, collection: str | None = None, *, where: dict | None = None, columns: list[str] | None = None,
               limit: int | None = None, depth: int = 1):

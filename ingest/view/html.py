@@ -71,8 +71,10 @@ def _count_cell(state: str, count: int) -> str:
 
 
 def totals_html(snapshot: JobSnapshot) -> str:
+    parked = snapshot.parked_line()
     return (f"<div>{escape(snapshot.totals_line())}</div>"
-            f"<div style=\"color:#666\">{escape(snapshot.rate_line())}</div>")
+            + (f"<div class=\"parked\">{escape(parked)}</div>" if parked else "")
+            + f"<div style=\"color:#666\">{escape(snapshot.rate_line())}</div>")
 
 
 def errors_table_html(errors: Sequence[Mapping[str, Any]], max_rows: int = MAX_ERROR_ROWS) -> str:

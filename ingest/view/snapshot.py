@@ -6,7 +6,7 @@ widget in `ingest.view.widgets`) only render a snapshot, so they can be tested w
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, NamedTuple
 
@@ -50,6 +50,7 @@ class JobSnapshot:
     progress: float                           # terminal nodes / all nodes; 1.0 once the job ended
     rate: tuple[RatePoint, ...]               # oldest first, one point per second
     limit: float | None                       # calls per second the limiter allows, when known
+    parked: dict[str, int] = field(default_factory=dict)  # nodes waiting their turn, by the limit
 
     @property
     def ended(self) -> bool:
@@ -122,6 +123,12 @@ class JobSnapshot:
                 f"waits {totals['waits']:,} · {refusals_text(totals)} · retries {totals['retries']:,} · "
                 f"errors {totals['errors']:,}")
 
+    def parked_line(self) -> str:
+        """'parked: 120 on <limit>; 3 on <limit>', or '' when no node waits in a waiting room."""
+        if not self.parked:
+            return ""
+        return "parked: " + "; ".join(f"{count:,} on {label}" for label, count in sorted(self.parked.items()))
+
     def rate_line(self) -> str:
         limit = f" · limit {self.limit:g}/s" if self.limit is not None else ""
         if not self.rate:
@@ -136,13 +143,15 @@ class JobSnapshot:
 
 def take_snapshot(job_document: Mapping[str, Any], counts: JobCounts, errors: Iterable[Mapping[str, Any]],
                   rate_points: Iterable[tuple[float, int]], limit: float | None, *,
-                  now: float | None = None, window: float = RATE_WINDOW) -> JobSnapshot:
+                  now: float | None = None, window: float = RATE_WINDOW,
+                  parked: Mapping[str, int] | None = None) -> JobSnapshot:
     """The snapshot of one job.
 
     `job_document` is the job's document in `jobs`; `errors` the tally's recent errors, newest
     first; `rate_points` (unix second, calls) as `RedisTally.rate` answers them; `limit` the
     limiter's calls per second for the job's host (`limit_rate`), or None; `now` (unix seconds)
-    the time the snapshot is taken, which closes a running job's rate history and elapsed time.
+    the time the snapshot is taken, which closes a running job's rate history and elapsed time;
+    `parked` the job's nodes in waiting rooms by the limit they wait on.
     """
     state = JobState(job_document["state"])
     created = _utc(job_document.get("created"))
@@ -169,6 +178,7 @@ def take_snapshot(job_document: Mapping[str, Any], counts: JobCounts, errors: It
         progress=progress,
         rate=_rate_history(rate_points, created, finished, now, window),
         limit=float(limit) if limit is not None else None,
+        parked={str(label): int(count) for label, count in (parked or {}).items() if count},
     )
 
 

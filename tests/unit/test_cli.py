@@ -59,9 +59,11 @@ def test_the_limits_table_has_one_line_per_source_and_host():
 def test_the_progress_bar_shows_waits_and_the_apis_refusals_apart():
     counts = JobCounts({"done": 3, "queued": 1}, {}, {"calls": 50, "records": 900, "new_records": 900, "waits": 120,
                                                      "refusals": 2, "retries": 0, "errors": 0}, None)
-    snapshot = take_snapshot({"_id": "j", "source": "hackernews", "state": "running"}, counts, [], [], None)
+    snapshot = take_snapshot({"_id": "j", "source": "hackernews", "state": "running"}, counts, [], [], None,
+                             parked={"hackernews hn.example: adaptive rate": 1})
     line = cli_jobs.progress_line(snapshot)
-    assert line.endswith("3/4 nodes  900 records  50 calls  120 waits  refusals 2 (4.0% of calls)  0 errors  running")
+    assert line.endswith("3/4 nodes  900 records  50 calls  120 waits  refusals 2 (4.0% of calls)  0 errors  "
+                         "1 parked  running")
 
 
 def test_the_jobs_listing_shows_waits_and_refusals_with_their_share(monkeypatch, capsys):

@@ -168,3 +168,16 @@ def test_waits_are_not_refusals_in_the_share():
     refused = JobCounts({"done": 1}, {}, {"calls": 10, "waits": 0, "refusals": 2}, None)
     assert (paced.refusal_percent, refused.refusal_percent) == (0.0, 20.0)
     assert take_snapshot(job_document(), refused, [], [], None).to_dict()["refusal_percent"] == 20.0
+
+
+def test_the_nodes_parked_in_waiting_rooms_are_shown_by_the_limit_they_wait_on():
+    from ingest.view.html import totals_html
+
+    parked = {"reddit oauth.reddit.com (me): 600 per 600 s": 120, "hackernews hn.example: adaptive rate": 3,
+              "nothing here": 0}
+    snapshot = take_snapshot(job_document(), counts(), [], RATE, None, now=START + 6.25, parked=parked)
+    assert snapshot.parked_line() == ("parked: 3 on hackernews hn.example: adaptive rate; "
+                                      "120 on reddit oauth.reddit.com (me): 600 per 600 s")
+    assert "<div class=\"parked\">parked: 3 on" in totals_html(snapshot)
+    idle = take_snapshot(job_document(), counts(), [], RATE, None, now=START + 6.25)
+    assert idle.parked_line() == "" and "parked" not in totals_html(idle)
