@@ -84,7 +84,7 @@ def pull(source: str, *, settings: Settings | None = None, **params: Any) -> Job
     roots = connector.for_spec(spec).start(spec, watermark)
     job_id = f"{connector.name}-{uuid.uuid4().hex[:12]}"
     stack.jobs.insert({
-        "_id": job_id, "source": connector.name, "spec": spec, "options": options,
+        "_id": job_id, "source": connector.name, "queue": connector.queue, "spec": spec, "options": options,
         "state": JobState.RUNNING.value, "created": now_utc(), "finished": None,
         "code_version": code_version(), "watermark_at_start": watermark,
     })

@@ -27,6 +27,7 @@ from kombu import Exchange, Queue
 from ingest.messaging.config import TASK_EXCHANGE, source_queues, task_queue
 
 FETCH_TASK = "ingest.fetch"
+TASK_QUEUE_PREFIX = "ingest."
 DELAY_EXCHANGE = Exchange("ingest.delay", type="direct", durable=True)
 DELAY_BUCKETS = (5.0, 15.0, 60.0, 300.0, 1800.0)
 
@@ -70,6 +71,18 @@ class Publisher:
         the node carries the permit a waiting room released it with (sent at once)."""
         if queue not in source_queues():
             raise ValueError(f"unknown queue {queue!r}")
+        self._send(job_id, node_id, queue, delay, exact, granted_at)
+
+    def release(self, job_id: str, node_id: str, queue: str, granted_at: float | None = None) -> None:
+        """Send a node released from a waiting room, with its permit, to the queue the worker that
+        parked it named: this process may not have that queue's source registered (a source
+        defined elsewhere, served by workers of its own)."""
+        if not queue.startswith(TASK_QUEUE_PREFIX):
+            raise ValueError(f"{queue!r} is not a task queue (they start with {TASK_QUEUE_PREFIX!r})")
+        self._send(job_id, node_id, queue, 0.0, False, granted_at)
+
+    def _send(self, job_id: str, node_id: str, queue: str, delay: float, exact: bool,
+              granted_at: float | None) -> None:
         bucket = bucket_for(delay)
         if bucket is None:
             self.app.send_task(

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = 5.0
 POLL_SECONDS = 0.1
 RETRY_SECONDS = 1.0       # a releaser without the lease, or without Redis, looks again this often
+SCOPE_RETRY_SECONDS = 5.0
 UNSENT_AFTER = 10.0
 UNSENT_CHECK_EVERY = 5.0
 BATCH = 256
@@ -82,7 +83,13 @@ class Releaser:
             self._send_unsent(now)
             self._unsent_checked = now
         for sid in self.room.due(now):
-            self.release(sid)
+            try:
+                self.release(sid)
+            except RedisError:
+                raise
+            except Exception:  # noqa: BLE001 - one scope that cannot be released holds up no other
+                log.exception("releasing the nodes of one limit failed; trying it again in %.0f s", SCOPE_RETRY_SECONDS)
+                self.room.postpone(sid, now + SCOPE_RETRY_SECONDS)
         next_due = self.room.next_due()
         if next_due is None:
             return self.poll
@@ -105,11 +112,18 @@ class Releaser:
 
     def _send_unsent(self, now: float) -> None:
         unsent = self.room.unsent(now - self.unsent_after)
+        sent = []
         for sid, node in unsent:
             room = self.room.room(sid)
-            if room is None:
+            try:
+                if room is not None:
+                    self.send(node.job_id, node.node_id, room.queue)
+            except RedisError:
+                raise
+            except Exception:  # noqa: BLE001 - kept in the ledger for the next look
+                log.exception("a released node could not be sent again; trying again later")
                 continue
-            self.send(node.job_id, node.node_id, room.queue)
-        self.room.forget_unsent(unsent)
+            sent.append((sid, node))
+        self.room.forget_unsent(sent)
         if unsent:
             log.warning("%d released nodes were never sent (their releaser stopped); sent now", len(unsent))

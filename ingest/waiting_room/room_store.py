@@ -133,6 +133,10 @@ class RoomStore:
         fields = {_text(name): _text(value) for name, value in fields.items()}
         return RoomScope(scope_from_dict(json.loads(fields["scope"])), fields["queue"], fields["label"])
 
+    def postpone(self, sid: str, due: float) -> None:
+        """Look at the scope again at `due` (its release failed), if nodes still wait in it."""
+        self.client.zadd(self._key("due"), {sid: due}, xx=True)
+
     def forget(self, sid: str) -> None:
         """A scope in the due set with nothing parked (its hash lost): it leaves the set."""
         self.client.zrem(self._key("due"), sid)

@@ -64,3 +64,11 @@ def test_a_node_released_with_a_permit_carries_the_moment_it_was_granted():
 def test_children_of_a_node_have_the_same_ids_each_time_it_runs():
     assert child_id("parent", 0) == child_id("parent", 0)
     assert len({child_id("parent", 0), child_id("parent", 1), child_id("other", 0)}) == 3
+
+
+def test_a_released_node_goes_to_the_queue_its_parker_named_even_one_of_a_source_unknown_here():
+    app = RecordingApp()
+    Publisher(app).release("job", "node", "ingest.defined_elsewhere", granted_at=5.0)
+    assert app.sent[0]["queue"].name == "ingest.defined_elsewhere" and app.sent[0]["kwargs"] == {"granted_at": 5.0}
+    with pytest.raises(ValueError, match="not a task queue"):
+        Publisher(app).release("job", "node", "celery")

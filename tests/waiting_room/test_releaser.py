@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.limits import KnownLimit, Limiter, LimitScope
-from ingest.waiting_room import Releaser, RoomScope, RoomStore, scope_digest
+from ingest.waiting_room import Released, Releaser, RoomScope, RoomStore, scope_digest
 
 SCOPE = LimitScope(source="hackernews", host="hn.example", known=(KnownLimit(10, 1.0, ("host",)),))
 ADAPTIVE = LimitScope(source="hackernews", host="hn.example")
@@ -93,3 +93,22 @@ def test_a_redis_that_lost_its_data_has_the_live_nodes_sent_again(room, limiter,
     client.flushdb()
     one.turn()
     assert recovered == [1, 1]
+
+
+def test_a_limit_whose_nodes_cannot_be_sent_holds_up_no_other(room, limiter):
+    broken = LimitScope(source="elsewhere", host="other.example", known=(KnownLimit(10, 1.0, ("host",)),))
+    broken_sid = scope_digest(limiter.scope_id(broken))
+    room.park(broken_sid, RoomScope(broken, "ingest.elsewhere", "elsewhere"), "job-x", ["x1"], due=0.0)
+    park(room, limiter, SCOPE, "job-a", ["a1"])
+    sent = Sent()
+
+    def send(job_id, node_id, queue, granted_at=None):
+        if queue == "ingest.elsewhere":
+            raise ValueError("no such queue here")
+        sent(job_id, node_id, queue, granted_at)
+
+    one = Releaser(room, limiter, send=send, recover=lambda: 0, holder="one")
+    one.turn()
+    assert [node for _, node, _, _ in sent] == ["a1"]
+    assert room.unsent(older_than=1e12) == [(broken_sid, Released("job-x", "x1"))], \
+        "the node it could not send stays in the ledger, to be sent again later"
