@@ -32,6 +32,7 @@ from ingest.messaging.config import DEAD_LETTER_QUEUE, all_queues, make_celery, 
 from ingest.messaging.publisher import DELAY_BUCKETS, delay_queue
 from ingest.stack_credentials import stack_credentials_path
 from sandbox.counters import credential_hash
+from ingest.stack.services import worker_name
 from tests.reliability.support import REDDIT_ENV_CREDENTIAL
 
 pytestmark = pytest.mark.stack
@@ -40,6 +41,9 @@ FILE_CREDENTIAL = "reddit-file-canary"
 LOOPBACK = {"127.0.0.1", "::1"}
 QUEUES = [*all_queues(), DEAD_LETTER_QUEUE.name,
           *(delay_queue(queue, bucket).name for queue in source_queues() for bucket in DELAY_BUCKETS)]
+
+
+REDDIT_WORKER = worker_name("reddit", 1)
 
 
 def _peek_queues(connection: Connection) -> list[bytes]:
@@ -86,10 +90,16 @@ def _run_pulls(stack, tap_connection) -> list[bytes]:
     from the queues meanwhile."""
     base_url = stack.settings.sandbox_url + "/reddit"
     stack.sandbox.scenario({"fault_seed": 2, "apis": {"reddit": {"errors": {"500": 0.3}}}})
-    # One call in 6 s: each page waits longer than the shortest delay queue, so it rests there.
-    waiting = ingest.pull("reddit", base_url=base_url, subreddit="python", limit=300, credential=REDDIT_ENV_CREDENTIAL,
-                          limits={"requests": 1, "window": 6.0}, settings=stack.settings)
-    peeked = []
+    # The pull starts while the Reddit pool is stopped, so its first message rests in the queue;
+    # then one call in 6 s, each page waiting in the waiting room (in Redis) for its turn.
+    stack.stop(REDDIT_WORKER)
+    try:
+        waiting = ingest.pull("reddit", base_url=base_url, subreddit="python", limit=300,
+                              credential=REDDIT_ENV_CREDENTIAL, limits={"requests": 1, "window": 6.0},
+                              settings=stack.settings)
+        peeked = _peek_queues(tap_connection)
+    finally:
+        stack.start(REDDIT_WORKER)
     while waiting.status()["state"] == "running":
         peeked += _peek_queues(tap_connection)
         time.sleep(0.2)
