@@ -52,20 +52,21 @@ those fields of every default limit; a list of dicts (requests, window, per, gro
 them; an empty list means "unknown": use the adaptive rate.
 
 Modules: `types` (KnownLimit and LimitReading, which connectors fill in), `known` (sliding
-window log rule: why and how), `curves` (adaptive strategies: PowerLawCurve, AimdCurve,
-CubicCurve), `redis_store` (Redis keys and Lua scripts), `limiter`, `scope`, `report`.
+window log rule: why and how), `curves` and `goodput` (adaptive strategies: GoodputCurve, PowerLawCurve,
+AimdCurve, CubicCurve), `redis_store` (Redis keys and Lua scripts), `limiter`, `scope`, `report`.
 """
 
 from ingest.limits.curves import AimdCurve, CubicCurve, CurveState, PowerLawCurve, RateCurve
+from ingest.limits.goodput import GoodputCurve
 from ingest.limits.known import LimitTerms, SlidingLogRule
 from ingest.limits.limiter import Limiter
 from ingest.limits.scope import (
-    LimitScope, Outcome, Permit, Reason, known_limits_with_overrides, outcome_for_status,
+    Grant, LimitScope, Outcome, Permit, Reason, known_limits_with_overrides, outcome_for_status,
 )
 from ingest.limits.types import KnownLimit, LimitReading
 
 __all__ = [
-    "Limiter", "LimitScope", "Permit", "Outcome", "Reason", "KnownLimit", "LimitReading",
+    "Limiter", "LimitScope", "Permit", "Grant", "Outcome", "Reason", "KnownLimit", "LimitReading",
     "known_limits_with_overrides", "outcome_for_status", "SlidingLogRule", "LimitTerms",
-    "RateCurve", "CurveState", "PowerLawCurve", "AimdCurve", "CubicCurve",
+    "RateCurve", "CurveState", "GoodputCurve", "PowerLawCurve", "AimdCurve", "CubicCurve",
 ]

@@ -50,6 +50,8 @@ class Reason(str, Enum):
     SPACING = "spacing"          # too soon after the previous call under a known limit
     RETRY_AFTER = "retry_after"  # the API asked to wait (Retry-After), for everyone
     RATE = "rate"                # the adaptive rate of an unknown limit
+    PAUSE = "pause"              # the adaptive rate's pause after a refusal, for everyone
+    IN_FLIGHT = "in_flight"      # the adaptive rate's cap on calls not yet answered
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,22 @@ class Permit:
     reason: str
     granted_at: float | None = None
     promised: bool = False
+
+
+@dataclass(frozen=True)
+class Grant:
+    """The answer of `Limiter.grant`: permits granted now, and when one more could be.
+
+    `granted_at` holds one moment per permit granted (at most the count asked for, possibly
+    none); pass each back to `Limiter.observe` through a `Permit` of that moment. `wait` is the
+    seconds until one more permit could be granted (for an adaptive rate: at its current rate;
+    it may change before then)."""
+
+    granted_at: tuple[float, ...]
+    wait: float
+
+    def permits(self) -> tuple[Permit, ...]:
+        return tuple(Permit(True, 0.0, Reason.GRANTED.value, at) for at in self.granted_at)
 
 
 @dataclass(frozen=True)
