@@ -13,9 +13,10 @@ and the token endpoints: Reddit's `/api/v1/access_token` under /reddit, Bluesky'
 client-credentials server at /oauth2/token; lifetimes come from the scenario's `auth`.
 
 Data is synthetic, deterministic from a seed and a size, and rendered lazily. Rate limits
-(published, with the real headers, and hidden, without them) and faults (latency, errors,
-hangs, dropped connections, outages, malformed bodies, repeating cursors) come from a
-scenario, set at start (`--scenario FILE`, YAML or JSON) or at runtime (`PUT /_admin/scenario`):
+(published, with the real headers, and hidden, without them: fixed or sliding windows, token
+buckets, caps on requests in flight) and faults (latency, errors, hangs, dropped connections,
+outages, malformed bodies, repeating cursors) come from a scenario, set at start
+(`--scenario FILE`, YAML or JSON) or at runtime (`PUT /_admin/scenario`):
 
     time_scale: 1.0          # divides every window (100: Mastodon's 300 s window lasts 3 s)
     limit_scale: 1.0         # multiplies every limit

@@ -75,7 +75,9 @@ def admin_routes(state: "SandboxState", specs: tuple[ApiSpec, ...]) -> list[Rout
         return JSONResponse({"ok": True, "api": api, "ids": ids})
 
     async def counters(request: Request) -> JSONResponse:
-        return JSONResponse(state.counters.snapshot(state.clock.monotonic(), state.clock.wall()))
+        snapshot = state.counters.snapshot(state.clock.monotonic(), state.clock.wall())
+        snapshot["hidden_rules"] = state.limiter.hidden.tallies(state.scenario)
+        return JSONResponse(snapshot)
 
     async def requests_log(request: Request) -> JSONResponse:
         api = request.query_params.get("api")

@@ -1,4 +1,4 @@
-"""Fixed-window request counting for published and hidden rate limits.
+"""Fixed-window request counting for published rate limits, beside the hidden limits.
 
 Windows are aligned to multiples of their length on the sandbox clock (as Mastodon's reset
 times fall on round five-minute marks). Every request counts, refused ones included.
@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sandbox.scenario import HiddenRule, RateRule, Scenario
+from sandbox.hidden_limits import HiddenLimits, Passage
+from sandbox.hidden_rules import scope_key
+from sandbox.scenario import RateRule, Scenario
+from sandbox.windows import WindowCounters
 
 
 @dataclass(frozen=True)
@@ -39,55 +42,29 @@ class Verdict:
     hidden_status: int | None
 
 
-class WindowCounters:
-    """Counts per key in aligned fixed windows."""
-
-    def __init__(self) -> None:
-        self._counts: dict[tuple, list] = {}
-
-    def clear(self) -> None:
-        self._counts.clear()
-
-    def hit(self, key: tuple, window: float, now: float) -> tuple[int, float]:
-        """Count one request; return the count in the current window and the window's end."""
-        start = (now // window) * window
-        entry = self._counts.get(key)
-        if entry is None or entry[0] != start:
-            entry = [start, 0]
-            self._counts[key] = entry
-        entry[1] += 1
-        return entry[1], start + window
-
-
-def _scope_key(scope: str, credential: str | None, client: str) -> tuple[tuple, bool]:
-    """The key one request counts under, and whether it counts as anonymous."""
-    if scope == "global":
-        return ("global",), False
-    if scope == "credential" and credential is not None:
-        return ("credential", credential), False
-    return ("ip", client), scope == "credential"
-
-
 class Limiter:
     """Applies a scenario's published and hidden limits to requests."""
 
     def __init__(self) -> None:
         self.counters = WindowCounters()
-        self._hidden_turn = 0
+        self.hidden = HiddenLimits()
 
     def reset(self) -> None:
+        """Every count and every hidden rule's state back to unused."""
         self.counters.clear()
-        self._hidden_turn = 0
+        self.hidden.forget()
+
+    def apply(self, scenario: Scenario, now: float) -> None:
+        """A new scenario: published windows start afresh; hidden rules keep what carries over."""
+        self.counters.clear()
+        self.hidden.apply(scenario, now)
 
     def check(self, api: str, scenario: Scenario, credential: str | None, client: str,
-              now: float, wall_now: float) -> Verdict:
+              now: float, wall_now: float, route_path: str, passage: Passage) -> Verdict:
+        """Judge a request that passed the concurrency rules on arrival (`passage`) by the
+        other hidden rules and by the published ones (which count it either way)."""
         settings = scenario.api(api)
-        hidden_status = None
-        for index, rule in enumerate(settings.hidden_limits):
-            state = self._count(("hidden", api, index), rule, scenario, credential, client, now, wall_now)
-            if state.exceeded and hidden_status is None:
-                hidden_status = rule.statuses[self._hidden_turn % len(rule.statuses)]
-                self._hidden_turn += 1
+        self.hidden.judge(passage, api, scenario, route_path, credential, client, now)
         reported = None
         refused = False
         for index, rule in enumerate(settings.rate_limits):
@@ -95,15 +72,15 @@ class Limiter:
             refused = refused or state.exceeded
             if reported is None or state.remaining < reported.remaining:
                 reported = state
-        return Verdict(reported, refused, hidden_status)
+        return Verdict(reported, refused, passage.status)
 
-    def _count(self, prefix: tuple, rule: RateRule | HiddenRule, scenario: Scenario,
+    def _count(self, prefix: tuple, rule: RateRule, scenario: Scenario,
                credential: str | None, client: str, now: float, wall_now: float) -> WindowState:
-        scope_key, anonymous = _scope_key(rule.scope, credential, client)
+        key, anonymous = scope_key(rule.scope, credential, client)
         limit = rule.limit
-        if anonymous and isinstance(rule, RateRule) and rule.anonymous_limit is not None:
+        if anonymous and rule.anonymous_limit is not None:
             limit = rule.anonymous_limit
         window = scenario.window(rule.window)
-        used, window_end = self.counters.hit(prefix + scope_key, window, now)
+        used, window_end = self.counters.hit(prefix + key, window, now)
         reset_in = max(0.0, window_end - now)
         return WindowState(scenario.limit(limit), used, window, reset_in, wall_now + reset_in)

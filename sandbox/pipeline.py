@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sandbox.faults import malform, outage_status, proxy_error, reason_of
+from sandbox.hidden_limits import Passage
 from sandbox.payloads import with_payloads
 from sandbox.limits import WindowState
 from sandbox.responses import ApiError, ApiResponse, RawAnswer
@@ -87,6 +88,23 @@ async def _close_unanswered(request: Request) -> None:
         raise ConnectionAbortedError("connection dropped by the fault scenario")
 
 
+class ReleasingResponse(Response):
+    """An answer that calls `on_sent` once it is sent, or once sending it has failed (the
+    client went away): the request holds its hidden-limit places until then."""
+
+    def __init__(self, body: bytes, status: int, headers: dict[str, str] | None = None,
+                 on_sent: Callable[[], None] | None = None) -> None:
+        super().__init__(body, status, headers)
+        self.on_sent = on_sent
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if self.on_sent is not None:
+                self.on_sent()
+
+
 class Pipeline:
     def __init__(self, state: "SandboxState", spec: ApiSpec) -> None:
         self.state = state
@@ -105,27 +123,36 @@ class Pipeline:
         counters.begin(state.clock.monotonic())
         token = self.spec.token(request)
         credential = state.tokens.credential(token)
+        client = request.client.host if request.client else "unknown"
+        passage = state.limiter.hidden.arrive(self.spec.name, state.scenario, route.path, credential,
+                                              client, state.clock.monotonic())
         outcome = "500"
         try:
-            response = await self._respond(request, route, token, credential)
+            response = await self._respond(request, route, token, credential, client, passage)
             if isinstance(response, str):
                 outcome = response
-                return Response(b"", 500)
+                return ReleasingResponse(b"", 500, on_sent=passage.release)
             outcome = str(response.status)
             headers = dict(self.spec.static_headers)
             headers.update(response.headers)
             headers["content-type"] = response.content_type
-            return Response(response.body, response.status, headers)
+            return ReleasingResponse(response.body, response.status, headers, on_sent=passage.release)
+        except BaseException:
+            passage.release()
+            raise
         finally:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             counters.end(self.spec.name, label, outcome, credential, target=target, at=arrived)
 
     async def _respond(self, request: Request, route: RouteSpec, token: str | None,
-                       credential: str | None) -> ApiResponse | str:
+                       credential: str | None, client: str, passage: Passage) -> ApiResponse | str:
         """The answer, or the name of the fault (`drop`, `hang`) that left it unanswered."""
         state = self.state
         spec = self.spec
         settings = state.scenario.api(spec.name)
+        if passage.status is not None:
+            state.counters.hidden_refusals[spec.name] += 1
+            return proxy_error(passage.status)
         decider = state.faults
         faults_hit = settings.faults_hit(route.path)
         if settings.latency_fixed or settings.latency_jitter:
@@ -141,12 +168,13 @@ class Pipeline:
             if status is not None:
                 state.counters.fault(spec.name, "outage")
                 return proxy_error(status)
-        client = request.client.host if request.client else "unknown"
         verdict = state.limiter.check(spec.name, state.scenario, credential, client, now,
-                                      state.clock.wall())
+                                      state.clock.wall(), route.path, passage)
         if verdict.hidden_status is not None:
             state.counters.hidden_refusals[spec.name] += 1
             return proxy_error(verdict.hidden_status)
+        if passage.delay:
+            await asyncio.sleep(passage.delay)
         if verdict.refused:
             state.counters.throttled[spec.name] += 1
             response = ApiResponse.json(spec.error_body(429, "Too Many Requests", None), 429)

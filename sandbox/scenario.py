@@ -10,8 +10,9 @@ Format (YAML or JSON; every key optional):
       mastodon:
         rate_limits:       # replaces the documented limits of this API
           - {limit: 30, window: 3, scope: credential, anonymous_limit: 30}
-        hidden_limits:     # enforced with no header and no hint in the answer
+        hidden_limits:     # enforced with no header and no hint in the answer (shapes below)
           - {limit: 10, window: 1, scope: global, status: [429, 503]}
+          - {shape: token_bucket, rate: 5, burst: 20, routes: ["/api/v1/statuses/"], slowdown: 0.5}
         retry_after: false # send Retry-After on 429
         latency: {fixed: 0.0, jitter: 0.0}       # seconds; jitter is uniform in [0, jitter)
         errors: {"500": 0.0, "502": 0.0, "503": 0.0}   # share of requests answered so
@@ -39,6 +40,36 @@ already holds are refused from the moment the scenario is set. Setting a scenari
 tokens already issued, with their lifetimes. createSession's own limit windows (30 per 300 s,
 300 per day) are divided by `time_scale` as well; their limits stay.
 
+Hidden limits: each entry is one rule of one `shape`:
+- `fixed_window` (when `shape` is absent): at most `limit` requests per `window` seconds, in
+  windows aligned to multiples of their length; every request counts, refused ones included.
+- `sliding_window`: at most `limit` accepted requests in any trailing `window` seconds. Only
+  accepted requests count, as in a server's sliding log of what it let through: a client that
+  keeps asking while refused gets in as soon as the oldest accepted request leaves the window
+  (counting refusals would shut it out for as long as it retries: a penalty, not a rate).
+- `token_bucket`: `burst` tokens, full at first, refilled at `rate` per second; a request takes
+  a token or is refused (a refusal takes none).
+- `concurrency`: at most `limit` requests in flight at once, from arrival until the answer is
+  sent (latency and slowdown included; a hang until it closes; a request whose client left
+  until its answer would have been sent); one more is refused at once, before any latency.
+Every shape also takes `scope` (default `global`), `status` (429, 503 or a list of them answered
+in turn; default 429), `routes` (path prefixes within the API, as `fault_routes`: the rule
+counts and refuses only those routes; default all) and `slowdown` (seconds, default 0): when a
+request is accepted and leaves the rule at a use u of one half or more (count / limit in the
+window, log length / limit, 1 - tokens / burst, in flight / limit; this request included), its
+answer waits slowdown * (u - 0.5) / 0.5 on top of the latency (the largest wait of the rules it
+passed). `time_scale` divides `window` and multiplies `rate`; `limit_scale` multiplies `limit`,
+`burst` and `rate` (counts rounded, at least 1). Concurrency rules judge a request on arrival,
+the others after the latency, the credential check and any outage; the first rule to refuse
+answers and the rules judging with it take nothing (fixed windows still count the request).
+Setting a scenario applies new figures at once. A hidden rule at the same place of the same API
+with the same shape, scope and routes keeps its state: the current fixed window's count (when
+the window length is unchanged), the sliding log, the bucket's tokens (earned at the old rate up
+to the change, then capped at the new burst: a bigger bucket is not filled for free), the
+requests in flight, and its counters; any other rule starts afresh, and published windows
+restart. `/_admin/counters` shows, per API, per hidden rule in order: `shape`, `accepted`,
+`refused`, `in_flight` and `peak_in_flight`.
+
 Scopes: `credential` counts per token, or per account for a token the sandbox issued
 (anonymous requests count per client address, against `anonymous_limit` when given), `ip` per
 client address, `global` across all clients.
@@ -52,11 +83,11 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.auth_rules import AUTH_APIS, AuthRules, auth_rules
+from sandbox.hidden_rules import HiddenRule, hidden_rules, route_prefixes, scope_of
 from sandbox.scenario_values import ScenarioError, integer as _integer, mapping as _mapping
 from sandbox.scenario_values import number as _number, share as _rate
 
 API_NAMES = ("mastodon", "reddit", "hn", "bsky", "github", "algolia")
-SCOPES = ("credential", "ip", "global")
 ERROR_STATUSES = (401, 403, 404, 500, 502, 503)
 MALFORMED_KINDS = ("truncated", "html_200", "wrong_content_type", "non_utf8")
 PAYLOAD_KINDS = ("huge", "odd_keys", "deep")
@@ -71,14 +102,6 @@ class RateRule:
     window: float
     scope: str = "credential"
     anonymous_limit: int | None = None
-
-
-@dataclass(frozen=True)
-class HiddenRule:
-    limit: int
-    window: float
-    scope: str = "global"
-    statuses: tuple[int, ...] = (429,)
 
 
 @dataclass(frozen=True)
@@ -148,12 +171,6 @@ class Scenario:
         return max(1, round(count * self.limit_scale))
 
 
-def _scope(value: Any, where: str) -> str:
-    if value not in SCOPES:
-        raise ScenarioError(f"{where} must be one of {list(SCOPES)}, not {value!r}")
-    return value
-
-
 def _rate_rules(value: Any, where: str) -> tuple[RateRule, ...]:
     if not isinstance(value, list):
         raise ScenarioError(f"{where} must be a list")
@@ -165,28 +182,8 @@ def _rate_rules(value: Any, where: str) -> tuple[RateRule, ...]:
         rules.append(RateRule(
             limit=_integer(entry.get("limit"), f"{here}.limit"),
             window=_number(entry.get("window"), f"{here}.window", minimum=0.001),
-            scope=_scope(entry.get("scope", "credential"), f"{here}.scope"),
+            scope=scope_of(entry.get("scope", "credential"), f"{here}.scope"),
             anonymous_limit=None if anonymous is None else _integer(anonymous, f"{here}.anonymous_limit"),
-        ))
-    return tuple(rules)
-
-
-def _hidden_rules(value: Any, where: str) -> tuple[HiddenRule, ...]:
-    if not isinstance(value, list):
-        raise ScenarioError(f"{where} must be a list")
-    rules = []
-    for index, entry in enumerate(value):
-        here = f"{where}[{index}]"
-        entry = _mapping(entry, here, ("limit", "window", "scope", "status"))
-        statuses = entry.get("status", [429])
-        statuses = [statuses] if isinstance(statuses, int) else statuses
-        if not isinstance(statuses, list) or not statuses or any(s not in (429, 503) for s in statuses):
-            raise ScenarioError(f"{here}.status must be 429, 503 or a list of them")
-        rules.append(HiddenRule(
-            limit=_integer(entry.get("limit"), f"{here}.limit"),
-            window=_number(entry.get("window"), f"{here}.window", minimum=0.001),
-            scope=_scope(entry.get("scope", "global"), f"{here}.scope"),
-            statuses=tuple(statuses),
         ))
     return tuple(rules)
 
@@ -223,7 +220,7 @@ def _api(name: str, settings: dict[str, Any]) -> ApiScenario:
         raise ScenarioError(f"{where}.errors add up to more than 1")
     return ApiScenario(
         rate_limits=_rate_rules(settings.get("rate_limits", []), f"{where}.rate_limits"),
-        hidden_limits=_hidden_rules(settings.get("hidden_limits", []), f"{where}.hidden_limits"),
+        hidden_limits=hidden_rules(settings.get("hidden_limits", []), f"{where}.hidden_limits"),
         retry_after=retry_after,
         latency_fixed=_number(latency.get("fixed", 0.0), f"{where}.latency.fixed"),
         latency_jitter=_number(latency.get("jitter", 0.0), f"{where}.latency.jitter"),
@@ -237,14 +234,8 @@ def _api(name: str, settings: dict[str, Any]) -> ApiScenario:
         huge_bytes=_integer(payloads.get("huge_bytes", 1_000_000), f"{where}.payloads.huge_bytes"),
         deep_levels=_integer(payloads.get("deep_levels", 150), f"{where}.payloads.deep_levels"),
         cursor_repeat=_rate(settings.get("cursor_repeat", 0.0), f"{where}.cursor_repeat"),
-        fault_routes=_route_labels(settings.get("fault_routes", []), f"{where}.fault_routes"),
+        fault_routes=route_prefixes(settings.get("fault_routes", []), f"{where}.fault_routes"),
     )
-
-
-def _route_labels(value: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(label, str) for label in value):
-        raise ScenarioError(f"{where} must be a list of path prefixes within the API, e.g. [\"/v0/item/\"]")
-    return tuple(value)
 
 
 def parse_scenario(document: Any) -> Scenario:

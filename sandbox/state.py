@@ -48,16 +48,18 @@ class SandboxState:
         self.set_scenario(self.initial_scenario)
 
     def set_scenario(self, scenario: Scenario) -> None:
-        """Apply a scenario now: limit windows start afresh and outage times count from now."""
+        """Apply a scenario now: published limit windows start afresh, hidden limits keep what
+        carries over (sandbox.hidden_limits), and outage times count from now."""
         self.scenario = scenario
         self.scenario_set_at = self.clock.monotonic()
-        self.limiter.reset()
+        self.limiter.apply(scenario, self.scenario_set_at)
         self.faults.reseed(scenario.fault_seed)
 
     def reset(self) -> None:
         """Back to how the process started: first scenario, no counts, no added items, no
         issued tokens."""
         self.set_scenario(self.initial_scenario)
+        self.limiter.reset()
         self.tokens.reset()
         self.counters.reset(self.clock.monotonic(), self.clock.wall())
         for dataset in self.datasets.values():
