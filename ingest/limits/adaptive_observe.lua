@@ -12,17 +12,21 @@
 -- limit to n - 1 when that is lower, but only when calls that went out with n or more in flight
 -- have not succeeded lately (in_flight_served: the most a success went out with, forgetting one
 -- call per hundred successes): then the refusals follow the calls in flight, as under a
--- concurrency cap, and not time, as in a window's spent tail. Each success raises the limit by
--- 1 / limit, one call per limit's worth of successes (as a congestion window grows).
+-- concurrency cap, and not time, as in a window's spent tail. Such a refusal leaves the rate's
+-- curve alone (the in-flight limit answers it; the reply says it declined the change). Each
+-- success raises the limit by a hundredth: a cap that rose is found again one call per hundred
+-- successes, at the price of about one refusal per hundred calls while it holds.
 -- A success after more than idle_grace seconds without one moves curve_since forward by
 -- the idle time (the curve grows only while calls succeed; see curves.resumed). A success
 -- adds to `served`, the rate of successes lately (an exponential average over the served
 -- period; see goodput.py), and its latency moves latency_avg (an exponential average) and latency_min (the least latency,
 -- drifting towards each new one by the drift factor, so a lasting change is adopted).
--- Reply: {1, now, version, served} when written (or nothing to write), else
+-- Reply: {1, now, version, served} when written (or nothing to write; a fifth element
+-- 'declined' when a refusal explained by calls in flight left the curve alone), else
 -- {0, now, field, value, ...}: the whole state, to compute the change again from.
 
 local LIMIT_SIGNALS = {throttled = true, unavailable = true, timeout = true}
+local in_flight_refusal = false
 local index, state, flight = KEYS[1], KEYS[2], KEYS[3]
 local now = clock(ARGV[1])
 local outcome, retry_after = ARGV[2], opt(ARGV[3])
@@ -56,9 +60,10 @@ if outcome ~= '' then
     local served_with = opt(redis.call('HGET', state, 'in_flight_served')) or 0
     if ARGV[4] == '1' then
       redis.call('HSET', state, 'in_flight_served', num(math.max(with, served_with - 0.01)))
-      if learned then redis.call('HSET', state, 'in_flight_limit', num(learned + 1 / learned)) end
-    elseif LIMIT_SIGNALS[outcome] and with > math.max(1, served_with) and (learned == nil or with - 1 < learned) then
-      redis.call('HSET', state, 'in_flight_limit', with - 1)
+      if learned then redis.call('HSET', state, 'in_flight_limit', num(learned + 0.01)) end
+    elseif LIMIT_SIGNALS[outcome] and with > math.max(1, served_with) then
+      if learned == nil or with - 1 < learned then redis.call('HSET', state, 'in_flight_limit', with - 1) end
+      in_flight_refusal = true
     end
   end
   redis.call('HSET', state, 'in_flight', redis.call('ZCARD', flight))
@@ -91,6 +96,7 @@ redis.call('SADD', index, state)
 local served = served_rate(ARGV[4] == '1' and 1 or 0)
 local version = redis.call('HGET', state, 'version') or '0'
 if ARGV[12] == '' then return {1, num(now), version, served} end
+if in_flight_refusal then return {1, num(now), version, served, 'declined'} end
 if version ~= ARGV[12] then
   local reply = {0, num(now)}
   for _, item in ipairs(redis.call('HGETALL', state)) do reply[#reply + 1] = item end

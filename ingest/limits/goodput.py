@@ -44,7 +44,7 @@ class GoodputCurve(PowerLawCurve):
     name = "goodput"
 
     def __init__(self, *, first_pause: float = 0.2, max_pause: float = 8.0, probe_spent: float = 10.0,
-                 max_probe: float = 30.0, served_period: float = 10.0, start_probe: float = 3.0,
+                 max_probe: float = 30.0, served_period: float = 10.0, start_probe: float = 2.0,
                  **options: float) -> None:
         options.setdefault("hold", 0.0)
         options.setdefault("probe_period", 8.0)

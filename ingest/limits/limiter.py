@@ -202,8 +202,9 @@ class Limiter:
                 self._paced[key] = (reply.served, self._paced.get(key, (0.0, None))[1])
             first = False
             if not reply.stale:
-                kept = changed or state
-                if kept is None or (not changed and reply.version != version):
+                written = changed is not None and reply.reason != "declined"
+                kept = changed if written else state
+                if kept is None or (not written and reply.version != version):
                     self._curves.pop(key, None)
                     return
                 if outcome is Outcome.OK:

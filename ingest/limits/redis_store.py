@@ -207,8 +207,9 @@ class RedisLimitStore:
                                                   args=args)
         written, at = bool(int(reply[0])), float(_text(reply[1]))
         if written:
-            return AdaptiveReply(True, 0.0, at, "written", version=_text(reply[2]),
-                                 served=float(_text(reply[3])))
+            declined = len(reply) > 4
+            return AdaptiveReply(True, 0.0, at, "declined" if declined else "written",
+                                 version=_text(reply[2]), served=float(_text(reply[3])))
         return AdaptiveReply(False, 0.0, at, "stale", True, _pairs(reply[2:]))
 
     # reading, for snapshots

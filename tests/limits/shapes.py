@@ -190,16 +190,23 @@ def pull(limiter: Limiter, scope: LimitScope, shape: Shape, start: float, durati
 
 
 def granted_in_batches(limiter: Limiter, scope: LimitScope, shape: Shape, start: float,
-                       duration: float, parked: int) -> Pull:
-    """A waiting room's release: `parked` calls wait; each round grants as many as `Limiter.grant`
-    allows, sends them at once, and comes back after the grant's wait."""
+                       duration: float, parked: int, fan_out_at: float | None = None,
+                       fan_out: int = 500, on_second=None) -> Pull:
+    """A waiting room's release: `parked` calls wait (and `fan_out` more from `fan_out_at`
+    seconds on); each round grants as many as `Limiter.grant` allows, sends them at once, and
+    comes back after the grant's wait. A refused call waits again."""
     result = Pull()
     events: list[tuple[float, int, str, object]] = [(start, 0, "release", None)]
-    order = 1
+    order, last_tick = 1, math.floor(start)
     while events:
         now, _, kind, payload = heapq.heappop(events)
         if now >= start + duration:
             break
+        while on_second is not None and last_tick + 1 <= now:
+            last_tick += 1
+            on_second(float(last_tick))
+        if fan_out_at is not None and now >= start + fan_out_at:
+            parked, fan_out_at = parked + fan_out, None
         if kind == "answer":
             permit, refused, sent = payload
             shape.answered(refused)

@@ -96,7 +96,7 @@ class FakeLimiter:
     def acquire(self, scope, returning=False):
         return self.permits.pop(0)
 
-    def observe(self, scope, reading, outcome, permit=None):
+    def observe(self, scope, reading, outcome, permit=None, latency=None):
         self.observed.append((outcome.value, reading.remaining))
 
     def promise(self, scope, count):
