@@ -2,33 +2,36 @@
 
 A refusal says the rate was too high, not by how much. Under a window (fixed or sliding) the
 refusals come only once the window is spent, whatever the rate was before; under a token bucket
-once the burst is spent; under a concurrency cap once too many calls are in flight. In every
-shape the rate of successes over the last window's length is what the API sustains, once it
-refuses: a window of L calls per W seconds served L calls in the last W seconds. The store keeps
-that figure, `served` (successes per second, an exponential average over `served_period`, 10 s
-by default: see adaptive_observe.lua), and a refusal that comes while the rate is far above it
-(under `backoff` times the rate) brings the plateau just under it, at most two backoffs down at
-once (a figure from a pull that only just began may be low):
+once the burst is spent; under a concurrency cap once too many calls are in flight.
 
-    limit = max(served, rate * backoff**2) if served < rate * backoff else rate
-    peak = (1 - margin) * limit,  rate = min(rate * backoff, peak)
+One decrease per congestion epoch. A refusal of a call sent before the last change is an echo
+and changes nothing. A new refusal cuts as the power law does (rate x `backoff`, plateau just
+under the refused rate) and pauses the whole scope, every worker alike, `first_pause` seconds.
 
-This is what keeps a fixed window of 600 per 10 s near 60 calls a second: it serves 600 calls
+A refusal before any call sent since that cut has succeeded is not a new epoch: the API's
+budget is still spent (a window's tail, an empty bucket), and a lower rate would not help. The
+pause doubles (up to `max_pause`), so the tail of a window costs a few refused probes instead
+of every call sent into it. And since the budget stayed spent past the first pause, the rate
+the API served lately is what it sustains: a window of L calls per W seconds served L calls in
+the last W seconds. The store keeps that figure, `served` (successes per second, an exponential
+average over `served_period`, 10 s by default: see adaptive_observe.lua); the first such
+refusal of an epoch brings the rate and plateau to just under it when it is under the rate:
+
+    peak = min(peak, (1 - margin) * served),  rate = min(rate, peak)
+
+This is what holds a fixed window of 600 per 10 s near 60 calls a second: it serves 600 calls
 in its first seconds to a rate of hundreds, and only refusing the rest tells the limiter so.
-
-One decrease per congestion epoch: a refusal of a call sent before the last change is an echo
-and changes nothing. A refusal before any call sent since the last change has succeeded is not
-a new epoch either: the API's budget is spent (a window's tail, an empty bucket), and a lower
-rate would not help. The whole scope then pauses, every worker alike, for `pause` seconds:
-`first_pause` after a cut, doubled by each such refusal (up to `max_pause`), so the tail of a
-window costs a few refused probes instead of every call sent into it.
 
 Growth is the power law's (see curves.PowerLawCurve): back to the plateau, then an upward probe
 that takes `probe_spent` times the seconds the budget stayed spent after the last cut (within
-`probe_period` and `max_probe`): a window whose tail stays spent for seconds is probed slowly.
-The store also caps the rate it paces at to `headroom` times the rate it granted lately, so a
-rate that demand left unused does not turn into a burst when demand returns, and keeps calls in
-flight under a cap that latency and refusals set (see adaptive_acquire.lua, Limiter).
+`probe_period` and `max_probe`; `start_probe` before the first refusal): a window whose tail
+stays spent for seconds is probed slowly. The store also caps the rate it paces at to
+`headroom` times the rate it granted lately, so a rate that demand left unused does not turn
+into a burst when demand returns, and keeps calls in flight under a cap that latency and
+refusals set (see adaptive_acquire.lua and Limiter).
+
+Measured on a simulated clock (tests/limits/test_hidden_shapes.py) and on the sandbox
+(bench/limits_hidden_shapes.py); the settings are the ones that held best in both.
 """
 
 from __future__ import annotations
