@@ -49,6 +49,10 @@ class CurveState:
     since: float         # when the last change happened
     strikes: int = 0     # limit signals in a row without a success in between
     last_success: float = 0.0
+    # kept by GoodputCurve only (see goodput.py); the other curves leave them at zero
+    spent: float = 0.0       # seconds the API's budget stayed spent after the last cut
+    sustained: float = 0.0   # successes per second the API served before the last cut
+    pause: float = 0.0       # seconds the whole scope waits after the last refusal
 
 
 def resumed(state: CurveState, now: float, idle_grace: float) -> CurveState:
@@ -82,7 +86,10 @@ class RateCurve(ABC):
         elapsed = max(0.0, growing_until - state.since)
         return self._clamp(self._rate(state, elapsed))
 
-    def after_signal(self, state: CurveState, now: float, sent_at: float | None = None) -> CurveState:
+    def after_signal(self, state: CurveState, now: float, sent_at: float | None = None,
+                     served: float | None = None, paced: float | None = None) -> CurveState:
+        """`served` (successes per second lately) and `paced` (the rate the store last paced
+        at) are read by GoodputCurve only."""
         if (sent_at if sent_at is not None else now) < state.since + self.hold:
             return state
         current = self.rate_at(state, now)
@@ -144,8 +151,12 @@ class PowerLawCurve(RateCurve):
         if elapsed < period:
             left = 1.0 - elapsed / period
             return state.peak - (state.peak - state.rate) * left ** self.exponent
-        probing = (elapsed - period) / self.probe_period
+        probing = (elapsed - period) / self._probe_length(state)
         return state.peak * (1.0 + probing ** self.exponent)
+
+    def _probe_length(self, state: CurveState) -> float:
+        """Seconds the probe past the plateau takes to double the rate."""
+        return self.probe_period
 
     def _decrease(self, current: float, strikes: int) -> tuple[float, float]:
         return current * self.backoff ** strikes, current * (1.0 - self.margin)

@@ -5,23 +5,35 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from ingest.limits.curves import CurveState, PowerLawCurve, RateCurve
+from ingest.limits.curves import CurveState, RateCurve
+from ingest.limits.goodput import GoodputCurve
 from ingest.limits.known import LimitTerms, SlidingLogRule
 from ingest.limits.scope import Grant, LimitScope, Outcome, Permit, Reason
 from ingest.limits.report import build_snapshot
-from ingest.limits.redis_store import AdaptiveReply, RedisLimitStore
+from ingest.limits.redis_store import AdaptiveReply, Pacing, RedisLimitStore
 from ingest.limits.types import LimitReading
 
 CURVE_FIELDS = ("curve_rate", "curve_peak", "curve_since", "curve_strikes")
+EPOCH_FIELDS = ("spent", "sustained", "pause")  # stored as curve_<name>
 NEVER_STORED = "-"          # a version no state has: asks the store for the whole state
 CONTENDED_WAIT = 0.05       # seconds to come back when the state kept changing under us
 LEAD = 0.1                  # a returning caller's grant may start this long after it asks
 CATCH_UP = 1.0              # seconds of grid slots a late batch grant may still take
 ATTEMPTS = 4
+SERVED_PERIOD = 10.0        # seconds of successes the store averages, for curves that name none
 
 
 class Limiter:
     """Permits for calls under known limits (sliding log) or unknown ones (adaptive rate).
+
+    An adaptive rate is a curve (default GoodputCurve: see goodput.py for how it reads refusals)
+    that the store paces at (GCRA, `burst` calls of tolerance, so a fan-out of hundreds of
+    children still goes out one interval apart), within two caps (see adaptive_acquire.lua):
+    `headroom` times the rate granted lately, so only a rate in use grows; and, once latencies
+    are known, `in_flight_slack` times rate x least latency in flight (Little's law), so a server
+    that slows down near its limit gets fewer calls before it refuses any (the gradient of
+    Netflix's Gradient2 and Vegas: least latency over current latency scales the rate). Every
+    worker shares the curve, the caps and the pause after a refusal through Redis.
 
     Clock: with `now=None` the scripts read Redis's TIME, so every worker shares one clock;
     the adaptive curve is evaluated in Python at the local time corrected by the offset to
@@ -31,14 +43,18 @@ class Limiter:
     def __init__(self, client, prefix: str = "ingest:limits", *, rule: SlidingLogRule | None = None,
                  curve: RateCurve | None = None, burst: float = 2.0,
                  in_flight_horizon: float = 5.0, adaptive_ttl: float = 3600.0, lead: float = LEAD,
-                 catch_up: float = CATCH_UP) -> None:
+                 catch_up: float = CATCH_UP, headroom: float | None = 2.0,
+                 in_flight_slack: float | None = 2.0) -> None:
         if lead < 0:
             raise ValueError(f"lead must be zero or more seconds, got {lead!r}")
         self.store = RedisLimitStore(client, prefix)
         self.rule = rule or SlidingLogRule()
-        self.curve = curve or PowerLawCurve()
+        self.curve = curve or GoodputCurve()
         self.burst = float(burst)
         self.in_flight_horizon = float(in_flight_horizon)
+        self.pacing = Pacing(headroom=headroom, floor=self.curve.initial_rate,
+                             in_flight_horizon=self.in_flight_horizon, in_flight_slack=in_flight_slack)
+        self._paced: dict[str, tuple[float, float]] = {}  # key: (served lately, paced at) last seen
         self.adaptive_ttl = float(adaptive_ttl)
         self.lead = float(lead)
         self.catch_up = float(catch_up)
@@ -107,11 +123,14 @@ class Limiter:
         return waits
 
     def observe(self, scope: LimitScope, reading: LimitReading, outcome: Outcome | str,
-                now: float | None = None, permit: Permit | None = None) -> None:
+                now: float | None = None, permit: Permit | None = None,
+                latency: float | None = None) -> None:
         """Account for one response: its rate-limit headers, Retry-After and how it ended.
 
         Pass the call's `permit`: reconciliation then counts exactly the grants made after it
         as still in flight; without it, every grant of the last `in_flight_horizon` seconds.
+        `latency`: the call's own seconds from sending to answer; without it, an adaptive rate
+        takes the time since the permit's grant.
         """
         outcome = Outcome(outcome)
         sent_at = permit.granted_at if permit is not None else None
@@ -123,7 +142,10 @@ class Limiter:
                 reading.remaining, reading.reset_after, reading.retry_after, sent_at,
                 self.in_flight_horizon, now)
             return
-        self._observe_adaptive(scope, reading, outcome, sent_at, now)
+        if latency is None and sent_at is not None:
+            latency = self._now(now) - sent_at
+        self._observe_adaptive(scope, reading, outcome, sent_at, now,
+                               latency if latency is not None and latency >= 0 else None)
 
     def snapshot(self, source: str | None = None, now: float | None = None) -> dict:
         """{source: {host: {rate, limit, remaining, reset, refusals, granted, denied, ...}}}."""
@@ -133,39 +155,44 @@ class Limiter:
     # adaptive
 
     def _acquire_adaptive(self, scope: LimitScope, now: float | None) -> Permit:
+        reply = self._ask_adaptive(scope, 1, now)
+        if reply is None:
+            return Permit(False, CONTENDED_WAIT, Reason.RATE.value)
+        return Permit(reply.granted, 0.0 if reply.granted else reply.wait, reply.reason,
+                      reply.now if reply.granted else None)
+
+    def _grant_adaptive(self, scope: LimitScope, count: int, now: float | None) -> Grant:
+        if count < 1:
+            return Grant((), 0.0, self._now(now))
+        reply = self._ask_adaptive(scope, count, now)
+        if reply is None:
+            return Grant((), CONTENDED_WAIT, self._now(now), Reason.RATE.value)
+        return Grant((reply.now,) * reply.count, reply.wait, reply.now,
+                     Reason.GRANTED.value if reply.granted else reply.reason)
+
+    def _ask_adaptive(self, scope: LimitScope, count: int, now: float | None) -> AdaptiveReply | None:
+        """The store's answer at the rate of our view of the curve; None when it kept changing."""
         key = self.store.adaptive_key(scope.source, scope.host)
         for _ in range(ATTEMPTS):
             version, state = self._curves.get(key, (NEVER_STORED, None))
             rate = self.curve.rate_at(state, self._now(now)) if state else self.curve.initial_rate
             reply = self.store.adaptive_acquire(key, scope.host, version, rate, self.burst,
-                                                self.adaptive_ttl, now)
+                                                self.adaptive_ttl, now, count, self.pacing)
             self._learn_clock(reply.now, now)
             if not reply.stale:
-                return Permit(reply.granted, 0.0 if reply.granted else reply.wait, reply.reason,
-                              reply.now if reply.granted else None)
+                served = self._paced.get(key, (0.0, rate))[0]
+                self._paced[key] = (served, reply.paced if reply.paced is not None else rate)
+                return reply
             self._adopt(key, scope.host, reply, now)
-        return Permit(False, CONTENDED_WAIT, Reason.RATE.value)
-
-    def _grant_adaptive(self, scope: LimitScope, count: int, now: float | None) -> Grant:
-        granted: list[float] = []
-        permit = None
-        while len(granted) < count:
-            permit = self._acquire_adaptive(scope, now)
-            if not permit.granted:
-                break
-            granted.append(permit.granted_at)
-        at = self._now(now)
-        if permit is None or permit.granted:
-            return Grant(tuple(granted), 0.0, at)
-        return Grant(tuple(granted), permit.wait, at, permit.reason)
+        return None
 
     def _observe_adaptive(self, scope: LimitScope, reading: LimitReading, outcome: Outcome,
-                          sent_at: float | None, now: float | None) -> None:
+                          sent_at: float | None, now: float | None, latency: float | None) -> None:
         key = self.store.adaptive_key(scope.source, scope.host)
         first = True
         for _ in range(ATTEMPTS):
             version, state = self._curves.get(key, (NEVER_STORED, None))
-            changed = self._changed(state, outcome, sent_at, now) if state else None
+            changed = self._changed(key, state, outcome, sent_at, now) if state else None
             wants_state = state is None and (outcome.is_limit_signal or outcome is Outcome.OK)
             expected = version if changed else (NEVER_STORED if wants_state else None)
             reply = self.store.adaptive_observe(
@@ -173,12 +200,17 @@ class Limiter:
                 retry_after=reading.retry_after if first else None,
                 succeeded=first and outcome is Outcome.OK, ttl=self.adaptive_ttl,
                 idle_grace=self.curve.idle_grace, expected_version=expected,
-                fields=curve_fields(self.curve, changed) if changed else None, now=now)
+                fields=curve_fields(self.curve, changed) if changed else None, now=now,
+                sent_at=sent_at, latency=latency if first else None,
+                served_period=getattr(self.curve, "served_period", SERVED_PERIOD))
             self._learn_clock(reply.now, now)
+            if reply.served is not None:
+                self._paced[key] = (reply.served, self._paced.get(key, (0.0, None))[1])
             first = False
             if not reply.stale:
-                kept = changed or state
-                if kept is None or (not changed and reply.version != version):
+                written = changed is not None and reply.reason != "declined"
+                kept = changed if written else state
+                if kept is None or (not written and reply.version != version):
                     self._curves.pop(key, None)
                     return
                 if outcome is Outcome.OK:
@@ -187,11 +219,12 @@ class Limiter:
                 return
             self._adopt(key, scope.host, reply, now)
 
-    def _changed(self, state: CurveState, outcome: Outcome, sent_at: float | None,
+    def _changed(self, key: str, state: CurveState, outcome: Outcome, sent_at: float | None,
                  now: float | None) -> CurveState | None:
         at = self._now(now)
         if outcome.is_limit_signal:
-            new = self.curve.after_signal(state, at, sent_at)
+            served, paced = self._paced.get(key, (None, None))
+            new = self.curve.after_signal(state, at, sent_at, served=served, paced=paced)
         elif outcome is Outcome.OK:
             # the store moves `since` over idle time itself; only strikes are ours to reset
             fresh = replace(state, last_success=max(state.last_success, at))
@@ -230,7 +263,8 @@ class Limiter:
         return CurveState(
             rate=float(fields["curve_rate"]), peak=float(fields["curve_peak"]),
             since=float(fields["curve_since"]), strikes=int(fields["curve_strikes"]),
-            last_success=float(fields.get("last_success") or fields["curve_since"]))
+            last_success=float(fields.get("last_success") or fields["curve_since"]),
+            **{name: float(fields.get(f"curve_{name}") or 0.0) for name in EPOCH_FIELDS})
 
     # clock
 
@@ -248,7 +282,8 @@ class Limiter:
 
 def curve_fields(curve: RateCurve, state: CurveState) -> dict[str, str]:
     return {"curve": curve.name, "curve_rate": repr(state.rate), "curve_peak": repr(state.peak),
-            "curve_since": repr(state.since), "curve_strikes": str(state.strikes)}
+            "curve_since": repr(state.since), "curve_strikes": str(state.strikes),
+            **{f"curve_{name}": repr(getattr(state, name)) for name in EPOCH_FIELDS}}
 
 
 def reading_applies(terms: tuple[LimitTerms, ...], reading: LimitReading) -> list[bool]:

@@ -19,8 +19,15 @@ Keys, under a prefix (default ``ingest:limits``):
                                                     after lost counts), probe_at, probe_until
     <prefix>:adaptive:<source>:<host>               hash: curve (name, curve_rate, curve_peak,
                                                     curve_since, curve_strikes, version),
-                                                    last_success, tat, rate, blocked_until,
+                                                    curve_spent, curve_sustained, curve_pause),
+                                                    last_success, tat, rate (paced at), used,
+                                                    used_at, served, served_at, in_flight,
+                                                    in_flight_cap, in_flight_limit,
+                                                    in_flight_served, flight_seq, latency_min,
+                                                    latency_avg, blocked_until,
                                                     granted, denied, refusals, calls_<outcome>
+    <prefix>:adaptive:<source>:<host>:flight        sorted set: the grants not yet answered,
+                                                    scored by grant time (not in the index)
 
 ``<limit key>`` is ``<source>:w<window>:<factor>=<value>...``, the credential as a digest
 (see ``known.limit_key``). Every key but `kept_since` expires a few windows after its last use.
@@ -73,6 +80,23 @@ class AdaptiveReply:
     stale: bool = False
     fields: dict | None = None
     version: str | None = None
+    count: int = 0                    # permits granted by this answer
+    paced: float | None = None        # the rate the store paced at, within its caps
+    in_flight: int = 0
+    in_flight_cap: int | None = None
+    served: float | None = None       # successes per second lately (see goodput.py)
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """The store's caps on an adaptive rate (see adaptive_acquire.lua); the defaults cap nothing."""
+
+    headroom: float | None = None     # at most this times the rate granted lately
+    floor: float = 1.0                # calls per second the usage cap never goes under
+    usage_period: float = 2.0         # seconds over which the rate granted lately is averaged
+    in_flight_horizon: float = 5.0    # a grant never answered stops counting after this long
+    in_flight_slack: float | None = None  # at most this times rate x least latency in flight
+    least_in_flight: int = 4
 
 
 class RedisLimitStore:
@@ -156,28 +180,44 @@ class RedisLimitStore:
 
     # adaptive rates
 
+    def flight_key(self, key: str) -> str:
+        return f"{key}:flight"
+
     def adaptive_acquire(self, key: str, host: str, version: str, rate: float, burst: float,
-                         ttl: float, now: float | None) -> AdaptiveReply:
+                         ttl: float, now: float | None, count: int = 1,
+                         pacing: Pacing | None = None) -> AdaptiveReply:
+        """Up to `count` permits at `rate` (GCRA), within `pacing`'s caps when given."""
+        caps = pacing or Pacing()
         reply = self._scripts["adaptive_acquire"](
-            keys=[self.index_key, key],
-            args=[_arg(now), version, repr(rate), repr(burst), repr(ttl), host])
+            keys=[self.index_key, key, self.flight_key(key)],
+            args=[_arg(now), version, repr(rate), repr(burst), repr(ttl), host, str(int(count)),
+                  _arg(caps.headroom), repr(caps.floor), repr(caps.usage_period),
+                  repr(caps.in_flight_horizon), _arg(caps.in_flight_slack), str(caps.least_in_flight)])
         if _text(reply[0]) == "stale":
             return AdaptiveReply(False, 0.0, float(_text(reply[1])), "stale", True, _pairs(reply[2:]))
-        granted, wait, at, reason = reply
-        return AdaptiveReply(bool(int(granted)), float(_text(wait)), float(_text(at)), _text(reason))
+        granted, wait, at, reason, paced, in_flight, cap = reply
+        return AdaptiveReply(int(granted) > 0, float(_text(wait)), float(_text(at)), _text(reason),
+                             count=int(granted), paced=float(_text(paced)), in_flight=int(in_flight),
+                             in_flight_cap=int(cap) if int(cap) >= 0 else None)
 
     def adaptive_observe(self, key: str, host: str, *, outcome: str, retry_after: float | None,
                          succeeded: bool, ttl: float, idle_grace: float,
                          expected_version: str | None, fields: dict[str, str] | None,
-                         now: float | None) -> AdaptiveReply:
+                         now: float | None, sent_at: float | None = None,
+                         latency: float | None = None, drift: float = 0.01,
+                         served_period: float = 10.0) -> AdaptiveReply:
         args = [_arg(now), outcome, _arg(retry_after), "1" if succeeded else "0", repr(ttl),
-                host, repr(idle_grace), expected_version or ""]
+                host, repr(idle_grace), _arg(sent_at), _arg(latency), repr(drift),
+                repr(served_period), expected_version or ""]
         for name, value in (fields or {}).items():
             args.extend([name, value])
-        reply = self._scripts["adaptive_observe"](keys=[self.index_key, key], args=args)
+        reply = self._scripts["adaptive_observe"](keys=[self.index_key, key, self.flight_key(key)],
+                                                  args=args)
         written, at = bool(int(reply[0])), float(_text(reply[1]))
         if written:
-            return AdaptiveReply(True, 0.0, at, "written", version=_text(reply[2]))
+            declined = len(reply) > 4
+            return AdaptiveReply(True, 0.0, at, "declined" if declined else "written",
+                                 version=_text(reply[2]), served=float(_text(reply[3])))
         return AdaptiveReply(False, 0.0, at, "stale", True, _pairs(reply[2:]))
 
     # reading, for snapshots

@@ -15,7 +15,10 @@ def build_snapshot(store: RedisLimitStore, adaptive_rate: Callable[[dict, float]
     rate limit), granted, denied (asks our limiter refused: paced, normal), promised_ahead (moments promised before the caller asked), blocked_for (seconds of
     Retry-After left); known entries also list their `limits`, and say the `configured` limit,
     the one the API `advertised` for its window (None when it said none), and whose number is in
-    force (`set_by`: "api", "user" for a pull's `limits=`, "default" for the connector's)."""
+    force (`set_by`: "api", "user" for a pull's `limits=`, "default" for the connector's).
+    Adaptive entries say the curve's `rate` and the rate `paced` at within its caps, calls
+    `in_flight` and their cap, the `sustained` rate of the last congestion epoch, the least and
+    average latency, and `paused_for` (seconds left of the pause after a refusal)."""
     known_prefix = f"{store.prefix}:known:"
     adaptive_prefix = f"{store.prefix}:adaptive:"
     known: list[tuple[str, str, dict]] = []
@@ -119,6 +122,12 @@ def _adaptive_entry(fields: dict, adaptive_rate: Callable[[dict, float], float |
         refusals=_refusals(fields), granted=_int(fields, "granted"),
         denied=_int(fields, "denied"), blocked_for=_blocked_for(fields, now),
         curve=fields.get("curve"), strikes=_int(fields, "curve_strikes"),
+        paced=_number(fields, "rate"), in_flight=_int(fields, "in_flight"),
+        in_flight_cap=_number(fields, "in_flight_cap") if _int(fields, "in_flight_cap") >= 0 else None,
+        sustained=_number(fields, "curve_sustained"),
+        latency_min=_number(fields, "latency_min"), latency_avg=_number(fields, "latency_avg"),
+        paused_for=max(0.0, float(fields.get("curve_since") or 0.0)
+                       + float(fields.get("curve_pause") or 0.0) - now),
         calls={name.removeprefix("calls_"): int(value)
                for name, value in fields.items() if name.startswith("calls_")},
     )

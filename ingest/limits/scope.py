@@ -51,6 +51,8 @@ class Reason(str, Enum):
     RETRY_AFTER = "retry_after"  # the API asked to wait (Retry-After), for everyone
     RATE = "rate"                # the adaptive rate of an unknown limit
     PROBE = "probe"              # a known limit's counts were lost: one call's answer awaited
+    PAUSE = "pause"              # the adaptive rate's pause after a refusal, for everyone
+    IN_FLIGHT = "in_flight"      # the adaptive rate's cap on calls not yet answered
 
 
 @dataclass(frozen=True)
@@ -76,14 +78,21 @@ class Permit:
 
 @dataclass(frozen=True)
 class Grant:
-    """The answer of `Limiter.grant`: the permits granted at once to callers waiting their turn
-    (`granted_at`, one moment each, on the limiter's clock, which `now` gives), and the seconds
-    until one more could be granted."""
+    """The answer of `Limiter.grant`: permits granted now, and when one more could be.
+
+    `granted_at` holds one moment per permit granted (at most the count asked for, possibly
+    none), on the limiter's clock, which `now` gives; pass each back to `Limiter.observe`
+    through a `Permit` of that moment (`permits()`). `wait` is the seconds until one more
+    permit could be granted (for an adaptive rate: at its current rate; it may change before
+    then); `reason` says what that wait is for."""
 
     granted_at: tuple[float, ...]
     wait: float
     now: float
     reason: str = Reason.GRANTED.value
+
+    def permits(self) -> tuple[Permit, ...]:
+        return tuple(Permit(True, 0.0, Reason.GRANTED.value, at) for at in self.granted_at)
 
 
 @dataclass(frozen=True)

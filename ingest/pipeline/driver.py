@@ -209,6 +209,7 @@ class Driver:
         access = access_for(scope.credential, spec, request, self.settings, self.tokens)
         response = None
         error: FetchError | None = None
+        sent = self.clock()
         try:
             response = self.fetch(request, access.headers(connector, spec), self.settings.connect_timeout,
                                   self.settings.read_timeout)
@@ -220,7 +221,8 @@ class Driver:
         if self.limiter is not None:
             reading = connector.read_limits(response, self.clock()) if response is not None else LimitReading()
             try:
-                self.limiter.observe(scope, reading, limiting.outcome_of(response, error), permit=permit)
+                self.limiter.observe(scope, reading, limiting.outcome_of(response, error), permit=permit,
+                                     latency=self.clock() - sent)
             except RedisError as failure:
                 log.warning("limiter unavailable (%s); answer not recorded", type(failure).__name__)
         if error is not None:

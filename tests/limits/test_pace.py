@@ -55,7 +55,11 @@ class Both:
     def script(self, now: float, rate: float) -> tuple[bool, float]:
         reply = self.store.adaptive_acquire(self.key, HOST, "0", rate, self.burst, 3600.0, now)
         assert reply.reason in ("granted", "rate")
-        return reply.granted, reply.wait
+        if reply.granted:  # a grant's wait says when the next one could come
+            tolerance = (self.burst - 1.0) / rate
+            assert reply.wait == pytest.approx(max(0.0, self.stored_tat() - tolerance - now), abs=1e-9)
+            return True, 0.0
+        return False, reply.wait
 
     def simulated(self, now: float, rate: float) -> tuple[bool, float]:
         granted, wait, self.tat = pace(self.tat, now, rate, self.burst)

@@ -106,7 +106,7 @@ class FakeLimiter:
     def acquire(self, scope):
         return self.permits.pop(0)
 
-    def observe(self, scope, reading, outcome, permit=None):
+    def observe(self, scope, reading, outcome, permit=None, latency=None):
         self.observed.append((outcome.value, reading.remaining))
 
     def now(self):
