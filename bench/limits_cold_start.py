@@ -63,8 +63,7 @@ def first_calls(limiter: Limiter, source: str, params: dict, secret: str, calls:
         permit = limiter.acquire(scope)
         while not permit.granted:
             time.sleep(permit.wait)
-            permit = limiter.acquire(scope, returning=permit.promised)
-        time.sleep(permit.wait)
+            permit = limiter.acquire(scope)
         first = time.monotonic() - start if first is None else first
         response = http.fetch(request, connector.headers(spec, secret), *TIMEOUTS)
         error = connector.classify(response, time.time())

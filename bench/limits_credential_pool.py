@@ -11,8 +11,8 @@ processes of 8 threads, for the given number of windows plus one; then it is can
 The sandbox's log of requests is counted per window of the API's own (fixed windows aligned to
 multiples of W on the sandbox's clock); a full window starts after the pull's first call and
 ends before it is cancelled. Its calls answered without a 429 are set against k x L; the
-limiter's own counts per credential (grants, asks refused, how far ahead it has promised
-refused calls a moment) are read just before the cancel, to show where a shortfall comes from.
+limiter's own counts per credential (grants, asks refused) are read just before the cancel,
+to show where a shortfall comes from.
 Baseline, in the same run: k = 1, one credential's L. Target: at least 90 % of k x L per full
 window for every k, and no 429. A missed target prints MISSED; only a run that could not measure exits
 non-zero. Ports from 21100, data in data/bench-pool; the stack is stopped at the end.
@@ -61,7 +61,6 @@ class Queue:
 
     granted: int
     denied: int
-    promised_ahead: float  # seconds from then to the last moment promised to a refused call
 
 
 @dataclass(frozen=True)
@@ -94,15 +93,11 @@ def limiter_queues(names: list[str], settings) -> list[Queue]:
     from ingest.limits.scope import credential_digest
 
     client = redis.Redis.from_url(settings.redis_url)
-    seconds, micros = client.time()
-    now = seconds + micros / 1e6
     states = Limiter(client).store.states()
     queues = []
     for name in names:
         fields = next((fields for key, fields in states.items() if credential_digest(name) in key), {})
-        promised = float(fields.get("promised") or now)
-        queues.append(Queue(int(fields.get("granted") or 0), int(fields.get("denied") or 0),
-                            max(0.0, promised - now)))
+        queues.append(Queue(int(fields.get("granted") or 0), int(fields.get("denied") or 0)))
     return queues
 
 
@@ -142,11 +137,10 @@ def summarize(runs: list[PoolRun], load: Load) -> str:
         print(f"{run.size:3d}  {run.size * load.limit:6d}   {statistics.mean(answered):14.1f} {min(answered):8d}"
               f"   {run.use(load):22.1%} {run.least_use(load):7.1%}   {run.counts.throttled:4d}   "
               f"{', '.join(map(str, run.per_credential))}")
-    print("\nthe limiter, per credential when the pull was cancelled: grants, asks refused, and how far "
-          "past that moment it had promised calls a slot")
+    print("\nthe limiter, per credential when the pull was cancelled: grants and asks refused")
     for run in runs:
-        print(f"  k={run.size}: " + "; ".join(f"{queue.granted} granted, {queue.denied} refused, "
-                                              f"promised {queue.promised_ahead:.1f} s ahead" for queue in run.queues))
+        print(f"  k={run.size}: " + "; ".join(f"{queue.granted} granted, {queue.denied} refused"
+                                              for queue in run.queues))
     throttled = sum(run.counts.throttled for run in runs)
     full_use = all(run.use(load) >= TARGET_USE for run in runs)
     print(f"target: at least {TARGET_USE:.0%} of k x L per full window for every k ... "

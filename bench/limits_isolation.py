@@ -51,10 +51,9 @@ def hacker_news_seconds(ingest, settings, pids: dict[str, list[int]],
 
 
 def limiter_counts(limiter, source: str) -> dict[str, int]:
-    """The source's limiter counters, summed over its hosts: grants, asks refused, and moments
-    promised before the caller asked."""
+    """The source's limiter counters, summed over its hosts: grants and asks refused."""
     hosts = limiter.snapshot(source).get(source, {}).values()
-    return {name: sum(entry[name] for entry in hosts) for name in ("granted", "denied", "promised_ahead")}
+    return {name: sum(entry[name] for entry in hosts) for name in ("granted", "denied")}
 
 
 def measure(rounds: int) -> None:
@@ -98,7 +97,7 @@ def measure(rounds: int) -> None:
           f"was refused a permit {', '.join(map(str, waits))} times, and had "
           f"{', '.join(map(str, waiting))} tasks waiting on its limit at the end")
     print("Mastodon's limiter, per round: " + "; ".join(
-        f"{a['granted']} granted, {a['denied']} asks refused, {a['promised_ahead']} promised before asking "
+        f"{a['granted']} granted, {a['denied']} asks refused "
         f"({(a['granted'] + a['denied']) / max(1, a['granted']):.2f} asks per grant)" for a in asks))
     print("cores busy, median of the rounds:  " + "  ".join(
         f"{part} {statistics.median(c[part] for c in alone_cores):.2f} -> {statistics.median(c[part] for c in beside_cores):.2f}"

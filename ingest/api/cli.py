@@ -76,14 +76,13 @@ def limit_lines(limits: dict) -> list[str]:
         return "-" if value is None else (f"{value:.2f}{unit}" if isinstance(value, float) else f"{value}{unit}")
 
     lines = [f"{'source':<11} {'host':<24} {'mode':<9} {'rate/s':>7} {'limit':>6} {'set_by':<7} {'remaining':>9} "
-             f"{'reset s':>8} {'refusals':>9} {'granted':>8} {'denied':>7} {'promised':>8}"]
+             f"{'reset s':>8} {'refusals':>9} {'granted':>8} {'denied':>7}"]
     for source, hosts in sorted(limits.items()):
         for host, entry in sorted(hosts.items()):
             lines.append(f"{source:<11} {host[:24]:<24} {entry['mode']:<9} {figure(entry['rate']):>7} "
                          f"{figure(entry['limit']):>6} {entry.get('set_by') or '-':<7} "
                          f"{figure(entry['remaining']):>9} {figure(entry['reset']):>8} "
-                         f"{entry['refusals']:>9} {entry['granted']:>8} {entry['denied']:>7} "
-                         f"{entry['promised_ahead']:>8}")
+                         f"{entry['refusals']:>9} {entry['granted']:>8} {entry['denied']:>7}")
     return lines
 
 

@@ -47,7 +47,7 @@ class Tree:
     def add(self, job_id: str, requests: list[Request], parent: str | None,
             waiting: Sequence[bool] = ()) -> list[str]:
         """Register the requests as nodes; answers their ids. Those whose `waiting` flag is set
-        were promised a later moment by the limiter: they start waiting on it, one wait each.
+        wait their turn in a waiting room: they start waiting, one wait each.
         A node registered before keeps its state."""
         if not requests:
             return []

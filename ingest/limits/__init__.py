@@ -8,17 +8,14 @@
                            connector.known_limits(spec), spec.get("rate_limit")))
     permit = limiter.acquire(scope)           # returns at once, never sleeps
     if not permit.granted:
-        reschedule the call permit.wait seconds later: throttling, not a failed attempt
-        (and pass returning=True when it comes back)
-    start the call permit.wait seconds from now (0, or at most the limiter's lead)
-    waits = limiter.promise(scope, 3)         # for callers that will ask later: when to ask
+        let the call wait its turn (at least permit.wait seconds): pacing, not a failed attempt
+    grant = limiter.grant(scope, 20)          # for callers waiting their turn: up to 20 permits
     ... make the call ...
     limiter.observe(scope, connector.read_limits(response, now), outcome_for_status(status),
                     permit=permit)
     limiter.snapshot()                        # {source: {host: {rate, limit, remaining, ...}}}
 
-`acquire(scope, now=None, returning=False) -> Permit(granted, wait, reason, granted_at, promised)`: one
-atomic Lua call.
+`acquire(scope, now=None) -> Permit(granted, wait, reason, granted_at)`: one atomic Lua call.
 With known limits, a permit is taken in every limit of the scope or in none; `reason` says
 which rule refused ("window", "spacing", "retry_after", or "probe": the limit's counts were
 lost, and the answer to the one call sent first is awaited; see `known`). With no known limit
@@ -28,11 +25,6 @@ during the pause after a refusal, "in_flight" when too many calls are unanswered
 `grant(scope, count, now=None) -> Grant(granted_at, wait, now)`: up to `count` permits in one
 call (a waiting room releasing parked work), one moment per permit granted, and the seconds
 until one more could be; `Grant.permits()` gives each as a Permit for `observe`.
-
-`promise(scope, count, now=None) -> [wait, ...]`: what asking now would tell each of `count`
-callers that will ask later (a page's children), granting nothing: the first may be told 0, the
-others are promised their own moments and come back with `returning=True`. An adaptive rate
-promises nothing (every wait 0).
 
 `observe(scope, reading, outcome, now=None, permit=None, latency=None)` after every response, errors
 included. `outcome` is an `Outcome` (OK, THROTTLED for 429, TIMEOUT, UNAVAILABLE for 503,

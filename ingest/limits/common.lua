@@ -96,7 +96,7 @@ local function end_probe(state, now, outcome, reconciled, sent_at)
   end
 end
 
--- ARGV of the acquire and promise scripts: their own `header` arguments, then per limit
+-- ARGV of the acquire and grant scripts: their own `header` arguments, then per limit
 -- capacity, span, spacing, ttl, adopts ('1': the API's advertised limit replaces capacity),
 -- cold (how it starts after lost counts: 'probe', 'spacing', 'assume_full'), probe deadline.
 
@@ -199,27 +199,4 @@ local function take_permit(header, host, at, tolerance)
     redis.call('HSET', state, 'last', num(slot))
     start_probe(state, at, deadline)
   end
-end
-
--- Moments promised one after the other under the pacing limit `which`: each one `gap` after
--- the one before and after the last moment promised there, none before `earliest`. Answers
--- the moments' waits from now; `first_now` lets the first caller go at once (nothing refuses
--- it) and promises only the others.
-local function promise(which, gap, now, earliest, count, first_now)
-  local state = KEYS[2 * which + 2]
-  local last = opt(redis.call('HGET', state, 'promised'))
-  local waits = {}
-  for k = 1, count do
-    local moment = earliest
-    if k == 1 and first_now then
-      moment = math.max(now, last or now)
-      waits[k] = 0
-    else
-      if last and last + gap > moment then moment = last + gap end
-      waits[k] = moment - now
-    end
-    last = moment
-  end
-  if count > 1 or not first_now then redis.call('HSET', state, 'promised', num(last)) end
-  return waits
 end

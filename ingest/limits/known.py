@@ -23,6 +23,10 @@ unevenly. Two additions fix both that and network jitter:
   (the caller's trip back, the round trip to Redis), and measuring the spacing from them
   would add those delays up (90% of L instead of 97%, measured). So a grant up to half a
   spacing after its slot keeps the grid; a later one (after an idle spell) restarts it.
+  A batch grant (`Limiter.grant`, a waiting room's releaser) keeps the grid for up to
+  `catch_up` seconds (1 s by default) and takes every slot that went by meanwhile: a releaser
+  that wakes late on a busy machine sends those calls together instead of losing them, and the
+  log still holds them to L in any span.
 
 Cold start, when Redis loses its keys (a restart without its data, a flush). A limit whose
 state is absent while the limiter's data in this Redis is younger than the limit's span W' may
@@ -50,8 +54,8 @@ defeat this. A limit that may have lost grants starts in one of three ways:
   Grants keep to a grid of one per spacing and none of the lost ones lies after the loss, so
   starting one spacing after the last possible lost grant keeps the union of the lost grants
   and the new ones at one per spacing: at most L in any W. What it gives up is the guard
-  band's margin for jitter across the loss, for one span. (A grant made with the lead may lie
-  up to `lead` after the loss; below half a spacing that is within the grid's own tolerance.)
+  band's margin for jitter across the loss, for one span, and, when a waiting room's releaser
+  was catching up missed slots just before the loss (see below), those few slots.
 - assume full (`SlidingLogRule(cold_start="assume_full")`, for whoever cannot trust the API's
   headers, or the grid across a loss): the log starts as L entries spaced W / L apart ending
   half a spacing after now. The grid makes that the densest pattern the real, lost grants can

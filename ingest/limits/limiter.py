@@ -17,7 +17,6 @@ CURVE_FIELDS = ("curve_rate", "curve_peak", "curve_since", "curve_strikes")
 EPOCH_FIELDS = ("spent", "sustained", "pause")  # stored as curve_<name>
 NEVER_STORED = "-"          # a version no state has: asks the store for the whole state
 CONTENDED_WAIT = 0.05       # seconds to come back when the state kept changing under us
-LEAD = 0.1                  # a returning caller's grant may start this long after it asks
 CATCH_UP = 1.0              # seconds of grid slots a late batch grant may still take
 ATTEMPTS = 4
 SERVED_PERIOD = 10.0        # seconds of successes the store averages, for curves that name none
@@ -42,11 +41,9 @@ class Limiter:
 
     def __init__(self, client, prefix: str = "ingest:limits", *, rule: SlidingLogRule | None = None,
                  curve: RateCurve | None = None, burst: float = 2.0,
-                 in_flight_horizon: float = 5.0, adaptive_ttl: float = 3600.0, lead: float = LEAD,
+                 in_flight_horizon: float = 5.0, adaptive_ttl: float = 3600.0,
                  catch_up: float = CATCH_UP, headroom: float | None = 2.0,
                  in_flight_slack: float | None = 2.0) -> None:
-        if lead < 0:
-            raise ValueError(f"lead must be zero or more seconds, got {lead!r}")
         self.store = RedisLimitStore(client, prefix)
         self.rule = rule or SlidingLogRule()
         self.curve = curve or GoodputCurve()
@@ -56,28 +53,23 @@ class Limiter:
                              in_flight_horizon=self.in_flight_horizon, in_flight_slack=in_flight_slack)
         self._paced: dict[str, tuple[float, float]] = {}  # key: (served lately, paced at) last seen
         self.adaptive_ttl = float(adaptive_ttl)
-        self.lead = float(lead)
         self.catch_up = float(catch_up)
         self._curves: dict[str, tuple[str, CurveState]] = {}
         self._clock_offset = 0.0
 
     # the three calls of the interface
 
-    def acquire(self, scope: LimitScope, now: float | None = None, returning: bool = False) -> Permit:
-        """A permit now, or the seconds to wait before one could be granted. Never sleeps.
+    def acquire(self, scope: LimitScope, now: float | None = None) -> Permit:
+        """A permit now, or the seconds until one could be granted. Never sleeps.
 
-        Under a known limit, callers refused together are promised moments one after the other,
-        not the same one (`Permit.promised`). Pass `returning` when the caller comes back at the
-        moment a refusal promised it: if its slot is then at most `lead` seconds away (it came a
-        hair early, or a grant before it came a hair late), it is granted that slot, and the
-        permit's `wait` says when the call may start. An adaptive rate changes while callers
-        wait, so its waits are only the earliest moment to ask again."""
+        A refused caller waits its turn without asking again (a waiting room, which `grant`
+        releases); the wait says when a permit could be granted, under an adaptive rate only as
+        things stand, since the rate changes while callers wait."""
         terms = self.rule.terms(scope)
         if terms:
-            reply = self.store.known_acquire(terms, scope.host, now, returning, self.lead)
+            reply = self.store.known_acquire(terms, scope.host, now)
             self._learn_clock(reply.now, now)
-            return Permit(reply.granted, reply.wait, reply.reason,
-                          reply.now + reply.wait if reply.granted else None, promised=not reply.granted)
+            return Permit(reply.granted, reply.wait, reply.reason, reply.now if reply.granted else None)
         return self._acquire_adaptive(scope, now)
 
     def grant(self, scope: LimitScope, count: int, now: float | None = None) -> Grant:
@@ -103,24 +95,6 @@ class Limiter:
         if terms:
             return "known:" + "|".join(limit.key for limit in terms)
         return "adaptive:" + self.store.adaptive_key(scope.source, scope.host).removeprefix(self.store.prefix + ":adaptive:")
-
-    def promise(self, scope: LimitScope, count: int, now: float | None = None) -> list[float]:
-        """Seconds each of `count` callers that will ask for a permit under the scope should
-        wait before asking. Grants nothing and never sleeps.
-
-        Under a known limit the answer is what asking now would tell each of them: the first
-        may be told 0 (a call could be granted now: it asks as a new caller), and the others are
-        promised their own moments, one after the other, and come back saying they return
-        (`acquire(returning=True)`). This spares each a first ask that could only be refused.
-        An adaptive rate promises nothing: every wait is 0."""
-        if count < 1:
-            return []
-        terms = self.rule.terms(scope)
-        if not terms:
-            return [0.0] * count
-        server_now, waits = self.store.known_promise(terms, scope.host, count, now)
-        self._learn_clock(server_now, now)
-        return waits
 
     def observe(self, scope: LimitScope, reading: LimitReading, outcome: Outcome | str,
                 now: float | None = None, permit: Permit | None = None,

@@ -12,9 +12,7 @@ Keys, under a prefix (default ``ingest:limits``):
                                                     adopts, advertised (the API's limit for
                                                     this window), api_limit (one it stated
                                                     for another), blocked_until, granted, denied,
-                                                    promised (the last moment promised),
-                                                    promised_ahead (moments promised to callers
-                                                    before they asked), refusals, reconciled,
+                                                    refusals, reconciled,
                                                     booted, probing (awaits a probe's answer
                                                     after lost counts), probe_at, probe_until
     <prefix>:adaptive:<source>:<host>               hash: curve (name, curve_rate, curve_peak,
@@ -41,7 +39,7 @@ from dataclasses import dataclass
 from ingest.limits.known import LimitTerms
 from ingest.storage.redis_scripts import register_scripts
 
-SCRIPTS = ("known_acquire", "known_grant", "known_promise", "known_observe", "adaptive_acquire", "adaptive_observe")
+SCRIPTS = ("known_acquire", "known_grant", "known_observe", "adaptive_acquire", "adaptive_observe")
 
 
 def _text(value: bytes | str) -> str:
@@ -127,7 +125,7 @@ class RedisLimitStore:
     # known limits
 
     def _known_call(self, terms: Sequence[LimitTerms], header: list[str]) -> tuple[list[str], list[str]]:
-        """KEYS and ARGV of the acquire and promise scripts: the script's own `header`
+        """KEYS and ARGV of the acquire and grant scripts: the script's own `header`
         arguments, then each limit's keys and terms."""
         keys, args = [self.index_key, self.kept_since_key], list(header)
         for limit in terms:
@@ -136,9 +134,8 @@ class RedisLimitStore:
                          _flag(limit.adopts), limit.cold_start, repr(limit.probe_deadline)])
         return keys, args
 
-    def known_acquire(self, terms: Sequence[LimitTerms], host: str, now: float | None,
-                      returning: bool = False, lead: float = 0.0) -> KnownReply:
-        keys, args = self._known_call(terms, [_arg(now), host, _flag(returning), repr(float(lead))])
+    def known_acquire(self, terms: Sequence[LimitTerms], host: str, now: float | None) -> KnownReply:
+        keys, args = self._known_call(terms, [_arg(now), host])
         granted, wait, at, reason, which = self._scripts["known_acquire"](keys=keys, args=args)
         which = int(which)
         return KnownReply(bool(int(granted)), float(_text(wait)), float(_text(at)), _text(reason),
@@ -150,13 +147,6 @@ class RedisLimitStore:
         keys, args = self._known_call(terms, [_arg(now), host, str(int(count)), repr(float(catch_up))])
         at, granted, wait, reason = self._scripts["known_grant"](keys=keys, args=args)
         return float(_text(at)), int(granted), float(_text(wait)), _text(reason)
-
-    def known_promise(self, terms: Sequence[LimitTerms], host: str, count: int,
-                      now: float | None) -> tuple[float, list[float]]:
-        """Moments for `count` callers to come back at: (now, the wait of each)."""
-        keys, args = self._known_call(terms, [_arg(now), host, str(int(count))])
-        reply = self._scripts["known_promise"](keys=keys, args=args)
-        return float(_text(reply[0])), [float(_text(wait)) for wait in reply[1:]]
 
     def known_observe(self, terms: Sequence[LimitTerms], applies: Sequence[bool],
                       advertises: Sequence[bool], host: str, outcome: str, limit: float | None,

@@ -12,7 +12,7 @@ def build_snapshot(store: RedisLimitStore, adaptive_rate: Callable[[dict, float]
                    guard: float, now: float, source: str | None = None) -> dict:
     """{source: {host: entry}}; every entry has mode, rate (calls per second), limit,
     remaining, reset (seconds until a call frees up), refusals (calls the API refused for its
-    rate limit), granted, denied (asks our limiter refused: paced, normal), promised_ahead (moments promised before the caller asked), blocked_for (seconds of
+    rate limit), granted, denied (asks our limiter refused: paced, normal), blocked_for (seconds of
     Retry-After left); known entries also list their `limits`, and say the `configured` limit,
     the one the API `advertised` for its window (None when it said none), and whose number is in
     force (`set_by`: "api", "user" for a pull's `limits=`, "default" for the connector's).
@@ -52,7 +52,7 @@ def build_snapshot(store: RedisLimitStore, adaptive_rate: Callable[[dict, float]
 def _empty(mode: str) -> dict:
     return {"mode": mode, "rate": None, "limit": None, "configured": None, "advertised": None,
             "set_by": None, "remaining": None, "reset": None,
-            "refusals": 0, "granted": 0, "denied": 0, "promised_ahead": 0, "blocked_for": 0.0,
+            "refusals": 0, "granted": 0, "denied": 0, "blocked_for": 0.0,
             "limits": []}
 
 
@@ -95,7 +95,7 @@ def _known_limit(name: str, fields: dict, count: int, reset_at: float | None, gu
         "remaining": max(0, capacity - count),
         "reset": max(0.0, reset_at - now) if reset_at is not None else 0.0,
         "refusals": _refusals(fields), "granted": _int(fields, "granted"),
-        "denied": _int(fields, "denied"), "promised_ahead": _int(fields, "promised_ahead"),
+        "denied": _int(fields, "denied"),
         "reconciled": _int(fields, "reconciled"),
         "blocked_for": _blocked_for(fields, now),
     }
@@ -108,7 +108,7 @@ def _summarise_known(entry: dict) -> None:
     tightest = limits[0]
     for name in ("rate", "limit", "configured", "advertised", "set_by", "remaining", "reset"):
         entry[name] = tightest[name]
-    for name in ("refusals", "granted", "denied", "promised_ahead"):
+    for name in ("refusals", "granted", "denied"):
         entry[name] = max(limit[name] for limit in limits)
     entry["blocked_for"] = max(limit["blocked_for"] for limit in limits)
 

@@ -57,14 +57,11 @@ class Reason(str, Enum):
 
 @dataclass(frozen=True)
 class Permit:
-    """The answer of `Limiter.acquire`: a permit, or the seconds to wait before asking again.
+    """The answer of `Limiter.acquire`: a permit, or the seconds until one could be granted.
 
-    A refused permit is throttling, not a failure: reschedule the call `wait` seconds later
-    and do not count it as an attempt; when `promised`, that moment is the caller's own (others
-    refused with it were told other moments), so come back exactly then, not earlier. A granted
-    permit's `wait` is the moment its call may start: zero, or a few hundredths of a second
-    when the grant is the very next slot (see `Limiter.lead`).
-    `granted_at` is the limiter's clock at that moment; pass the permit back to
+    A refused permit is pacing, not a failure: the call waits its turn (`wait` seconds at the
+    least) and does not count as an attempt. A granted permit's `wait` is 0.
+    `granted_at` is the limiter's clock at the grant; pass the permit back to
     `Limiter.observe` so that reconciliation knows which grants were still in flight when the
     API counted.
     """
@@ -73,7 +70,6 @@ class Permit:
     wait: float
     reason: str
     granted_at: float | None = None
-    promised: bool = False
 
 
 @dataclass(frozen=True)

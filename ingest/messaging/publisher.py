@@ -1,15 +1,15 @@
 """Publishing node tasks, now or later.
 
-A node that must wait (a rate limit, a backoff) never waits in a worker's pool slot. A wait of
+A node that must wait never waits in a worker's pool slot; a wait on a rate limit is spent in
+the limit's waiting room (`ingest.waiting_room`), and a node released from it is sent at once
+with its permit (`granted_at`). A wait of
 a few seconds is a Celery countdown, held in the worker's memory until due: it costs one
 delivery, where a delay queue would bring the node back early to wait again. A longer wait is
 not held in a worker's memory (RabbitMQ closes a channel whose deliveries stay unacknowledged
 too long): it is published to a delay queue that no one consumes, whose messages expire after
 a fixed time and are dead-lettered back to the node's own queue. Waits are rounded down to a
 bucket. A wait that must be kept in full carries its due time, and a node that arrives before
-it is published again for the rest: a backoff (its jitter is the point) and a known limit's
-wait (the limiter promised the node that moment, and spreads the moments of nodes refused
-together).
+it is published again for the rest: a backoff (its jitter is the point).
 
 Every publish waits for the broker's confirm and is retried, queue declaration included,
 across a broker restart (see `ingest.messaging.config.PUBLISH_RETRY_POLICY`).

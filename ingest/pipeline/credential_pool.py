@@ -3,9 +3,8 @@ own limit, and a credential the API refused for good leaves the pool for the res
 
 The requests a page adds are dealt over the pool in turn, each noting its credential in its
 context (a name, never a secret), so every credential gets an equal share of every page; a
-request without one (a root) takes the credential its URL and query choose. The moment promised
-to a request under its credential's limit is the one it is granted when it runs: each
-credential keeps its own queue, and k credentials carry k times the calls of one.
+request without one (a root) takes the credential its URL and query choose. Each credential's
+limit has its own waiting room, so k credentials carry k times the calls of one.
 
     ingest:pool:<job id>:refused   the names that left, kept as long as a job may run
 """

@@ -195,8 +195,9 @@ def test_a_hidden_limit_is_waited_out_in_rabbitmq_without_failed_attempts(settin
 def test_the_jobs_refusals_are_the_apis_and_its_waits_are_counted_apart(settings, sandbox):
     # A 503 for a limit the API does not publish is a refusal, as a 429 is; the turns the
     # adaptive limiter made nodes wait are waits, and not refusals.
-    sandbox.scenario({"apis": {"hn": {"hidden_limits": [{"limit": 2, "window": 1.0, "status": [503]}]}}})
-    job = ingest.pull("hackernews", base_url=settings.sandbox_url + "/hn", list="top", limit=40)
+    # One call in 2 s: below the adaptive rate's starting one, so the API refuses some.
+    sandbox.scenario({"apis": {"hn": {"hidden_limits": [{"limit": 1, "window": 2.0, "status": [503]}]}}})
+    job = ingest.pull("hackernews", base_url=settings.sandbox_url + "/hn", list="top", limit=20)
     status = job.wait(timeout=240)
     assert status["state"] == "completed", status
     served = sandbox.counters()

@@ -21,28 +21,28 @@ def saturate(limiter: Limiter, scope: LimitScope, start: float, end: float, fetc
              on_time=None, on_grant=None) -> list[float]:
     """Grant times of `fetchers` callers that always want a permit, from `start` to `end`.
 
-    A refused caller comes back after the wait it was given, saying it returns; a granted one
-    calls when its permit says (a grant may start a little ahead) and asks again at once.
+    A refused caller comes back after the wait it was given; a granted one calls at once and
+    asks again just after.
     `on_time(now)` runs before each attempt (to flush keys mid-run, for example);
     `on_grant(at, permit)` after each grant, `at` being when its call starts (to answer it).
     """
-    queue = [(start, caller, False) for caller in range(fetchers)]
+    queue = [(start, caller) for caller in range(fetchers)]
     heapq.heapify(queue)
     granted: list[float] = []
     while queue:
-        now, caller, returning = heapq.heappop(queue)
+        now, caller = heapq.heappop(queue)
         if now >= end:
             continue
         if on_time is not None:
             on_time(now)
-        permit = limiter.acquire(scope, now=now, returning=returning)
+        permit = limiter.acquire(scope, now=now)
         if permit.granted:
-            granted.append(now + permit.wait)
+            granted.append(now)
             if on_grant is not None:
-                on_grant(now + permit.wait, permit)
-            heapq.heappush(queue, (now + permit.wait + 1e-3, caller, False))
+                on_grant(now, permit)
+            heapq.heappush(queue, (now + 1e-3, caller))
         else:
-            heapq.heappush(queue, (now + permit.wait, caller, True))
+            heapq.heappush(queue, (now + permit.wait, caller))
     return sorted(granted)
 
 

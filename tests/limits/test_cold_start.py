@@ -54,15 +54,9 @@ def test_a_caller_refused_for_the_probe_is_told_a_short_wait(limiter):
     limiter.acquire(scope(), now=T0)
     refused = limiter.acquire(scope(), now=T0 + 0.05)
     assert refused.reason == "probe" and 0.0 < refused.wait <= 0.25
-    near_deadline = limiter.acquire(scope(), now=T0 + DEADLINE - 0.05, returning=True)
+    near_deadline = limiter.acquire(scope(), now=T0 + DEADLINE - 0.05)
     assert not near_deadline.granted and near_deadline.reason == "probe"
     assert near_deadline.wait >= 0.05 - 1e-9
-
-
-def test_a_returning_caller_is_not_granted_by_the_lead_while_the_probe_is_out(limiter):
-    limiter.acquire(scope(), now=T0)
-    back = limiter.acquire(scope(), now=T0 + DEADLINE - 0.05, returning=True)  # 0.05 s < lead
-    assert not back.granted and back.reason == "probe"
 
 
 def test_the_probe_s_answer_puts_back_the_calls_the_api_counted(limiter):
@@ -134,13 +128,6 @@ def test_the_probe_is_taken_in_every_limit_of_the_scope(limiter):
     assert limiter.acquire(scope(known), now=T0 + 1.5).reason == "spacing"
 
 
-def test_callers_promised_ahead_wait_for_the_probe(limiter):
-    waits = limiter.promise(scope(), 3, now=T0)
-    assert waits[0] == 0.0 and all(wait > 0 for wait in waits[1:])
-    assert limiter.acquire(scope(), now=T0).granted
-    assert limiter.acquire(scope(), now=T0 + waits[1], returning=True).reason == "probe"
-
-
 def test_keys_lost_mid_window_under_a_reported_limit_do_not_allow_a_burst(limiter, client):
     """The API counts in fixed windows of 3 s from T0 and answers every call at once."""
     target, flushed, counted = scope(), [], {}
@@ -159,7 +146,9 @@ def test_keys_lost_mid_window_under_a_reported_limit_do_not_allow_a_burst(limite
     grants = saturate(limiter, target, T0, T0 + 25.0, on_time=flush_once, on_grant=api_answers)
     assert flushed
     assert max(counted.values()) <= 30
-    assert most_in_any_window(grants, 3.0) <= 30
+    # Across the loss the grid alone holds the limit: 31 grants one spacing apart span exactly
+    # 3 s, which the sums of floating-point spacings can leave a hair short.
+    assert most_in_any_window(grants, 3.0 - 1e-6) <= 30
     after = [t for t in grants if t >= flushed[0]]
     assert after[0] == pytest.approx(flushed[0], abs=1e-9), "the probe goes at once"
     assert after[1] - after[0] >= 0.1 - 1e-9

@@ -1,5 +1,5 @@
 """Known limits in a real Redis: all or none, never above L in any window, use of L, boot,
-promised moments and the lead of a returning caller."""
+what a refused caller is told."""
 
 from __future__ import annotations
 
@@ -116,15 +116,14 @@ def test_a_limit_overridden_lower_applies_at_once(limiter):
     assert most_in_any_window(grants, 3.0) <= 10
 
 
-def test_callers_refused_together_are_each_promised_their_own_moment_and_granted_at_it(limiter):
-    target = scope()  # 30 per 3 s: span 3.06 s, so one grant every 0.102 s at most
+def test_a_refused_caller_is_told_when_a_permit_could_be_granted(limiter):
+    target = scope()  # 30 per 3 s: one grant every 0.102 s at most
     limiter.acquire(target, now=T0)
     start = T0 + 10.0
     assert limiter.acquire(target, now=start).granted
-    waits = [limiter.acquire(target, now=start + 0.01).wait for _ in range(5)]
-    assert waits == pytest.approx([0.09 + 0.102 * n for n in range(5)])
-    for wait in waits:
-        assert limiter.acquire(target, now=start + 0.01 + wait, returning=True).granted
+    refused = limiter.acquire(target, now=start + 0.01)
+    assert not refused.granted and refused.reason == "spacing" and refused.wait == pytest.approx(0.09)
+    assert limiter.acquire(target, now=start + 0.01 + refused.wait).granted
 
 
 def test_grants_keep_to_the_grid_when_they_come_late(limiter):
@@ -134,91 +133,3 @@ def test_grants_keep_to_the_grid_when_they_come_late(limiter):
     late = [start + 0.1 * n + (0.03 if n % 2 else 0.0) for n in range(1, 30)]
     assert limiter.acquire(target, now=start).granted
     assert all(limiter.acquire(target, now=at).granted for at in late)
-
-
-def test_a_returning_caller_a_hair_early_is_granted_its_slot_and_starts_then(limiter):
-    target = scope()  # spacing 0.1 s; the limiter's lead 0.1 s
-    limiter.acquire(target, now=T0)
-    start = T0 + 10.0
-    limiter.acquire(target, now=start)
-    queued = [limiter.acquire(target, now=start + 0.01).wait for _ in range(3)]
-    assert queued == pytest.approx([0.09 + 0.102 * n for n in range(3)])
-    permit = limiter.acquire(target, now=start + 0.095, returning=True)
-    assert permit.granted and permit.wait == pytest.approx(0.005)
-    assert permit.granted_at == pytest.approx(start + 0.1)
-    new = limiter.acquire(target, now=start + 0.195)  # as near its slot, but a new caller gets no lead
-    assert not new.granted and new.wait == pytest.approx(0.406 - 0.195)
-
-
-def test_a_returning_caller_whose_slot_was_taken_queues_after_the_others(client):
-    limiter = Limiter(client, prefix="test:limits", lead=0.02)
-    target = scope()
-    limiter.acquire(target, now=T0)
-    start = T0 + 10.0
-    limiter.acquire(target, now=start)
-    queued = [limiter.acquire(target, now=start + 0.01).wait for _ in range(3)]
-    assert queued == pytest.approx([0.09 + 0.102 * n for n in range(3)])  # moments 0.1, 0.202, 0.304
-    assert limiter.acquire(target, now=start + 0.1).granted  # a new caller takes the first moment
-    back = limiter.acquire(target, now=start + 0.101, returning=True)
-    assert not back.granted and back.wait == pytest.approx(0.304 + 0.102 - 0.101)
-
-
-def test_a_lead_below_zero_is_refused(client):
-    with pytest.raises(ValueError, match="lead"):
-        Limiter(client, lead=-0.1)
-
-
-def test_only_a_known_limit_promises_its_moments(limiter):
-    limiter.acquire(scope(), now=T0)
-    refused = limiter.acquire(scope(), now=T0 + 0.01)
-    assert not refused.granted and refused.promised
-    assert not limiter.acquire(scope(), now=T0 + 10.0).promised, "a grant promises nothing"
-    adaptive = LimitScope(source="hn", host="hn.example")
-    permit = limiter.acquire(adaptive, now=T0)
-    while permit.granted:
-        permit = limiter.acquire(adaptive, now=T0)
-    assert not permit.promised
-
-
-def test_callers_promised_ahead_are_told_what_asking_now_would_tell_them(limiter, client):
-    target = scope()
-    limiter.acquire(target, now=T0)
-    start = T0 + 10.0
-    assert limiter.acquire(target, now=start).granted
-    log = f"{limiter.store.prefix}:known:mastodon:w3:host=m.example:log"
-    entries = client.zcard(log)
-    waits = limiter.promise(target, 4, now=start + 0.01)
-    assert waits == pytest.approx([0.09 + 0.102 * n for n in range(4)])
-    assert client.zcard(log) == entries, "a promise granted a permit"
-    later = limiter.acquire(target, now=start + 0.02)  # a caller refused after them queues behind
-    assert not later.granted and later.wait == pytest.approx(0.01 + 0.09 + 0.102 * 4 - 0.02)
-    for wait in waits:
-        assert limiter.acquire(target, now=start + 0.01 + wait, returning=True).granted
-
-
-def test_when_a_call_could_go_now_the_first_caller_is_told_so_and_the_others_queue_after_it(limiter, client):
-    target = scope()
-    limiter.acquire(target, now=T0)
-    start = T0 + 10.0
-    assert limiter.promise(target, 3, now=start) == pytest.approx([0.0, 0.102, 0.204])
-    state = client.hgetall(f"{limiter.store.prefix}:known:mastodon:w3:host=m.example:state")
-    assert (int(state[b"denied"]), int(state[b"promised_ahead"])) == (1, 2)  # the ask at boot; two promised
-    # as for asking, a caller that could go now is told so; one that could not queues after them
-    assert limiter.promise(target, 2, now=start) == pytest.approx([0.0, 0.306])
-    assert limiter.acquire(target, now=start + 0.001).granted
-    for at in (0.102, 0.204, 0.306):
-        assert limiter.acquire(target, now=start + at, returning=True).granted
-
-
-def test_a_lone_caller_that_could_go_now_is_promised_nothing(limiter):
-    target = scope()
-    limiter.acquire(target, now=T0)
-    start = T0 + 10.0
-    assert limiter.promise(target, 1, now=start) == [0.0]
-    assert limiter.promise(target, 1, now=start) == [0.0]
-    assert limiter.acquire(target, now=start).granted
-    assert limiter.promise(target, 0, now=start) == []
-
-
-def test_an_adaptive_rate_promises_nothing_ahead(limiter):
-    assert limiter.promise(LimitScope(source="hn", host="hn.example"), 3, now=T0) == [0.0, 0.0, 0.0]

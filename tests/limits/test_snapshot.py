@@ -25,8 +25,6 @@ def test_snapshot_shows_rate_limit_remaining_reset_and_counts_per_source_and_hos
     assert (entry["limit"], entry["rate"]) == (5, 0.5)  # the tightest limit of the host
     assert entry["remaining"] == 0 and entry["reset"] == pytest.approx(9.0)
     assert (entry["granted"], entry["denied"], entry["refusals"]) == (1, 1, 1)
-    limiter.promise(mastodon, 3, now=T0 + 13.0)
-    assert limiter.snapshot(now=T0 + 13.0)["mastodon"]["m.example"]["promised_ahead"] == 3
     assert [limit["limit"] for limit in entry["limits"]] == [5, 10]
     adaptive = view["hn"]["hn.example"]
     assert adaptive["mode"] == "adaptive" and adaptive["granted"] == 1

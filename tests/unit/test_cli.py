@@ -44,16 +44,15 @@ def test_every_job_command_is_there():
 def test_the_limits_table_has_one_line_per_source_and_host():
     lines = limit_lines({
         "mastodon": {"127.0.0.1:17603": {"mode": "known", "rate": 1.0, "limit": 300, "set_by": "api", "remaining": 120,
-                                         "reset": 12.5, "refusals": 0, "granted": 180, "denied": 3,
-                                         "promised_ahead": 40}},
+                                         "reset": 12.5, "refusals": 0, "granted": 180, "denied": 3}},
         "hackernews": {"h": {"mode": "adaptive", "rate": 14.2, "limit": None, "remaining": None, "reset": None,
-                             "refusals": 4, "granted": 900, "denied": 12, "promised_ahead": 0}},
+                             "refusals": 4, "granted": 900, "denied": 12}},
     })
     assert lines[0].split() == ["source", "host", "mode", "rate/s", "limit", "set_by", "remaining", "reset", "s",
-                                "refusals", "granted", "denied", "promised"]
-    assert lines[1].split() == ["hackernews", "h", "adaptive", "14.20", "-", "-", "-", "-", "4", "900", "12", "0"]
+                                "refusals", "granted", "denied"]
+    assert lines[1].split() == ["hackernews", "h", "adaptive", "14.20", "-", "-", "-", "-", "4", "900", "12"]
     assert lines[2].split() == ["mastodon", "127.0.0.1:17603", "known", "1.00", "300", "api", "120", "12.50", "0",
-                                "180", "3", "40"]
+                                "180", "3"]
 
 
 def test_the_progress_bar_shows_waits_and_the_apis_refusals_apart():

@@ -100,7 +100,6 @@ class FakeTree:
 @dataclass
 class FakeLimiter:
     permits: list[Permit] = field(default_factory=lambda: [Permit(granted=True, wait=0.0, reason=Reason.GRANTED)])
-    promised: list[float] = field(default_factory=list)
     observed: list[tuple] = field(default_factory=list)
 
     def acquire(self, scope):
