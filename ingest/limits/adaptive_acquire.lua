@@ -5,7 +5,10 @@
 -- ARGV: now ('' = the server's clock), version the caller computed `rate` from,
 --       rate (calls per second), burst (calls), ttl, host, count,
 --       headroom ('' = no usage cap), floor (calls per second), usage time constant (seconds),
---       in-flight horizon (seconds), in-flight slack ('' = no in-flight cap), least in-flight cap.
+--       in-flight horizon (seconds), in-flight slack ('' = no in-flight cap), least in-flight cap,
+--       catch up (seconds: a batch may take the permits of that long before now that went
+--       unused, as when a waiting room's releaser comes late; never those of a pause; 0 for a
+--       caller's own ask).
 -- Usage cap: the rate paced at is at most headroom x the rate granted lately (an exponential
 -- average over the time constant), and never under the floor: a rate demand left unused grows
 -- back at most by that factor per time constant instead of arriving all at once.
@@ -17,13 +20,14 @@
 -- A pause of the whole scope (curve_since + curve_pause, after a refusal) or a Retry-After
 -- (blocked_until) refuses every ask until it ends.
 -- Reply: {granted (0..count), wait (seconds until one more could be granted), now, reason,
--- rate paced at, calls in flight, in-flight cap (-1: none)}, or, when the caller's version is not
+-- rate paced at, calls in flight, in-flight cap (-1: none), the last success (any worker's)}, or, when the caller's version is not
 -- the stored one, {'stale', now, field, value, ...} with the whole state to compute from.
 
 local index, state, flight = KEYS[1], KEYS[2], KEYS[3]
 local now = clock(ARGV[1])
 local fields = redis.call('HMGET', state, 'version', 'tat', 'blocked_until', 'curve_since',
-                          'curve_pause', 'used', 'used_at', 'latency_min', 'in_flight_limit')
+                          'curve_pause', 'used', 'used_at', 'latency_min', 'in_flight_limit',
+                          'last_success')
 if (fields[1] or '0') ~= ARGV[2] then
   local reply = {'stale', num(now)}
   for _, item in ipairs(redis.call('HGETALL', state)) do reply[#reply + 1] = item end
@@ -54,7 +58,7 @@ redis.call('SADD', index, state)
 -- whatever is free and is told when to come back, which refuses no caller.
 local function refuse(wait, reason)
   if count == 1 then redis.call('HINCRBY', state, 'denied', 1) end
-  return {0, num(wait), num(now), reason, num(rate), in_flight, cap}
+  return {0, num(wait), num(now), reason, num(rate), in_flight, cap, fields[10] or ''}
 end
 
 local blocked = opt(fields[3]) or 0
@@ -65,7 +69,7 @@ end
 local free = count
 if cap >= 0 then free = math.min(count, cap - in_flight) end
 if free <= 0 then return refuse(interval, 'in_flight') end
-local tat = math.max(opt(fields[2]) or now, now)
+local tat = math.max(opt(fields[2]) or now, now - tonumber(ARGV[14]), blocked, paused)
 local early = tat - tolerance - now
 if early > EPSILON then return refuse(early, 'rate') end
 
@@ -85,4 +89,4 @@ redis.call('HSET', state, 'tat', num(tat), 'used', num(used + granted / tau), 'u
 redis.call('HINCRBY', state, 'granted', granted)
 local wait = math.max(0, tat - tolerance - now)
 if cap >= 0 and in_flight >= cap then wait = math.max(wait, interval) end
-return {granted, num(wait), num(now), 'granted', num(rate), in_flight, cap}
+return {granted, num(wait), num(now), 'granted', num(rate), in_flight, cap, fields[10] or ''}

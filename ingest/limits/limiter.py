@@ -18,6 +18,7 @@ EPOCH_FIELDS = ("spent", "sustained", "pause")  # stored as curve_<name>
 NEVER_STORED = "-"          # a version no state has: asks the store for the whole state
 CONTENDED_WAIT = 0.05       # seconds to come back when the state kept changing under us
 CATCH_UP = 1.0              # seconds of grid slots a late batch grant may still take
+ADAPTIVE_CATCH_UP = 0.1     # seconds of an adaptive rate's unused permits a late batch may take
 ATTEMPTS = 4
 SERVED_PERIOD = 10.0        # seconds of successes the store averages, for curves that name none
 
@@ -138,24 +139,29 @@ class Limiter:
     def _grant_adaptive(self, scope: LimitScope, count: int, now: float | None) -> Grant:
         if count < 1:
             return Grant((), 0.0, self._now(now))
-        reply = self._ask_adaptive(scope, count, now)
+        reply = self._ask_adaptive(scope, count, now, min(self.catch_up, ADAPTIVE_CATCH_UP))
         if reply is None:
             return Grant((), CONTENDED_WAIT, self._now(now), Reason.RATE.value)
         return Grant((reply.now,) * reply.count, reply.wait, reply.now,
                      Reason.GRANTED.value if reply.granted else reply.reason)
 
-    def _ask_adaptive(self, scope: LimitScope, count: int, now: float | None) -> AdaptiveReply | None:
+    def _ask_adaptive(self, scope: LimitScope, count: int, now: float | None,
+                      catch_up: float = 0.0) -> AdaptiveReply | None:
         """The store's answer at the rate of our view of the curve; None when it kept changing."""
         key = self.store.adaptive_key(scope.source, scope.host)
         for _ in range(ATTEMPTS):
             version, state = self._curves.get(key, (NEVER_STORED, None))
             rate = self.curve.rate_at(state, self._now(now)) if state else self.curve.initial_rate
             reply = self.store.adaptive_acquire(key, scope.host, version, rate, self.burst,
-                                                self.adaptive_ttl, now, count, self.pacing)
+                                                self.adaptive_ttl, now, count, self.pacing, catch_up)
             self._learn_clock(reply.now, now)
             if not reply.stale:
                 served = self._paced.get(key, (0.0, rate))[0]
                 self._paced[key] = (served, reply.paced if reply.paced is not None else rate)
+                if state is not None and reply.last_success is not None and reply.last_success > state.last_success:
+                    # successes other workers observed keep the curve growing here too (a
+                    # waiting room's releaser may observe none of the calls it grants)
+                    self._curves[key] = (version, replace(state, last_success=reply.last_success))
                 return reply
             self._adopt(key, scope.host, reply, now)
         return None
@@ -163,6 +169,10 @@ class Limiter:
     def _observe_adaptive(self, scope: LimitScope, reading: LimitReading, outcome: Outcome,
                           sent_at: float | None, now: float | None, latency: float | None) -> None:
         key = self.store.adaptive_key(scope.source, scope.host)
+        if outcome.is_limit_signal:
+            # The rate paced at is the store's, whichever worker's grants set it: a worker whose
+            # nodes were released from a waiting room has not asked for a permit in a while.
+            self._paced[key] = (self._paced.get(key, (None, None))[0], self.store.adaptive_paced(key))
         first = True
         for _ in range(ATTEMPTS):
             version, state = self._curves.get(key, (NEVER_STORED, None))

@@ -83,6 +83,7 @@ class AdaptiveReply:
     in_flight: int = 0
     in_flight_cap: int | None = None
     served: float | None = None       # successes per second lately (see goodput.py)
+    last_success: float | None = None  # the latest success any worker observed
 
 
 @dataclass(frozen=True)
@@ -175,20 +176,28 @@ class RedisLimitStore:
 
     def adaptive_acquire(self, key: str, host: str, version: str, rate: float, burst: float,
                          ttl: float, now: float | None, count: int = 1,
-                         pacing: Pacing | None = None) -> AdaptiveReply:
-        """Up to `count` permits at `rate` (GCRA), within `pacing`'s caps when given."""
+                         pacing: Pacing | None = None, catch_up: float = 0.0) -> AdaptiveReply:
+        """Up to `count` permits at `rate` (GCRA), within `pacing`'s caps when given, with the
+        permits of the last `catch_up` seconds that went unused."""
         caps = pacing or Pacing()
         reply = self._scripts["adaptive_acquire"](
             keys=[self.index_key, key, self.flight_key(key)],
             args=[_arg(now), version, repr(rate), repr(burst), repr(ttl), host, str(int(count)),
                   _arg(caps.headroom), repr(caps.floor), repr(caps.usage_period),
-                  repr(caps.in_flight_horizon), _arg(caps.in_flight_slack), str(caps.least_in_flight)])
+                  repr(caps.in_flight_horizon), _arg(caps.in_flight_slack), str(caps.least_in_flight),
+                  repr(float(catch_up))])
         if _text(reply[0]) == "stale":
             return AdaptiveReply(False, 0.0, float(_text(reply[1])), "stale", True, _pairs(reply[2:]))
-        granted, wait, at, reason, paced, in_flight, cap = reply
+        granted, wait, at, reason, paced, in_flight, cap, last_success = reply
         return AdaptiveReply(int(granted) > 0, float(_text(wait)), float(_text(at)), _text(reason),
                              count=int(granted), paced=float(_text(paced)), in_flight=int(in_flight),
-                             in_flight_cap=int(cap) if int(cap) >= 0 else None)
+                             in_flight_cap=int(cap) if int(cap) >= 0 else None,
+                             last_success=float(_text(last_success)) if _text(last_success) else None)
+
+    def adaptive_paced(self, key: str) -> float | None:
+        """The rate the store last paced an adaptive (source, host) at, for every worker."""
+        value = self.client.hget(key, "rate")
+        return float(_text(value)) if value is not None else None
 
     def adaptive_observe(self, key: str, host: str, *, outcome: str, retry_after: float | None,
                          succeeded: bool, ttl: float, idle_grace: float,

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 from redis.exceptions import RedisError
 
 from ingest.limits import Limiter
-from ingest.waiting_room.room_store import RoomStore
+from ingest.waiting_room.room_store import RoomScope, RoomStore
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ class Releaser:
     batch: int = BATCH
     unsent_after: float = UNSENT_AFTER
     _unsent_checked: float = 0.0
+    _rooms: dict[str, RoomScope] = field(default_factory=dict)  # a scope id's room never changes
 
     def run(self, stop: threading.Event) -> None:
         """Release until `stop` is set."""
@@ -97,11 +98,12 @@ class Releaser:
 
     def release(self, sid: str) -> int:
         """Release what the scope's limit allows now; answers how many nodes were sent."""
-        room = self.room.room(sid)
+        room = self._rooms.get(sid) or self.room.room(sid)
         parked = self.room.parked_count(sid)
         if room is None or parked <= 0:
             self.room.forget(sid)
             return 0
+        self._rooms[sid] = room
         grant = self.limiter.grant(room.scope, min(parked, self.batch))
         next_due = grant.now + grant.wait
         taken = self.room.take(sid, len(grant.granted_at), grant.now, next_due)
