@@ -74,3 +74,37 @@ def test_a_batch_grant_on_counts_lost_sends_one_probe_and_waits_for_its_answer(l
     probe = limiter.grant(reported, 5, now=T0)
     assert len(probe.granted_at) == 1 and probe.reason == "probe" and 0 < probe.wait <= 0.25
     assert limiter.grant(reported, 5, now=T0 + 0.2).granted_at == ()
+
+
+def test_a_releaser_that_observes_no_call_still_sees_the_rate_grow_with_every_workers_successes(client):
+    from ingest.limits import Limiter, LimitReading, Permit
+
+    releaser, worker = Limiter(client, prefix="test:limits"), Limiter(client, prefix="test:limits")
+    hn = scope(known=())
+    at, granted = T0, []
+    while at < T0 + 20.0:
+        grant = releaser.grant(hn, 50, now=at)
+        granted += grant.granted_at
+        for moment in grant.granted_at:  # another worker makes the calls and hears the answers
+            worker.observe(hn, LimitReading(), "ok", now=at + 0.05, permit=Permit(True, 0.0, "granted", moment))
+        at += 0.05
+    late = [moment for moment in granted if moment >= T0 + 15.0]
+    assert len(late) / 5.0 > 10.0, "the releaser's rate stayed where it first saw the curve"
+
+
+def test_a_refusal_cuts_the_rate_the_store_paced_at_not_a_stale_one(client):
+    from ingest.limits import Limiter, LimitReading, Permit
+
+    releaser, worker = Limiter(client, prefix="test:limits"), Limiter(client, prefix="test:limits")
+    hn = scope(known=())
+    worker.acquire(hn, now=T0)  # the worker saw the starting rate, then asked no more
+    at = T0
+    while at < T0 + 20.0:
+        for moment in releaser.grant(hn, 50, now=at).granted_at:
+            worker.observe(hn, LimitReading(), "ok", now=at + 0.05, permit=Permit(True, 0.0, "granted", moment))
+        at += 0.05
+    paced = float(client.hget("test:limits:adaptive:mastodon:m.example", "rate"))
+    permit = releaser.grant(hn, 1, now=at).permits()[0]
+    worker.observe(hn, LimitReading(), "throttled", now=at + 0.05, permit=permit)
+    after = worker.snapshot(now=at + 0.1)["mastodon"]["m.example"]["rate"]
+    assert after >= 0.5 * paced > 1.0
