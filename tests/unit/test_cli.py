@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import os
+import sys
 from datetime import datetime
 
 import pytest
@@ -132,3 +133,16 @@ def test_an_error_outside_the_product_is_not_hidden(no_dotenv, monkeypatch):
     monkeypatch.setattr(cli_jobs, "_sources", breaks)
     with pytest.raises(KeyError):
         main(["sources"])
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(monkeypatch):
+    class ClosedPipe:
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["sources"]) == 141
+    print("more output, as the interpreter's last flush would write")
