@@ -81,7 +81,6 @@ class Driver:
     stop: StopAfterAttempt = field(default_factory=StopAfterAttempt)
     random: Callable[[], float] = random.random
     clock: Callable[[], float] = time.time
-    sleep: Callable[[float], None] = time.sleep
     _jobs: dict[str, dict] = field(default_factory=dict, repr=False)
 
     @classmethod

@@ -194,7 +194,7 @@ def make_driver(answers: list, *, limiter: FakeLimiter | None = None, refuse: se
     limiter = limiter if limiter is not None else FakeLimiter()
     driver = Driver(settings=Settings(data_dir=Path("/nonexistent")), tree=tree, publish=published, jobs=jobs,
                     records=records, limiter=limiter, parking=FakeParking(limiter, free=free), fetch=fetch,
-                    random=lambda: 0.5, clock=lambda: 1000.0, sleep=lambda seconds: pytest.fail("slept"))
+                    random=lambda: 0.5, clock=lambda: 1000.0)
     return driver, tree, published, jobs, records, calls
 
 
