@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from celery.result import AsyncResult
 
 from ingest import connectors
-from ingest.api.connection import runtime
+from ingest.api.connection import runtime, says_when_down
 from ingest.errors import ParameterError, UnknownJobError
 from ingest.jobtree.completion import settle_job
 from ingest.jobtree.nodes import ended_node_ids, now_utc
@@ -60,6 +60,7 @@ class Job:
         """The job's whole tree as a Celery ResultSet (`ready()`, `completed_count()`, `join()`)."""
         return JobTree(self.id, self._tree, self._runtime.app)
 
+    @says_when_down
     def status(self) -> dict:
         """A snapshot: the job's state, its nodes by state, and its counters; among them `waits`
         (a node waited its turn under our own limiter: normal pacing) and `refusals` (calls the API
@@ -77,6 +78,7 @@ class Job:
             document, counts = self._document(), self._tree.counts(self.id)
         return document, counts
 
+    @says_when_down
     def snapshot(self) -> JobSnapshot:
         """Everything the live view shows, read at once: states by kind and depth, counters,
         recent errors, the call rate over the last minutes and the limit it runs under."""
@@ -92,6 +94,7 @@ class Job:
         return take_snapshot(document, counts, self._tree.recent_errors(self.id, 20), rate, limit, now=now,
                              parked=self._runtime.room.parked(self.id))
 
+    @says_when_down
     def frame(self, collection: str | None = None, *, where: dict | None = None, columns: list[str] | None = None,
               limit: int | None = None, depth: int = 1):
         """The job's records as a DataFrame: its source's main collection, or `collection`
@@ -100,6 +103,7 @@ class Job:
 
         return frames.job_frame(self._db, self.id, collection, where=where, columns=columns, limit=limit, depth=depth)
 
+    @says_when_down
     def frames(self, *, where: dict | None = None, columns: list[str] | None = None, limit: int | None = None,
                depth: int = 1) -> dict:
         """One DataFrame per collection the job's source writes, main collection first."""
@@ -112,6 +116,7 @@ class Job:
 
         display_job(self)
 
+    @says_when_down
     def wait(self, timeout: float | None = None, poll: float = 0.25) -> dict:
         """Block until the job is finished; TimeoutError after `timeout` seconds. The job's
         views in this notebook keep updating meanwhile."""
@@ -128,6 +133,7 @@ class Job:
             raise TimeoutError(f"job {self.id} still running after {timeout:g} s: {status['nodes']}")
         return status
 
+    @says_when_down
     def cancel(self) -> None:
         """Stop the job: nodes not yet running are not fetched, and those waiting their turn
         under a rate limit leave its waiting room."""
@@ -135,6 +141,7 @@ class Job:
         self._runtime.room.cancel(self.id)
         self._tree.cancel(self.id)
 
+    @says_when_down
     def rerun(self, failed_only: bool = True) -> int:
         """Run the failed nodes again (with failed_only=False, the cancelled ones too). Returns how many."""
         states = [NodeState.FAILED] if failed_only else [NodeState.FAILED, NodeState.CANCELLED]
@@ -164,6 +171,7 @@ class Job:
         return f"Job({self.id!r})"
 
 
+@says_when_down
 def job(job_id: str, settings: Settings | None = None) -> Job:
     """The job with this id; UnknownJobError when there is none."""
     found = Job(job_id, settings or get_settings())
@@ -180,6 +188,7 @@ def _status_of(document: dict, counts: JobCounts, parked: dict[str, int] | None 
     }
 
 
+@says_when_down
 def frame(collection_or_source: str, where: dict | None = None, columns: list[str] | None = None,
           limit: int | None = None, depth: int = 1, settings: Settings | None = None):
     """Stored records of every job as a DataFrame: a collection ('reddit_comments') or a
@@ -191,6 +200,7 @@ def frame(collection_or_source: str, where: dict | None = None, columns: list[st
     return frames.frame(database, collection_or_source, where=where, columns=columns, limit=limit, depth=depth)
 
 
+@says_when_down
 def jobs(limit: int = 20, source: str | None = None, state: str | None = None,
          settings: Settings | None = None) -> list[Job]:
     """The latest jobs, newest first; `source` and `state` narrow the list."""
