@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 from ingest import connectors
 from ingest.auth.token_source import TokenSource
 from ingest.connectors.base import Connector, Page, Request, Response
+from ingest.connectors.classify import with_credential_named
 from ingest.errors import (
     ConfigError, CredentialRefusedError, FetchError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
     UnknownNodeError,
@@ -214,7 +215,8 @@ class Driver:
                                   self.settings.read_timeout)
             if connector.token_refused(response):
                 response, error = self._after_refusal(connector, spec, request, access, response)
-            error = error or connector.classify(response, self.clock())
+            error = error or with_credential_named(connector.classify(response, self.clock()), scope.credential,
+                                                   connector.name, connector.credential_kinds(spec))
         except TransientError as failure:
             error = failure
         if self.limiter is not None:

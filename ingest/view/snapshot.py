@@ -6,6 +6,7 @@ widget in `ingest.view.widgets`) only render a snapshot, so they can be tested w
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, NamedTuple
@@ -16,6 +17,9 @@ RATE_WINDOW = 120.0  # seconds of calls-per-second history a snapshot keeps
 TOTAL_FIELDS = (*COUNTED_FIELDS, "errors")
 ERROR_FIELDS = ("node", "kind", "status", "message", "at")
 STATE_COLUMNS = tuple(state.value for state in NodeState)
+# Refusals a rerun cannot change: a parameter (400), the credential (401, 403), a missing thing (404).
+FINAL_STATUSES = {400: "a parameter", 401: "the credential", 403: "the credential or its access", 404: "not found"}
+FINAL_KINDS = ("permanent", "credential_refused")
 
 
 class RatePoint(NamedTuple):
@@ -69,6 +73,24 @@ class JobSnapshot:
         """The calls the API refused for its rate limit, as a percentage of the calls made."""
         return refusal_percent(self.totals)
 
+    @property
+    def rerun_could_help(self) -> bool:
+        """Whether running the failed nodes again may pass: some failed, and not every recent
+        error is a refusal a rerun cannot change (400, 401, 403, 404, a refused credential)."""
+        if not self.nodes.get(NodeState.FAILED.value):
+            return False
+        return not self.errors or not all(_is_final(error) for error in self.errors)
+
+    def rerun_hint(self) -> str:
+        """Why a rerun cannot help, naming the refusals; '' when it may."""
+        if self.rerun_could_help or not self.nodes.get(NodeState.FAILED.value):
+            return ""
+        causes = sorted({(error["status"], FINAL_STATUSES.get(error["status"], "the credential"))
+                         for error in self.errors}, key=lambda cause: cause[0] or 0)
+        named = "; ".join(f"HTTP {status}: {cause}" if status else cause for status, cause in causes)
+        return (f"A rerun would fail again: every failed node was refused for a reason a rerun does not change "
+                f"({named}). Fix what the errors name, then pull again; job.rerun() still runs them if asked.")
+
     def group_rows(self) -> tuple[GroupRow, ...]:
         """One row per (kind, depth), shallowest first."""
         rows: dict[tuple[str, int], dict[str, int]] = {}
@@ -92,9 +114,10 @@ class JobSnapshot:
             "limit": self.limit,
         }
 
-    def as_text(self, max_rows: int = 12, max_errors: int = 5, width: int = 100) -> str:
+    def as_text(self, max_rows: int = 12, max_errors: int = 5, width: int = 100, wrap: bool = False) -> str:
         """One screen of plain text: header, progress bar, counts by kind and depth, totals,
-        calls per second, recent errors."""
+        calls per second, recent errors (each shortened to `width`, or with `wrap` in full,
+        wrapped at `width`)."""
         lines = [self.headline(),
                  f"[{_bar(self.progress, 30)}] {self.progress:6.1%}  "
                  f"{self.terminal_nodes:,} of {self.total_nodes:,} nodes settled"]
@@ -110,7 +133,8 @@ class JobSnapshot:
         lines.append(self.rate_line())
         if self.errors:
             lines.append(f"recent errors ({len(self.errors)}):")
-            lines += [_shorten("  " + "  ".join(_error_cells(error)), width) for error in self.errors[:max_errors]]
+            lines += (_wrapped_errors(self.errors[:max_errors], width) if wrap else
+                      [_shorten("  " + "  ".join(_error_cells(error)), width) for error in self.errors[:max_errors]])
         return "\n".join(lines)
 
     def headline(self) -> str:
@@ -259,6 +283,26 @@ def _error_cells(error: Mapping[str, Any]) -> list[str]:
     status = str(error["status"]) if error["status"] is not None else "-"
     return [error_time(error), error["kind"] or "-", status, f"node {error['node'][:8] or '-'}",
             " ".join(error["message"].split())]
+
+
+def _is_final(error: Mapping[str, Any]) -> bool:
+    return error["kind"] in FINAL_KINDS and (error["kind"] == "credential_refused" or error["status"] in FINAL_STATUSES)
+
+
+def _wrapped_errors(errors: Iterable[Mapping[str, Any]], width: int) -> list[str]:
+    """Each error in full: its cells on the first line, the message wrapped under it."""
+    lines = []
+    for error in errors:
+        *cells, message = _error_cells(error)
+        lines.append("  " + "  ".join(cells))
+        lines += wrapped(message, width, indent="    ") or ["    -"]
+    return lines
+
+
+def wrapped(text: str, width: int, indent: str = "") -> list[str]:
+    """The text in lines of `width`, broken at spaces only: URLs, names and commands stay whole."""
+    return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False)
 
 
 def _bar(fraction: float, width: int) -> str:
