@@ -350,7 +350,7 @@ def _refusal_text(request: Request, refused: list[tuple[str, str]]) -> str:
 # A subclass is recorded as the branch of the error tree it belongs to (TimedOutError: transient).
 ERROR_KINDS = (
     (TransientError, "transient"), (RateLimitedError, "rate_limited"),
-    (PermanentError, "permanent"), (MalformedResponseError, "malformed"),
+    (CredentialRefusedError, "credential_refused"), (PermanentError, "permanent"), (MalformedResponseError, "malformed"),
 )
 
 

@@ -15,6 +15,7 @@ from ingest.connectors.classify import with_credential_named
 from ingest.errors import ConfigError, CredentialRefusedError, PermanentError, RateLimitedError
 from ingest.jobtree.states import NodeState
 from ingest.settings import Settings
+from ingest.pipeline.driver import _describe
 from tests.unit.test_driver import JOB, make_driver
 
 SANDBOX = "http://127.0.0.1:17603/reddit/r/python/new"
@@ -91,6 +92,12 @@ def test_the_driver_names_the_pulls_credential_in_a_403(monkeypatch):
     message = finish[3]["error"]["message"]
     assert "HTTP 403 from https://m.example:8443/api/v1/timelines/tag/python" in message
     assert "credential 'masto-main' was sent" in message and "static-token" not in message
+
+
+def test_a_refused_credential_is_recorded_as_such_for_the_rerun_button():
+    refused = CredentialRefusedError("credential 'a' was refused by the token endpoint", status=None)
+    assert _describe(refused, 1)["kind"] == "credential_refused"
+    assert _describe(PermanentError("HTTP 404", status=404), 1)["kind"] == "permanent"
 
 
 def test_the_driver_says_no_credential_was_sent():
