@@ -135,3 +135,13 @@ def test_the_command_line_says_it_in_one_line(stopped, argv, capsys):
     (line,) = captured.err.splitlines()
     assert line.startswith(f"ingest {argv[0]}: the document store (mongodb://ingest:***@")
     assert "start the stack with `ingest up`" in line and SECRET not in line
+
+
+def test_a_message_of_several_lines_is_still_one_line(stopped, monkeypatch, capsys):
+    def fails(settings, args):
+        raise StackDownError("the document store does not answer\nstart the stack with `ingest up`")
+
+    monkeypatch.setattr("ingest.api.cli_jobs._sources", fails)
+    assert main(["sources"]) == 1
+    assert capsys.readouterr().err == ("ingest sources: the document store does not answer start the stack with "
+                                       "`ingest up`\n")
