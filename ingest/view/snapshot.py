@@ -130,7 +130,7 @@ class JobSnapshot:
         return "parked: " + "; ".join(f"{count:,} on {label}" for label, count in sorted(self.parked.items()))
 
     def rate_line(self) -> str:
-        limit = f" · limit {self.limit:g}/s" if self.limit is not None else ""
+        limit = f" · limit {rate_text(self.limit)}" if self.limit is not None else ""
         if not self.rate:
             return f"calls/s: none yet{limit}"
         mean = sum(point.calls_per_second for point in self.rate) / len(self.rate)
@@ -283,6 +283,17 @@ def duration_text(seconds: float) -> str:
     minutes, seconds = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def rate_text(calls_per_second: float) -> str:
+    """A rate as a reader takes it in: '1,200/s', '268/s', '26.8/s', '2.5/s', '0.017/s'."""
+    if calls_per_second >= 100:
+        return f"{calls_per_second:,.0f}/s"
+    if calls_per_second >= 1:
+        return f"{calls_per_second:.1f}".removesuffix(".0") + "/s"
+    if calls_per_second <= 0:
+        return "0/s"
+    return f"{calls_per_second:.2g}/s"
 
 
 def _iso(value: datetime | None) -> str | None:
