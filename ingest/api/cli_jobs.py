@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import sys
+import warnings
 from pathlib import Path
 
+from ingest.api import cli_params
 from ingest.errors import ParameterError
 from ingest.jobtree.waiting import poll_until
 from ingest.settings import Settings
@@ -19,30 +20,13 @@ EXPORT_FORMATS = ("parquet", "csv", "jsonl")
 BAR_WIDTH = 30
 
 
-def parse_params(words: list[str]) -> dict:
-    """`--name value` pairs after the source; a value is read as a Python literal when it is
-    one (5000, 3.5, True, None, [1, 2], {'a': 1}), else kept as text. `--flag` alone is True."""
-    params: dict = {}
-    index = 0
-    while index < len(words):
-        word = words[index]
-        if not word.startswith("--") or len(word) == 2:
-            raise ParameterError(f"expected --name value after the source, got {word!r}; e.g. ingest pull mastodon --tag python")
-        name = word[2:].replace("-", "_")
-        value: object = True
-        if index + 1 < len(words) and not words[index + 1].startswith("--"):
-            value = _literal(words[index + 1])
-            index += 1
-        params[name] = value
-        index += 1
-    return params
-
-
-def _literal(text: str) -> object:
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
+def parse_params(words: list[str], source: str | None = None) -> dict:
+    """`--name value` (or `--name=value`) pairs after the source, each value read as the type
+    `source` declares for it (see `ingest.api.cli_params`); `--flag` alone is True."""
+    grouped = cli_params.group_words(words)
+    declared = (cli_params.declared_params(source, grouped) if source is not None
+                else {param.name: param for param in cli_params.COMMAND_OPTIONS})
+    return cli_params.read_params(grouped, declared)
 
 
 def progress_line(snapshot) -> str:
@@ -59,13 +43,17 @@ def progress_line(snapshot) -> str:
 def _pull(settings: Settings, args: argparse.Namespace) -> int:
     import ingest
 
-    params = parse_params(args.params)
+    params = parse_params(args.params, args.source)
     # Options of the command itself may come after the source's parameters.
     no_wait = bool(params.pop("no_wait", args.no_wait))
     timeout = params.pop("timeout", args.timeout)
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
         raise ParameterError(f"--timeout {timeout!r} must be a number of seconds, e.g. --timeout 600")
-    job = ingest.pull(args.source, settings=settings, **params)
+    with warnings.catch_warnings(record=True) as notes:
+        warnings.simplefilter("always")
+        job = ingest.pull(args.source, settings=settings, **params)
+    for note in notes:
+        print(f"note: {note.message}", file=sys.stderr)
     print(f"job {job.id}", file=sys.stderr)
     if no_wait:
         print(job.id)

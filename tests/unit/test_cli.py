@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pytest
 
-from ingest import errors
+from ingest import connectors, errors
 from ingest.api import cli_jobs
 from ingest.api.cli import build_parser, limit_lines, main
 from ingest.api.cli_jobs import parse_params
@@ -35,6 +35,77 @@ def test_parameters_are_read_as_literals_when_they_are_one():
 def test_a_value_without_a_name_is_a_clear_error():
     with pytest.raises(ParameterError, match=r"expected --name value after the source, got 'tag'"):
         parse_params(["tag", "python"])
+
+
+@pytest.mark.parametrize("word, meant", [
+    ("true", True), ("True", True), ("TRUE", True), ("yes", True), ("Yes", True), ("1", True),
+    ("false", False), ("False", False), ("no", False), ("NO", False), ("0", False),
+])
+def test_a_boolean_is_read_from_the_words_an_analyst_types(word, meant):
+    assert parse_params(["--subreddit", "python", "--with_comments", word], "reddit")["with_comments"] is meant
+    assert parse_params(["--subreddit", "python", f"--with_comments={word}"], "reddit")["with_comments"] is meant
+
+
+def test_a_boolean_flag_alone_is_true():
+    assert parse_params(["--subreddit", "python", "--with-comments"], "reddit") == {
+        "subreddit": "python", "with_comments": True}
+
+
+@pytest.mark.parametrize("word", ["maybe", "2", "y e s", "truee"])
+def test_a_word_that_is_no_boolean_is_refused(word):
+    with pytest.raises(ParameterError, match=r"--with_comments takes true or false \(also yes/no, 1/0\), got"):
+        parse_params(["--subreddit", "python", "--with_comments", word], "reddit")
+
+
+def test_name_equals_value_is_name_then_value():
+    words = ["--base_url=http://127.0.0.1:17603/hn", "--limit=5", "--list", "new", "--limits={'requests': 5, 'window': 1.0}"]
+    assert parse_params(words, "hackernews") == {
+        "base_url": "http://127.0.0.1:17603/hn", "limit": 5, "list": "new", "limits": {"requests": 5, "window": 1.0}}
+
+
+@pytest.mark.parametrize("words", [
+    ["--items", "8863", "8864"], ["--items", "8863,8864"], ["--items", "8863,", "8864"], ["--items=8863,8864"],
+    ["--items", "[8863, 8864]"], ["--items", "8863, 8864"],
+])
+def test_a_list_is_read_from_words_or_commas(words):
+    assert parse_params(words, "hackernews") == {"items": [8863, 8864]}
+
+
+def test_a_list_of_one_is_a_list_and_a_pool_of_one_is_one_name():
+    assert parse_params(["--items", "8863"], "hackernews") == {"items": [8863]}
+    assert parse_params(["--credential", "a", "b"], "reddit") == {"credential": ["a", "b"]}
+    assert parse_params(["--credential", "a,b"], "reddit") == {"credential": ["a", "b"]}
+    assert parse_params(["--credential", "a"], "reddit") == {"credential": "a"}
+
+
+def test_text_stays_text_where_text_is_declared():
+    assert parse_params(["--preset", "github_issues", "--owner", "psf", "--repo", "123"], "rest") == {
+        "preset": "github_issues", "owner": "psf", "repo": "123"}
+    assert parse_params(["--q", "None"], "bluesky") == {"q": "None"}
+    assert parse_params(["--since", "2025-05-30", "10:00"], "mastodon") == {"since": "2025-05-30 10:00"}
+
+
+def test_a_number_takes_one_word_and_a_value_is_needed():
+    with pytest.raises(ParameterError, match=r"--limit takes one number, got '5 6'"):
+        parse_params(["--limit", "5", "6"], "hackernews")
+    with pytest.raises(ParameterError, match=r"--limit needs a value: limit \(int"):
+        parse_params(["--limit"], "hackernews")
+    with pytest.raises(ParameterError, match=r"'--=5' has no name before its '='"):
+        parse_params(["--=5"], "hackernews")
+
+
+def test_what_the_command_line_reads_passes_validation():
+    words = ["--base_url=http://127.0.0.1:17603/hn", "--items", "8863", "8864", "--with_users", "yes",
+             "--since", "2025-05-30", "--limit", "10"]
+    spec = connectors.get("hackernews").validate(parse_params(words, "hackernews"))
+    assert (spec["items"], spec["with_users"], spec["since"], spec["limit"]) == (
+        [8863, 8864], True, "2025-05-30T00:00:00Z", 10)
+
+
+def test_a_huge_limit_on_the_command_line_is_the_products_error(capsys):
+    assert main(["pull", "hackernews", "--limit", str(10**30)]) == 1
+    line = _one_error_line(capsys.readouterr(), "pull")
+    assert "the largest value allowed is 9223372036854775807" in line
 
 
 def test_every_job_command_is_there():
