@@ -87,19 +87,21 @@ def _follow(job, timeout: float | None) -> int:
 def _jobs(settings: Settings, args: argparse.Namespace) -> int:
     import ingest
 
-    found = ingest.jobs(limit=args.limit, source=args.source, state=args.state, settings=settings)
-    if not found:
-        print("no jobs yet; start one with `ingest pull SOURCE --param value`")
+    table = ingest.jobs(limit=args.limit, source=args.source, state=args.state, name=args.name, settings=settings)
+    if table.empty:
+        print("no jobs yet; start one with `ingest pull SOURCE --param value`" if not (args.source or args.state or args.name)
+              else "no job matches; `ingest jobs` lists them all")
         return 0
-    print(f"{'job':<26} {'state':<22} {'created (UTC)':<20} {'nodes':>7} {'records':>9} {'calls':>7} {'waits':>7} "
-          f"{'refusals':>8} {'of calls':>8} {'errors':>6}")
-    for job in found:
-        status = job.status()
-        counts = status["counts"]
-        created = status["created"].strftime("%Y-%m-%d %H:%M:%S")
-        print(f"{job.id:<26} {status['state']:<22} {created:<20} {status['total_nodes']:>7} "
-              f"{counts['records']:>9,} {counts['calls']:>7,} {counts['waits']:>7,} {counts['refusals']:>8,} "
-              f"{refusal_share_text(counts) or '-':>8} {counts['errors']:>6}")
+    names = [row_name if isinstance(row_name, str) else "-" for row_name in table["name"]]
+    width = max(4, *map(len, names))
+    print(f"{'job':<26} {'name':<{width}} {'state':<22} {'created (UTC)':<20} {'nodes':>7} {'records':>9} {'calls':>7} "
+          f"{'waits':>7} {'refusals':>8} {'of calls':>8} {'errors':>6}")
+    for name, row in zip(names, table.itertuples(index=False)):
+        counts = {"calls": row.calls, "refusals": row.refusals}
+        created = row.created.strftime("%Y-%m-%d %H:%M:%S")
+        print(f"{row.id:<26} {name:<{width}} {row.state:<22} {created:<20} {row.nodes:>7} "
+              f"{row.records:>9,} {row.calls:>7,} {row.waits:>7,} {row.refusals:>8,} "
+              f"{refusal_share_text(counts) or '-':>8} {row.errors:>6}")
     return 0
 
 
@@ -181,6 +183,7 @@ def add_job_commands(commands) -> None:
     jobs.add_argument("--limit", type=int, default=20)
     jobs.add_argument("--source")
     jobs.add_argument("--state")
+    jobs.add_argument("--name", help="only jobs of this name (`pull ... --name NAME`)")
     jobs.set_defaults(handler=_jobs)
 
     show = commands.add_parser("show", help="one job: states, counters, recent errors")

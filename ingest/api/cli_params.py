@@ -27,6 +27,7 @@ from ingest.errors import ParameterError
 TRUE_WORDS = ("true", "yes", "1")
 FALSE_WORDS = ("false", "no", "0")
 COMMAND_OPTIONS = (
+    Param("name", str, None, "a name for the job; `ingest.job(name)` finds the latest of that name"),
     Param("no_wait", bool, False, "print the job id and return at once"),
     Param("timeout", float, None, "stop following after this many seconds"),
     Param("fresh_for", float, None, "a record stored more recently than this is not fetched again"),

@@ -9,6 +9,7 @@ import os
 import sys
 from datetime import datetime
 
+import pandas as pd
 import pytest
 
 from ingest import connectors, errors
@@ -137,19 +138,38 @@ def test_the_progress_bar_shows_waits_and_the_apis_refusals_apart():
                          "1 parked  running")
 
 
+def _listed(**row) -> pd.DataFrame:
+    defaults = {"id": "hackernews-1", "name": None, "source": "hackernews", "state": "completed",
+                "created": pd.Timestamp("2026-01-02 03:04:05", tz="UTC"), "finished": None, "nodes": 41,
+                "records": 40, "calls": 41, "waits": 300, "refusals": 4, "errors": 0, "spec": "limit=40"}
+    return pd.DataFrame([{**defaults, **row}])
+
+
 def test_the_jobs_listing_shows_waits_and_refusals_with_their_share(monkeypatch, capsys):
-    class Listed:
-        id = "hackernews-1"
-
-        def status(self):
-            return {"state": "completed", "created": datetime(2026, 1, 2, 3, 4, 5), "total_nodes": 41,
-                    "counts": {"records": 40, "calls": 41, "waits": 300, "refusals": 4, "errors": 0}}
-
-    monkeypatch.setattr("ingest.jobs", lambda **where: [Listed()])
-    assert cli_jobs._jobs(None, argparse.Namespace(limit=5, source=None, state=None)) == 0
+    monkeypatch.setattr("ingest.jobs", lambda **where: _listed())
+    assert cli_jobs._jobs(None, argparse.Namespace(limit=5, source=None, state=None, name=None)) == 0
     header, row = capsys.readouterr().out.splitlines()
     assert header.split()[-5:] == ["waits", "refusals", "of", "calls", "errors"]
     assert row.split()[-5:] == ["41", "300", "4", "9.8%", "0"]
+
+
+def test_the_jobs_listing_has_a_name_column_and_narrows_by_name(monkeypatch, capsys):
+    asked = {}
+    monkeypatch.setattr("ingest.jobs", lambda **where: asked.update(where) or _listed(name="week-22"))
+    assert main(["jobs", "--name", "week-22", "--limit", "3"]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split()[:3] == ["job", "name", "state"]
+    assert row.split()[:4] == ["hackernews-1", "week-22", "completed", "2026-01-02"]
+    assert (asked["name"], asked["limit"]) == ("week-22", 3)
+
+
+def test_a_job_without_a_name_shows_a_dash_and_no_match_says_so(monkeypatch, capsys):
+    monkeypatch.setattr("ingest.jobs", lambda **where: _listed())
+    cli_jobs._jobs(None, argparse.Namespace(limit=5, source=None, state=None, name=None))
+    assert capsys.readouterr().out.splitlines()[1].split()[1] == "-"
+    monkeypatch.setattr("ingest.jobs", lambda **where: _listed().iloc[:0])
+    cli_jobs._jobs(None, argparse.Namespace(limit=5, source=None, state=None, name="nothing"))
+    assert capsys.readouterr().out == "no job matches; `ingest jobs` lists them all\n"
 
 
 @pytest.fixture
