@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 import warnings
-from pathlib import Path
 
 from ingest.api import cli_params
 from ingest.errors import ParameterError
@@ -140,18 +139,13 @@ def _cancel(settings: Settings, args: argparse.Namespace) -> int:
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
     import ingest
+    from ingest.api.cli_export import export_job
 
     job = ingest.job(args.job, settings=settings)
-    table = job.frame(args.collection)
-    target = Path(args.output) if args.output else settings.data_dir / "exports" / f"{job.id}.{args.format}"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if args.format == "parquet":
-        table.to_parquet(target, index=False)
-    elif args.format == "csv":
-        table.to_csv(target, index=False)
-    else:
-        table.to_json(target, orient="records", lines=True, date_format="iso")
-    print(f"{len(table):,} records of {job.id} written to {target}")
+    lines = export_job(job, args.format, args.collection, args.output, args.force, settings.data_dir / "exports")
+    print(f"records of {job.id} written:")
+    for line in lines:
+        print(line)
     return 0
 
 
@@ -201,11 +195,14 @@ def add_job_commands(commands) -> None:
     cancel.add_argument("job")
     cancel.set_defaults(handler=_cancel)
 
-    export = commands.add_parser("export", help="write a job's records to a file")
-    export.add_argument("job")
+    export = commands.add_parser("export", help="write a job's records to files, one per collection")
+    export.add_argument("job", help="a job id or name")
     export.add_argument("--format", choices=EXPORT_FORMATS, default="parquet")
-    export.add_argument("--collection", help="another collection the job wrote (e.g. reddit_comments)")
-    export.add_argument("--output", help="file to write (default: data/exports/JOB.FORMAT)")
+    export.add_argument("--collection", help="only this collection (e.g. reddit_comments); default: every one "
+                                             "holding records of the job")
+    export.add_argument("--output", help="the file for one collection, or a folder ending in '/' "
+                                         "(default: data/exports/JOB.COLLECTION.FORMAT)")
+    export.add_argument("--force", action="store_true", help="write over files that exist")
     export.set_defaults(handler=_export)
 
     sources = commands.add_parser("sources", help="what can be pulled, and each source's parameters")

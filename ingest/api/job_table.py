@@ -56,14 +56,14 @@ def _row(document: dict, counts: JobCounts) -> dict:
 
 
 def spec_text(source: str, spec: dict, width: int = SPEC_TEXT_WIDTH) -> str:
-    """The parameters a pull set apart from their defaults, as keyword arguments, cut to `width`:
-    "tag='python', limit=500"."""
+    """The parameters a pull set apart from their defaults, as keyword arguments, `base_url`
+    last, cut to `width`: "tag='python', limit=500"."""
     try:
         defaults = {param.name: param.default for param in connectors.get(source).params}
     except UnknownSourceError:
         defaults = {}
     shown = []
-    for name, value in spec.items():
+    for name, value in sorted(spec.items(), key=lambda item: item[0] == "base_url"):
         if name in defaults and value == defaults[name]:
             continue
         if name == "definition" and isinstance(value, dict):

@@ -77,6 +77,8 @@ def test_the_spec_in_short_shows_what_was_set_apart_from_the_defaults():
     spec = {"base_url": "https://hacker-news.firebaseio.com", "limit": 12, "since": None, "list": "new",
             "items": None, "with_users": False}
     assert job_table.spec_text("hackernews", spec) == "limit=12, list='new'"
+    elsewhere = job_table.spec_text("hackernews", {**spec, "base_url": "http://127.0.0.1:17603/hn"})
+    assert elsewhere == "limit=12, list='new', base_url='http://127.0.0.1:17603/hn'"
     assert job_table.spec_text("rest", {"preset": "github_issues", "definition": {"name": "github_issues"},
                                         "owner": "psf"}) == "preset='github_issues', owner='psf'"
     long = job_table.spec_text("hackernews", {"items": list(range(100))})
