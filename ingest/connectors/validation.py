@@ -89,7 +89,17 @@ def validate_params(declared: tuple[Param, ...], given: Mapping[str, Any], *, so
                 f"{source}: missing required parameter {param.name!r} ({param.help})")
         else:
             spec[param.name] = param.default
+    _check_window(spec, source)
     return spec
+
+
+def _check_window(spec: dict, source: str) -> None:
+    """`since` after `until` would keep nothing: a mistake, refused rather than pulled empty."""
+    since, until = spec.get("since"), spec.get("until")
+    if isinstance(since, str) and isinstance(until, str) and \
+            datetime.fromisoformat(since) > datetime.fromisoformat(until):
+        raise ParameterError(f"{source}: since={since!r} is after until={until!r}, so nothing would be kept; "
+                             "swap them, or leave one out.")
 
 
 def unknown_name_message(source: str, name: str, known: list[str]) -> str:

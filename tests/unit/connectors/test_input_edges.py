@@ -75,3 +75,10 @@ def test_a_declared_maximum_is_named_before_the_stores_bound():
 def test_the_parameter_help_says_how_a_time_without_zone_is_read():
     since = next(param for param in connectors.get("mastodon").params if param.name == "since")
     assert "without a time zone: UTC" in since.describe()
+
+
+def test_since_after_until_is_refused():
+    with pytest.raises(ParameterError, match=r"mastodon: since='2025-06-01T00:00:00Z' is after "
+                                             r"until='2025-05-30T00:00:00Z', so nothing would be kept; swap them"):
+        connectors.get("mastodon").validate({"since": "2025-06-01", "until": date(2025, 5, 30)})
+    assert connectors.get("mastodon").validate({"since": "2025-05-30", "until": "2025-05-30"})["until"]
