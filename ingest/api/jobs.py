@@ -72,7 +72,8 @@ class Job:
         document, counts = self._read()
         parked = self._runtime.room.parked(self.id)
         limiter_snapshot = self._runtime.limiter.snapshot(document["source"])
-        wait = wait_reason(document, limiter_snapshot, parked, counts.by_state, time.time())
+        wait = wait_reason(document, limiter_snapshot, parked, counts.by_state, time.time(),
+                           due=self._runtime.room.job_due(self.id))
         return _status_of(document, counts, parked=parked, wait=wait)
 
     def _read(self) -> tuple[dict, JobCounts]:
@@ -99,7 +100,8 @@ class Job:
         limit = limit_rate(limiter_snapshot, source, host)
         parked = self._runtime.room.parked(self.id)
         return take_snapshot(document, counts, self._tree.recent_errors(self.id, 20), rate, limit, now=now,
-                             parked=parked, wait=wait_reason(document, limiter_snapshot, parked, counts.by_state, now))
+                             parked=parked, wait=wait_reason(document, limiter_snapshot, parked, counts.by_state, now,
+                                                             due=self._runtime.room.job_due(self.id)))
 
     def frame(self, collection: str | None = None, *, where: dict | None = None, columns: list[str] | None = None,
               limit: int | None = None, depth: int = 1):

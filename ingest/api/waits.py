@@ -3,6 +3,7 @@ rooms, the limiter's snapshot of its limits, and its spec (credentials given or 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Mapping
 from urllib.parse import urlsplit
@@ -22,12 +23,13 @@ ADAPTIVE = "no published limit: the rate is being found from the API's answers"
 
 def wait_reason(document: Mapping[str, Any], limiter_snapshot: Mapping[str, Mapping[str, Mapping[str, Any]]],
                 parked: Mapping[str, int], nodes: Mapping[str, int], now: float,
-                tz: tzinfo | None = None) -> WaitReason | None:
+                tz: tzinfo | None = None, due: float | None = None) -> WaitReason | None:
     """Why the job of `document` waits, or None when it does not run or nothing of it waits.
 
     `limiter_snapshot` is `Limiter.snapshot(source)`; `parked` the job's nodes in waiting rooms
     by limit; `nodes` its nodes by state; `now` unix seconds; `tz` the zone the next call's
-    time is shown in (the local one by default)."""
+    time is shown in (the local one by default); `due` when its waiting rooms release their
+    next node (`RoomStore.job_due`), which makes a next call under spaced calls exact."""
     waiting = max(sum(parked.values()), int(nodes.get(NodeState.WAITING.value, 0)))
     if document.get("state") != JobState.RUNNING.value or not waiting:
         return None
@@ -39,7 +41,7 @@ def wait_reason(document: Mapping[str, Any], limiter_snapshot: Mapping[str, Mapp
     service = service_name(source, spec)
     if not known:
         entry = _first(hosts, _host(spec), lambda entry: entry.get("mode") == "adaptive")
-        next_call = adaptive_next_call(entry) if entry is not None else None
+        next_call = _exact(adaptive_next_call(entry) if entry is not None else None, due, now)
         return _reason(service, ADAPTIVE, waiting, next_call, now, tz, ())
     found = None
     for host in _hosts_in_order(hosts, _host(spec)):
@@ -48,6 +50,7 @@ def wait_reason(document: Mapping[str, Any], limiter_snapshot: Mapping[str, Mapp
         if found is not None:
             break
     limit, next_call = found if found is not None else (min(known, key=lambda each: each.requests / each.window), None)
+    next_call = _exact(next_call, due, now)
     text = limit_text(limit, len(names), next_call.requests if next_call is not None else None)
     if next_call is not None and next_call.stated_by_api and next_call.requests != limit.requests:
         text += f", as the API states it ({limit_words(limit.requests, limit.window)} published)"
@@ -106,7 +109,14 @@ def _reason(service: str, limit: str, waiting: int, next_call: NextCall | None, 
     moment = datetime.fromtimestamp(now, tz) + timedelta(seconds=next_call.seconds)
     if tz is None:
         moment = moment.astimezone()
-    return WaitReason(service, limit, waiting, next_call.cause, moment, next_call.seconds, next_call.spaced, found)
+    return WaitReason(service, limit, waiting, next_call.cause, moment, next_call.seconds, next_call.at_most, found)
+
+
+def _exact(next_call: NextCall | None, due: float | None, now: float) -> NextCall | None:
+    """A bound made exact by the moment the waiting room releases the job's next node."""
+    if next_call is None or not next_call.at_most or due is None:
+        return next_call
+    return replace(next_call, seconds=max(0.0, due - now), at_most=False)
 
 
 def _host(spec: Mapping[str, Any]) -> str:

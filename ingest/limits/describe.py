@@ -27,6 +27,12 @@ def window_words(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
+def span_words(seconds: float) -> str:
+    """'1 hour', '30 minutes', '0.72 s': a stretch of time, its count always said."""
+    words = window_words(seconds)
+    return words if words[0].isdigit() else f"1 {words}"
+
+
 def limit_words(requests: float, window: float) -> str:
     """'60 per hour', '5,000 per hour', '300 per 5 minutes'."""
     return f"{requests:,.0f} per {window_words(window)}"
@@ -56,11 +62,11 @@ def limit_text(limit: KnownLimit, credentials: int, requests: float | None = Non
 class NextCall:
     """When a limit lets the next call go, as a limiter snapshot tells it."""
 
-    seconds: float         # from the snapshot's moment; an upper bound when `spaced`
+    seconds: float         # from the snapshot's moment
     cause: str             # in words
     requests: float | None = None  # the calls per window in force, when the limiter counted any
     stated_by_api: bool = False    # that number is the API's, not the published one
-    spaced: bool = False   # the window has room: calls go out one spacing apart
+    at_most: bool = False  # `seconds` is an upper bound: calls go out one spacing apart
 
 
 def known_next_call(entry: Mapping[str, Any], scopes: Sequence[LimitScope]) -> tuple[KnownLimit, NextCall] | None:
@@ -87,7 +93,7 @@ def _next_under(state: Mapping[str, Any]) -> NextCall:
         return NextCall(float(state.get("reset") or 0.0),
                         f"the {limit_words(requests, window)} are used up", requests, stated)
     spacing = window / max(requests, 1.0)
-    return NextCall(spacing, f"calls go out {spacing:g} s apart", requests, stated, spaced=True)
+    return NextCall(spacing, f"calls go out {span_words(spacing)} apart", requests, stated, at_most=True)
 
 
 def adaptive_next_call(entry: Mapping[str, Any]) -> NextCall:
@@ -97,5 +103,5 @@ def adaptive_next_call(entry: Mapping[str, Any]) -> NextCall:
         return NextCall(paused, "pausing after the API refused a call")
     rate = entry.get("paced") or entry.get("rate")
     if rate:
-        return NextCall(1.0 / float(rate), f"calls go out at {float(rate):.3g} per second for now", spaced=True)
-    return NextCall(0.0, "the first calls find the rate", spaced=True)
+        return NextCall(1.0 / float(rate), f"calls go out at {float(rate):.3g} per second for now", at_most=True)
+    return NextCall(0.0, "the first calls find the rate", at_most=True)

@@ -13,7 +13,7 @@ from ingest.api.cli_jobs import progress_line
 from ingest.api.waits import wait_reason
 from ingest.jobtree.states import JobCounts
 from ingest.limits import KnownLimit, LimitScope
-from ingest.limits.describe import limit_text, limit_words, window_words
+from ingest.limits.describe import limit_text, limit_words, span_words, window_words
 from ingest.limits.known import limit_key
 from ingest.view.html import totals_html
 from ingest.view.snapshot import take_snapshot
@@ -60,6 +60,11 @@ def test_a_window_reads_as_a_person_says_it(seconds, words):
     assert window_words(seconds) == words
 
 
+def test_a_spacing_always_says_its_count():
+    assert [span_words(seconds) for seconds in (1.0, 60.0, 1800.0, 0.72)] == ["1 second", "1 minute", "30 minutes",
+                                                                               "0.72 s"]
+
+
 def test_a_limit_reads_with_its_count_and_how_it_is_counted():
     github = KnownLimit(60, 3600.0, ("host", "credential"))
     assert limit_words(5000, 3600.0) == "5,000 per hour"
@@ -96,6 +101,18 @@ def test_with_a_credential_the_limit_is_its_own_and_a_pool_is_what_helps():
     assert found.line() == ("waiting on GitHub: 5,000 per hour per credential · calls go out 0.72 s apart · "
                             "next call by 22:13:20 (in under a second)")
     assert found.help_line() == f"would help: {POOL}"
+
+
+def test_the_waiting_rooms_next_release_makes_the_next_call_under_spaced_calls_exact():
+    document = github_document(credential="gh-main")
+    limiter = github_limiter(known_entry(github_key("gh-main"), 5000, 12, 900.0))
+    found = wait_reason(document, limiter, PARKED, WAITING, NOW, timezone.utc, due=NOW + 0.5)
+    assert found.next_call_text() == "next call at 22:13:20 (in under a second)"
+    late = wait_reason(document, limiter, PARKED, WAITING, NOW, timezone.utc, due=NOW - 3.0)
+    assert (late.next_in, late.at_most) == (0.0, False)
+    used_up = wait_reason(github_document(), github_limiter(known_entry(github_key(), 60, 0, 160.0)), PARKED,
+                          WAITING, NOW, timezone.utc, due=NOW + 1.0)
+    assert used_up.next_in == 160.0, "a used-up window's reset is exact already"
 
 
 def test_the_binding_limit_of_a_pool_is_the_one_that_holds_the_next_call_longest():
