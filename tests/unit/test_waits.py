@@ -22,7 +22,7 @@ from tests.private_redis import client, redis_url  # noqa: F401  (fixtures)
 
 NOW = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 GITHUB_HOST = "api.github.com"
-PARKED = {"rest api.github.com: 60 per 3600 s": 4}
+PARKED = {"rest api.github.com: 60 per hour": 4}
 WAITING = {"waiting": 4, "done": 2}
 CREDENTIAL_HOW = "(`ingest credentials add NAME --kind bearer`, then `pull(..., credential=\"NAME\")`)"
 POOL = "a pool of credentials, each with its own limit (`pull(..., credential=[\"NAME1\", \"NAME2\"])`)"
@@ -219,3 +219,11 @@ def test_the_wait_reads_the_limiters_own_snapshot_of_a_github_pull_that_used_its
     assert found.cause == "the 60 per hour are used up"
     assert found.next_in == pytest.approx(3600.0 * 1.02 - 3000.0)  # the first call leaves the guarded hour
     assert found.next_call_text() == "next call at 22:24:32 (in 11 min 12 s)"
+
+
+def test_the_limit_nodes_are_parked_on_is_named_in_the_same_words():
+    from ingest.pipeline.permits import label_of
+
+    github = KnownLimit(60, 3600.0, ("host", "credential"))
+    assert label_of(LimitScope("rest", GITHUB_HOST, known=(github,))) == "rest api.github.com: 60 per hour"
+    assert label_of(LimitScope("hackernews", "hn.example")) == "hackernews hn.example: adaptive rate"
