@@ -36,7 +36,15 @@ def progress_line(snapshot) -> str:
     totals = snapshot.totals
     return (f"[{bar}] {done}/{total} nodes  {totals['records']:,} records  {totals['calls']:,} calls  "
             f"{totals['waits']:,} waits  {refusals_text(totals)}  {totals['errors']:,} errors  "
-            f"{sum(snapshot.parked.values()):,} parked  {snapshot.state.value}")
+            f"{sum(snapshot.parked.values()):,} parked  {snapshot.state.value}") + wait_segment(snapshot)
+
+
+def wait_segment(snapshot) -> str:
+    """'  waiting on GitHub: ... · next call ... · would help: a credential ...', or ''."""
+    if snapshot.wait is None:
+        return ""
+    helps = snapshot.wait.short_help()
+    return f"  {snapshot.wait.line()}" + (f" · would help: {helps}" if helps else "")
 
 
 def _pull(settings: Settings, args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from celery.result import AsyncResult
 
 from ingest import connectors
 from ingest.api.connection import runtime
+from ingest.api.waits import wait_reason
 from ingest.connectors.validation import LARGEST_INT
 from ingest.errors import ParameterError, UnknownJobError
 from ingest.jobtree.completion import settle_job
@@ -24,6 +25,7 @@ from ingest.runtime import Runtime
 from ingest.settings import Settings, get_settings
 from ingest.storage import record_writes
 from ingest.view.snapshot import RATE_WINDOW, JobSnapshot, limit_rate, take_snapshot
+from ingest.view.waits import WaitReason
 
 
 @dataclass
@@ -65,9 +67,15 @@ class Job:
         """A snapshot: the job's state, its nodes by state, and its counters; among them `waits`
         (a node waited its turn under our own limiter: normal pacing) and `refusals` (calls the API
         refused for its rate limit), whose share of the calls is `refusal_percent` (None before
-        any call); and its nodes waiting their turn in the waiting room of each rate limit
-        (`parked`, by the limit)."""
-        return _status_of(*self._read(), parked=self._runtime.room.parked(self.id))
+        any call); its nodes waiting their turn in the waiting room of each rate limit
+        (`parked`, by the limit); and, while the job runs and something of it waits, why
+        (`wait`: the limit in words, the next call, what would help; see `ingest.view.waits`)."""
+        document, counts = self._read()
+        parked = self._runtime.room.parked(self.id)
+        limiter_snapshot = self._runtime.limiter.snapshot(document["source"])
+        wait = wait_reason(document, limiter_snapshot, parked, counts.by_state, time.time(),
+                           due=self._runtime.room.job_due(self.id))
+        return _status_of(document, counts, parked=parked, wait=wait)
 
     def _read(self) -> tuple[dict, JobCounts]:
         """The job's document and counts, after ending the job if its last step was cut short."""
@@ -89,9 +97,12 @@ class Job:
         rate = self._tree.tally.rate(self.id, since=since)
         host = urlsplit(document["spec"].get("base_url", "")).netloc or None
         source = document["source"]
-        limit = limit_rate(self._runtime.limiter.snapshot(source), source, host)
+        limiter_snapshot = self._runtime.limiter.snapshot(source)
+        limit = limit_rate(limiter_snapshot, source, host)
+        parked = self._runtime.room.parked(self.id)
         return take_snapshot(document, counts, self._tree.recent_errors(self.id, 20), rate, limit, now=now,
-                             parked=self._runtime.room.parked(self.id))
+                             parked=parked, wait=wait_reason(document, limiter_snapshot, parked, counts.by_state, now,
+                                                             due=self._runtime.room.job_due(self.id)))
 
     def frame(self, collection: str | None = None, *, where: dict | None = None, columns: list[str] | None = None,
               limit: int | None = None, depth: int = 1):
@@ -182,12 +193,14 @@ def job(job_id_or_name: str, settings: Settings | None = None) -> Job:
                           "`ingest.jobs()` lists the jobs there are")
 
 
-def _status_of(document: dict, counts: JobCounts, parked: dict[str, int] | None = None) -> dict:
+def _status_of(document: dict, counts: JobCounts, parked: dict[str, int] | None = None,
+               wait: WaitReason | None = None) -> dict:
     return {
         "id": document["_id"], "source": document["source"], "state": document["state"],
         "nodes": counts.by_state, "total_nodes": sum(counts.by_state.values()),
         "counts": counts.totals, "refusal_percent": counts.refusal_percent, "parked": parked or {},
         "created": document["created"], "finished": document.get("finished"),
+        "wait": wait.to_dict() if wait is not None else None,
     }
 
 

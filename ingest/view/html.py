@@ -76,7 +76,16 @@ def totals_html(snapshot: JobSnapshot) -> str:
     parked = snapshot.parked_line()
     return (f"<div>{escape(snapshot.totals_line())}</div>"
             + (f"<div class=\"parked\">{escape(parked)}</div>" if parked else "")
-            + f"<div style=\"color:#666\">{escape(snapshot.rate_line())}</div>")
+            + f"<div style=\"color:#666\">{escape(snapshot.rate_line())}</div>" + wait_html(snapshot))
+
+
+def wait_html(snapshot: JobSnapshot) -> str:
+    """Why the job waits and what would help, while it does; '' otherwise."""
+    if snapshot.wait is None:
+        return ""
+    helps = snapshot.wait_help_line()
+    return (f"<div class=\"wait\" style=\"color:#8a5a00\">{escape(snapshot.wait_line())}"
+            + (f"<div class=\"wait-help\">{escape(helps)}</div>" if helps else "") + "</div>")
 
 
 def errors_table_html(errors: Sequence[Mapping[str, Any]], max_rows: int = MAX_ERROR_ROWS) -> str:

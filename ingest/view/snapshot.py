@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, NamedTuple
 
 from ingest.jobtree.states import COUNTED_FIELDS, JobCounts, JobState, NodeState, refusal_percent
+from ingest.view.waits import WaitReason
 
 RATE_WINDOW = 120.0  # seconds of calls-per-second history a snapshot keeps
 TOTAL_FIELDS = (*COUNTED_FIELDS, "errors")
@@ -51,6 +52,7 @@ class JobSnapshot:
     rate: tuple[RatePoint, ...]               # oldest first, one point per second
     limit: float | None                       # calls per second the limiter allows, when known
     parked: dict[str, int] = field(default_factory=dict)  # nodes waiting their turn, by the limit
+    wait: WaitReason | None = None            # why the running job waits, while anything of it waits
 
     @property
     def ended(self) -> bool:
@@ -90,6 +92,7 @@ class JobSnapshot:
             "progress": self.progress,
             "rate": [list(point) for point in self.rate],
             "limit": self.limit,
+            "wait": self.wait.to_dict() if self.wait is not None else None,
         }
 
     def as_text(self, max_rows: int = 12, max_errors: int = 5, width: int = 100) -> str:
@@ -108,6 +111,7 @@ class JobSnapshot:
                 lines.append(f"... and {len(rows) - max_rows} more kinds and depths")
         lines.append(self.totals_line())
         lines.append(self.rate_line())
+        lines += [line for line in (self.wait_line(), self.wait_help_line()) if line]
         if self.errors:
             lines.append(f"recent errors ({len(self.errors)}):")
             lines += [_shorten("  " + "  ".join(_error_cells(error)), width) for error in self.errors[:max_errors]]
@@ -129,6 +133,15 @@ class JobSnapshot:
             return ""
         return "parked: " + "; ".join(f"{count:,} on {label}" for label, count in sorted(self.parked.items()))
 
+    def wait_line(self) -> str:
+        """'waiting on GitHub: 60 per hour without a credential (...); next call 23:41:07 (in
+        2 min 40 s)', or '' when nothing waits."""
+        return self.wait.line() if self.wait is not None else ""
+
+    def wait_help_line(self) -> str:
+        """What would make the wait shorter, or ''."""
+        return self.wait.help_line() if self.wait is not None else ""
+
     def rate_line(self) -> str:
         limit = f" · limit {rate_text(self.limit)}" if self.limit is not None else ""
         if not self.rate:
@@ -144,14 +157,15 @@ class JobSnapshot:
 def take_snapshot(job_document: Mapping[str, Any], counts: JobCounts, errors: Iterable[Mapping[str, Any]],
                   rate_points: Iterable[tuple[float, int]], limit: float | None, *,
                   now: float | None = None, window: float = RATE_WINDOW,
-                  parked: Mapping[str, int] | None = None) -> JobSnapshot:
+                  parked: Mapping[str, int] | None = None, wait: WaitReason | None = None) -> JobSnapshot:
     """The snapshot of one job.
 
     `job_document` is the job's document in `jobs`; `errors` the tally's recent errors, newest
     first; `rate_points` (unix second, calls) as `RedisTally.rate` answers them; `limit` the
     limiter's calls per second for the job's host (`limit_rate`), or None; `now` (unix seconds)
     the time the snapshot is taken, which closes a running job's rate history and elapsed time;
-    `parked` the job's nodes in waiting rooms by the limit they wait on.
+    `parked` the job's nodes in waiting rooms by the limit they wait on; `wait` why they wait
+    (`ingest.api.waits`), kept while the job runs.
     """
     state = JobState(job_document["state"])
     created = _utc(job_document.get("created"))
@@ -179,6 +193,7 @@ def take_snapshot(job_document: Mapping[str, Any], counts: JobCounts, errors: It
         rate=_rate_history(rate_points, created, finished, now, window),
         limit=float(limit) if limit is not None else None,
         parked={str(label): int(count) for label, count in (parked or {}).items() if count},
+        wait=wait if state is JobState.RUNNING else None,
     )
 
 
