@@ -32,7 +32,7 @@ def _change(record: dict, kinds: list[str], settings: ApiScenario) -> None:
 
 
 def with_duplicate(response: ApiResponse) -> ApiResponse:
-    """The page with its first record once more at its end, as listings sometimes answer: a
+    """The page with its first record twice in a row, as listings sometimes answer: a
     top-level list (Mastodon, Hacker News lists) or a Reddit Listing's `data.children`; any
     other answer as it was."""
     try:
@@ -44,7 +44,7 @@ def with_duplicate(response: ApiResponse) -> ApiResponse:
     if not isinstance(records, list) or not records or (isinstance(records[0], dict) and "kind" in records[0]
                                                          and records[0]["kind"] == "Listing"):
         return response
-    records.append(json.loads(json.dumps(records[0])))
+    records.insert(1, json.loads(json.dumps(records[0])))
     return ApiResponse(response.status, encode_json(body), response.headers, response.content_type)
 
 

@@ -26,7 +26,7 @@ Format (YAML or JSON; every key optional):
            odd_keys: 0.0,                         #   keys with `$` and dots
            deep: 0.0, deep_levels: 150}           #   objects nested deep_levels deep
         cursor_repeat: 0.0                        # share of pages whose next cursor is the one just used
-        duplicate_in_page: 0.0                    # share of list pages that hold their first record twice
+        duplicate_in_page: 0.0                    # share of list pages holding their first record twice in a row
         fault_routes: ["/v0/item/"]               # faults above hit only paths starting so (default: all)
       reddit:                                     # also bsky, and oauth2 (the token server)
         auth: {token_ttl: 3600, refuse: ["banned_user"]}   # bsky also refresh_ttl; see below

@@ -1,4 +1,4 @@
-"""`duplicate_in_page`: a list page holds its first record a second time, at its end, as
+"""`duplicate_in_page`: a list page holds its first record twice in a row, as
 listings sometimes answer; a comment thread and a single item are left as they are."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ def test_a_reddit_listing_holds_its_first_post_twice_and_keeps_its_cursor(sandbo
     sandbox.scenario(_only("reddit", duplicate_in_page=1.0))
     doubled = sandbox.get("/reddit/r/python/new?limit=5", token="t").json()["data"]
     names = [child["data"]["name"] for child in doubled["children"]]
-    assert names == [child["data"]["name"] for child in plain["children"]] + names[:1]
+    assert names == names[:1] + [child["data"]["name"] for child in plain["children"]]
     assert doubled["after"] == plain["after"]
     assert sandbox.counters()["faults"]["reddit"]["duplicate_in_page"] == 1
 
@@ -35,4 +35,4 @@ def test_a_comment_thread_is_left_whole(sandbox):
 def test_a_top_level_list_holds_its_first_item_twice(sandbox, path):
     plain = sandbox.get(path).json()
     sandbox.scenario(_only(path.split("/")[1], duplicate_in_page=1.0))
-    assert sandbox.get(path).json() == plain + plain[:1]
+    assert sandbox.get(path).json() == plain[:1] + plain
