@@ -15,7 +15,7 @@ from ingest.view.waits import WaitReason
 
 RATE_WINDOW = 120.0  # seconds of calls-per-second history a snapshot keeps
 TOTAL_FIELDS = (*COUNTED_FIELDS, "errors")
-ERROR_FIELDS = ("node", "kind", "status", "message", "at")
+ERROR_FIELDS = ("node", "kind", "status", "message", "at", "outcome")  # outcome: "retried", "failed" or ""
 STATE_COLUMNS = tuple(state.value for state in NodeState)
 
 
@@ -113,7 +113,7 @@ class JobSnapshot:
         lines.append(self.rate_line())
         lines += [line for line in (self.wait_line(), self.wait_help_line()) if line]
         if self.errors:
-            lines.append(f"recent errors ({len(self.errors)}):")
+            lines.append(self.errors_heading())
             lines += [_shorten("  " + "  ".join(_error_cells(error)), width) for error in self.errors[:max_errors]]
         return "\n".join(lines)
 
@@ -126,6 +126,15 @@ class JobSnapshot:
         return (f"records {totals['records']:,} ({totals['new_records']:,} new) · calls {totals['calls']:,} · "
                 f"waits {totals['waits']:,} · {refusals_text(totals)} · retries {totals['retries']:,} · "
                 f"errors {totals['errors']:,}")
+
+    def errors_heading(self) -> str:
+        """'recent errors (2): 1 failed node, 1 retried attempt': a failed node counts in the
+        totals' errors, a retried attempt in its retries."""
+        outcomes = [error["outcome"] for error in self.errors]
+        parts = [f"{outcomes.count('failed'):,} failed node" + ("s" if outcomes.count("failed") != 1 else ""),
+                 f"{outcomes.count('retried'):,} retried attempt" + ("s" if outcomes.count("retried") != 1 else "")]
+        told = ": " + ", ".join(parts) if any(outcomes) else ""
+        return f"recent errors ({len(self.errors)}){told}:"
 
     def parked_line(self) -> str:
         """'parked: 120 on <limit>; 3 on <limit>', or '' when no node waits in a waiting room."""
@@ -248,6 +257,7 @@ def _error_entry(error: Mapping[str, Any]) -> dict[str, Any]:
         "status": int(status) if isinstance(status, (int, float)) or str(status).isdigit() else None,
         "message": str(error.get("message") or ""),
         "at": _utc(error.get("at")),
+        "outcome": str(error.get("outcome") or ""),
     }
 
 
@@ -270,9 +280,15 @@ def error_time(error: Mapping[str, Any]) -> str:
     return error["at"].strftime("%H:%M:%S") if error.get("at") is not None else "--:--:--"
 
 
+def error_kind(error: Mapping[str, Any]) -> str:
+    """The error's kind and, when it was retried, that it was: 'transient (retried)'."""
+    kind = error.get("kind") or "-"
+    return f"{kind} (retried)" if error.get("outcome") == "retried" else kind
+
+
 def _error_cells(error: Mapping[str, Any]) -> list[str]:
     status = str(error["status"]) if error["status"] is not None else "-"
-    return [error_time(error), error["kind"] or "-", status, f"node {error['node'][:8] or '-'}",
+    return [error_time(error), error_kind(error), status, f"node {error['node'][:8] or '-'}",
             " ".join(error["message"].split())]
 
 
