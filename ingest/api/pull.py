@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from ingest import connectors, credentials
 from ingest.api.connection import runtime, says_when_down
-from ingest.api.jobs import Job
+from ingest.api.jobs import Job, checked_name
 from ingest.errors import ParameterError, StackDownError
 from ingest.jobtree.nodes import now_utc
 from ingest.jobtree.states import JobState
@@ -96,9 +96,11 @@ def _stack_for(base_url: str, settings: Settings):
 
 
 @says_when_down
-def pull(source: str, *, settings: Settings | None = None, **params: Any) -> Job:
-    """Start pulling from `source`; returns a Job at once. Bad parameters raise before anything is sent."""
+def pull(source: str, *, settings: Settings | None = None, name: str | None = None, **params: Any) -> Job:
+    """Start pulling from `source`; returns a Job at once. Bad parameters raise before anything is sent.
+    `name` names the job: `ingest.job(name)` finds the latest job of that name."""
     settings = settings or get_settings()
+    name = None if name is None else checked_name(name)
     connector = connectors.get(source)
     params, options = _split_options(dict(params))
     spec = connector.validate(params)
@@ -113,7 +115,8 @@ def pull(source: str, *, settings: Settings | None = None, **params: Any) -> Job
     roots = connector.for_spec(spec).start(spec, watermark)
     job_id = f"{connector.name}-{uuid.uuid4().hex[:12]}"
     stack.jobs.insert({
-        "_id": job_id, "source": connector.name, "queue": connector.queue, "spec": spec, "options": options,
+        "_id": job_id, "name": name, "source": connector.name, "queue": connector.queue, "spec": spec,
+        "options": options,
         "state": JobState.RUNNING.value, "created": now_utc(), "finished": None,
         "code_version": code_version(), "watermark_at_start": watermark,
     })

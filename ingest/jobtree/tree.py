@@ -99,7 +99,7 @@ class Tree:
             self._retrying_document(node, error, calls)
         self._move(job_id, node["_id"], NodeState.RETRYING, [NodeState.RUNNING], calls=calls,
                    totals={"retries": 1})
-        self._note_error(job_id, node, error)
+        self._note_error(job_id, node, {**error, "outcome": "retried"})
 
     def _retrying_document(self, node: dict, error: dict, calls: int) -> None:
         self.db[NODES].update_one({"_id": node["_id"]}, {"$set": {
@@ -118,7 +118,7 @@ class Tree:
         move = self._move(job_id, node["_id"], state, None, calls=calls,
                           totals={"records": records, "new_records": new_records})
         if error is not None:
-            self._note_error(job_id, node, error)
+            self._note_error(job_id, node, {**error, "outcome": state.value})
         return move.moved and move.live == 0
 
     def _note_error(self, job_id: str, node: dict, error: dict) -> None:
@@ -142,9 +142,13 @@ class Tree:
         """Nodes in one of the `allowed` states, queued again with their attempts reset; answers
         those that moved."""
         self._ensure_tally(job_id)
+        # A node run again counts its records again (see `ingest.storage.job_keys`): its last
+        # run's count goes. Its new records stay counted: stored now, they are not new again.
+        counted = {outcome["_id"]: outcome.get("records") or 0 for outcome in
+                   self.db[OUTCOMES].find({"_id": {"$in": list(node_ids)}}, {"records": 1})}
         moved = [node_id for node_id in node_ids
                  if self.tally.move(job_id, node_id, NodeState.QUEUED.value, [s.value for s in allowed],
-                                    reset_attempts=True).moved]
+                                    reset_attempts=True, totals={"records": -counted.get(node_id, 0)}).moved]
         if moved:
             with writing(self.db):
                 self.db[OUTCOMES].delete_many({"_id": {"$in": moved}})
@@ -185,8 +189,9 @@ class Tree:
                 for node_id in cancelled])
         return len(cancelled)
 
-    def counts(self, job_id: str) -> JobCounts:
-        counts = self.tally.counts(job_id)
+    def counts(self, job_id: str, read: Counts | None = None) -> JobCounts:
+        """The job's counts; `read` is its tally's, when already read."""
+        counts = read if read is not None else self.tally.counts(job_id)
         if counts is None:
             self.load_tally(job_id)
             counts = self.tally.counts(job_id) or Counts()
@@ -195,6 +200,10 @@ class Tree:
         totals["errors"] = by_state[NodeState.FAILED.value]
         by_group = {key: value for key, value in counts.by_group.items() if value}
         return JobCounts(by_state, by_group, totals, counts.changed)
+
+    def counts_of(self, job_ids: list[str]) -> list[JobCounts]:
+        """The counts of several jobs, read from the tally in one round trip."""
+        return [self.counts(job_id, read) for job_id, read in zip(job_ids, self.tally.counts_many(job_ids))]
 
     def live_node_ids(self, job_id: str) -> list[str]:
         """The ids of the job's live nodes, from the tally (loaded from the store when the tally

@@ -254,7 +254,7 @@ class Driver:
                   request: Request, page: Page, names: list[str]) -> NodeState:
         """Store the page, follow it, end the node: done, or failed when the store refused
         some of its records (the others are stored and the pages after it still followed)."""
-        stored, refused = self.records.write(
+        written = self.records.write(
             page.records, source=connector.name, host=urlsplit(request.url).netloc,
             endpoint=request.kind, job_id=job_id, fetched=now_utc(), owner=node["_id"],
         )
@@ -267,12 +267,12 @@ class Driver:
         overrides = (self._job(job_id) or {}).get("options", {}).get("limits")
         follow = deal(follow, names, request)
         self._follow(job_id, node["_id"], connector, spec, overrides, follow, names)
-        if refused:
-            error = PermanentError(_refusal_text(request, refused))
+        if written.refused:
+            error = PermanentError(_refusal_text(request, written.refused))
             log.warning("node %s of job %s: %s", node["_id"], job_id, error)
-            return self._end(job_id, node, NodeState.FAILED, calls=1, records=len(page.records) - len(refused),
-                             new_records=stored, error={**_describe(error, node["attempts"]), "kind": "refused"})
-        return self._end(job_id, node, NodeState.DONE, calls=1, records=len(page.records), new_records=stored,
+            return self._end(job_id, node, NodeState.FAILED, calls=1, records=written.records,
+                             new_records=written.new, error={**_describe(error, node["attempts"]), "kind": "refused"})
+        return self._end(job_id, node, NodeState.DONE, calls=1, records=written.records, new_records=written.new,
                          watermark=page.watermark)
 
     def _follow(self, job_id: str, parent: str, connector: Connector, spec: dict, overrides,

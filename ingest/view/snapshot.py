@@ -12,10 +12,11 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, NamedTuple
 
 from ingest.jobtree.states import COUNTED_FIELDS, JobCounts, JobState, NodeState, refusal_percent
+from ingest.view.waits import WaitReason
 
 RATE_WINDOW = 120.0  # seconds of calls-per-second history a snapshot keeps
 TOTAL_FIELDS = (*COUNTED_FIELDS, "errors")
-ERROR_FIELDS = ("node", "kind", "status", "message", "at")
+ERROR_FIELDS = ("node", "kind", "status", "message", "at", "outcome")  # outcome: "retried", "failed" or ""
 STATE_COLUMNS = tuple(state.value for state in NodeState)
 # Refusals a rerun cannot change: a parameter (400), the credential (401, 403), a missing thing (404).
 FINAL_STATUSES = {400: "a parameter", 401: "the credential", 403: "the credential or its access", 404: "not found"}
@@ -55,6 +56,7 @@ class JobSnapshot:
     rate: tuple[RatePoint, ...]               # oldest first, one point per second
     limit: float | None                       # calls per second the limiter allows, when known
     parked: dict[str, int] = field(default_factory=dict)  # nodes waiting their turn, by the limit
+    wait: WaitReason | None = None            # why the running job waits, while anything of it waits
 
     @property
     def ended(self) -> bool:
@@ -76,20 +78,25 @@ class JobSnapshot:
     @property
     def rerun_could_help(self) -> bool:
         """Whether running the failed nodes again may pass: some failed, and not every recent
-        error is a refusal a rerun cannot change (400, 401, 403, 404, a refused credential)."""
+        failure (an attempt that was retried aside) is a refusal a rerun cannot change (400,
+        401, 403, 404, a refused credential)."""
         if not self.nodes.get(NodeState.FAILED.value):
             return False
-        return not self.errors or not all(_is_final(error) for error in self.errors)
+        failures = self._failures()
+        return not failures or not all(_is_final(error) for error in failures)
 
     def rerun_hint(self) -> str:
         """Why a rerun cannot help, naming the refusals; '' when it may."""
         if self.rerun_could_help or not self.nodes.get(NodeState.FAILED.value):
             return ""
         causes = sorted({(error["status"], FINAL_STATUSES.get(error["status"], "the credential"))
-                         for error in self.errors}, key=lambda cause: cause[0] or 0)
+                         for error in self._failures()}, key=lambda cause: cause[0] or 0)
         named = "; ".join(f"HTTP {status}: {cause}" if status else cause for status, cause in causes)
         return (f"A rerun would fail again: every failed node was refused for a reason a rerun does not change "
                 f"({named}). Fix what the errors name, then pull again; job.rerun() still runs them if asked.")
+
+    def _failures(self) -> list[dict[str, Any]]:
+        return [error for error in self.errors if error.get("outcome") != "retried"]
 
     def group_rows(self) -> tuple[GroupRow, ...]:
         """One row per (kind, depth), shallowest first."""
@@ -112,6 +119,7 @@ class JobSnapshot:
             "progress": self.progress,
             "rate": [list(point) for point in self.rate],
             "limit": self.limit,
+            "wait": self.wait.to_dict() if self.wait is not None else None,
         }
 
     def as_text(self, max_rows: int = 12, max_errors: int = 5, width: int = 100, wrap: bool = False) -> str:
@@ -131,8 +139,9 @@ class JobSnapshot:
                 lines.append(f"... and {len(rows) - max_rows} more kinds and depths")
         lines.append(self.totals_line())
         lines.append(self.rate_line())
+        lines += [line for line in (self.wait_line(), self.wait_help_line()) if line]
         if self.errors:
-            lines.append(f"recent errors ({len(self.errors)}):")
+            lines.append(self.errors_heading())
             lines += (_wrapped_errors(self.errors[:max_errors], width) if wrap else
                       [_shorten("  " + "  ".join(_error_cells(error)), width) for error in self.errors[:max_errors]])
         return "\n".join(lines)
@@ -147,14 +156,32 @@ class JobSnapshot:
                 f"waits {totals['waits']:,} · {refusals_text(totals)} · retries {totals['retries']:,} · "
                 f"errors {totals['errors']:,}")
 
+    def errors_heading(self) -> str:
+        """'recent errors (2): 1 failed node, 1 retried attempt': a failed node counts in the
+        totals' errors, a retried attempt in its retries."""
+        outcomes = [error["outcome"] for error in self.errors]
+        parts = [f"{outcomes.count('failed'):,} failed node" + ("s" if outcomes.count("failed") != 1 else ""),
+                 f"{outcomes.count('retried'):,} retried attempt" + ("s" if outcomes.count("retried") != 1 else "")]
+        told = ": " + ", ".join(parts) if any(outcomes) else ""
+        return f"recent errors ({len(self.errors)}){told}:"
+
     def parked_line(self) -> str:
         """'parked: 120 on <limit>; 3 on <limit>', or '' when no node waits in a waiting room."""
         if not self.parked:
             return ""
         return "parked: " + "; ".join(f"{count:,} on {label}" for label, count in sorted(self.parked.items()))
 
+    def wait_line(self) -> str:
+        """'waiting on GitHub: 60 per hour without a credential (...); next call 23:41:07 (in
+        2 min 40 s)', or '' when nothing waits."""
+        return self.wait.line() if self.wait is not None else ""
+
+    def wait_help_line(self) -> str:
+        """What would make the wait shorter, or ''."""
+        return self.wait.help_line() if self.wait is not None else ""
+
     def rate_line(self) -> str:
-        limit = f" · limit {self.limit:g}/s" if self.limit is not None else ""
+        limit = f" · limit {rate_text(self.limit)}" if self.limit is not None else ""
         if not self.rate:
             return f"calls/s: none yet{limit}"
         mean = sum(point.calls_per_second for point in self.rate) / len(self.rate)
@@ -168,14 +195,15 @@ class JobSnapshot:
 def take_snapshot(job_document: Mapping[str, Any], counts: JobCounts, errors: Iterable[Mapping[str, Any]],
                   rate_points: Iterable[tuple[float, int]], limit: float | None, *,
                   now: float | None = None, window: float = RATE_WINDOW,
-                  parked: Mapping[str, int] | None = None) -> JobSnapshot:
+                  parked: Mapping[str, int] | None = None, wait: WaitReason | None = None) -> JobSnapshot:
     """The snapshot of one job.
 
     `job_document` is the job's document in `jobs`; `errors` the tally's recent errors, newest
     first; `rate_points` (unix second, calls) as `RedisTally.rate` answers them; `limit` the
     limiter's calls per second for the job's host (`limit_rate`), or None; `now` (unix seconds)
     the time the snapshot is taken, which closes a running job's rate history and elapsed time;
-    `parked` the job's nodes in waiting rooms by the limit they wait on.
+    `parked` the job's nodes in waiting rooms by the limit they wait on; `wait` why they wait
+    (`ingest.api.waits`), kept while the job runs.
     """
     state = JobState(job_document["state"])
     created = _utc(job_document.get("created"))
@@ -203,6 +231,7 @@ def take_snapshot(job_document: Mapping[str, Any], counts: JobCounts, errors: It
         rate=_rate_history(rate_points, created, finished, now, window),
         limit=float(limit) if limit is not None else None,
         parked={str(label): int(count) for label, count in (parked or {}).items() if count},
+        wait=wait if state is JobState.RUNNING else None,
     )
 
 
@@ -257,6 +286,7 @@ def _error_entry(error: Mapping[str, Any]) -> dict[str, Any]:
         "status": int(status) if isinstance(status, (int, float)) or str(status).isdigit() else None,
         "message": str(error.get("message") or ""),
         "at": _utc(error.get("at")),
+        "outcome": str(error.get("outcome") or ""),
     }
 
 
@@ -279,9 +309,15 @@ def error_time(error: Mapping[str, Any]) -> str:
     return error["at"].strftime("%H:%M:%S") if error.get("at") is not None else "--:--:--"
 
 
+def error_kind(error: Mapping[str, Any]) -> str:
+    """The error's kind and, when it was retried, that it was: 'transient (retried)'."""
+    kind = error.get("kind") or "-"
+    return f"{kind} (retried)" if error.get("outcome") == "retried" else kind
+
+
 def _error_cells(error: Mapping[str, Any]) -> list[str]:
     status = str(error["status"]) if error["status"] is not None else "-"
-    return [error_time(error), error["kind"] or "-", status, f"node {error['node'][:8] or '-'}",
+    return [error_time(error), error_kind(error), status, f"node {error['node'][:8] or '-'}",
             " ".join(error["message"].split())]
 
 
@@ -327,6 +363,17 @@ def duration_text(seconds: float) -> str:
     minutes, seconds = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def rate_text(calls_per_second: float) -> str:
+    """A rate as a reader takes it in: '1,200/s', '268/s', '26.8/s', '2.5/s', '0.017/s'."""
+    if calls_per_second >= 100:
+        return f"{calls_per_second:,.0f}/s"
+    if calls_per_second >= 1:
+        return f"{calls_per_second:.1f}".removesuffix(".0") + "/s"
+    if calls_per_second <= 0:
+        return "0/s"
+    return f"{calls_per_second:.2g}/s"
 
 
 def _iso(value: datetime | None) -> str | None:

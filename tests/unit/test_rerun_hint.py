@@ -19,9 +19,9 @@ HINT = ("; credential 'reddit-main' was sent: check it with `ingest credentials 
         "credential='NAME'")
 
 
-def error(kind: str, status: int | None, message: str = "") -> dict:
+def error(kind: str, status: int | None, message: str = "", outcome: str = "") -> dict:
     return {"node": "0123456789abcdef", "kind": kind, "status": status, "message": message or f"HTTP {status}",
-            "at": None}
+            "at": None, "outcome": outcome}
 
 
 def ended(errors: list[dict], failed: int = 2, state: str = "completed_with_errors"):
@@ -33,7 +33,9 @@ def ended(errors: list[dict], failed: int = 2, state: str = "completed_with_erro
     [error("permanent", 401), error("permanent", 403)],
     [error("permanent", 404), error("permanent", 400)],
     [error("credential_refused", None), error("permanent", 401)],
-], ids=["credential refused", "not found and a bad parameter", "a pool's credential refused"])
+    [error("transient", 503, outcome="retried"), error("permanent", 403, outcome="failed")],
+], ids=["credential refused", "not found and a bad parameter", "a pool's credential refused",
+        "a retried 503 before the 403 that failed the node"])
 def test_a_rerun_cannot_help_when_every_failure_is_final(errors):
     snapshot = ended(errors)
     assert snapshot.rerun_could_help is False
@@ -43,11 +45,12 @@ def test_a_rerun_cannot_help_when_every_failure_is_final(errors):
 
 @pytest.mark.parametrize("errors", [
     [error("permanent", 401), error("transient", 503)],
+    [error("permanent", 401, outcome="failed"), error("transient", 503, outcome="failed")],
     [error("transient", None, "timed out connecting")],
     [error("permanent", 401), error("rate_limited", 429)],
     [error("malformed", 200)],
     [],
-], ids=["one 5xx among 401s", "a timeout", "refused for the rate", "a malformed answer", "errors unknown"])
+], ids=["one 5xx among 401s", "retries exhausted on a 503", "a timeout", "refused for the rate", "a malformed answer", "errors unknown"])
 def test_a_rerun_could_help_when_a_failure_may_pass(errors):
     snapshot = ended(errors)
     assert snapshot.rerun_could_help is True and snapshot.rerun_hint() == ""
