@@ -11,15 +11,14 @@ import re
 import secrets
 import shutil
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from ingest.api.lab import LabServer, lab_command, wait_until_answering
+from ingest.errors import StackError
 from ingest.settings import PROJECT_ROOT
 
 pytest.importorskip("websocket", reason="websocket-client (in the dev extra) drives Chromium")
@@ -80,14 +79,6 @@ class JupyterLab:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture()
 def chromium_binary() -> str:
     binary = find_chromium()
@@ -115,25 +106,18 @@ def jupyterlab(settings, tmp_path):
                        JUPYTER_RUNTIME_DIR=str(tmp_path / "jupyter-runtime"),
                        JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "lab-settings"),
                        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "lab-workspaces"))
-    port, token = free_port(), secrets.token_hex(16)
+    lab = LabServer(free_port(), secrets.token_hex(16), root)
     log_path = tmp_path / "jupyterlab.log"
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={root}", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    if os.geteuid() == 0:
-        command.append("--allow-root")
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, env=environment, cwd=root, stdin=subprocess.DEVNULL, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    server = JupyterLab(f"http://127.0.0.1:{port}", token, log_path, root)
+        process = subprocess.Popen(lab_command(lab, as_root=os.geteuid() == 0), env=environment, cwd=root,
+                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    server = JupyterLab(f"http://127.0.0.1:{lab.port}", lab.token, log_path, root)
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _answers(f"{server.url}/api/status?token={token}"):
-            if process.poll() is not None:
-                pytest.fail(f"JupyterLab exited with {process.returncode}:\n{server.log_tail()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"JupyterLab did not answer within {SERVER_START_TIMEOUT:g} s:\n{server.log_tail()}")
-            time.sleep(0.5)
+        try:
+            wait_until_answering(lab, process, log_path, timeout=SERVER_START_TIMEOUT)
+        except StackError as error:
+            pytest.fail(f"{error}:\n{server.log_tail()}")
         yield server
     finally:
         stop_process_group(process, grace=30.0)
