@@ -46,12 +46,11 @@ def _literal(text: str) -> object:
 
 
 def progress_line(snapshot) -> str:
-    total = max(snapshot.total_nodes, 1)
-    done = snapshot.terminal_nodes
-    filled = int(BAR_WIDTH * snapshot.progress)
+    filled = int(BAR_WIDTH * min(1.0, snapshot.progress or 0.0))
     bar = "#" * filled + "." * (BAR_WIDTH - filled)
+    toward = "  ".join(filter(None, (snapshot.progress_text(), snapshot.eta_text())))
     totals = snapshot.totals
-    return (f"[{bar}] {done}/{total} nodes  {totals['records']:,} records  {totals['calls']:,} calls  "
+    return (f"[{bar}] {toward}  {totals['records']:,} records  {totals['calls']:,} calls  "
             f"{totals['waits']:,} waits  {refusals_text(totals)}  {totals['errors']:,} errors  "
             f"{sum(snapshot.parked.values()):,} parked  {snapshot.state.value}")
 

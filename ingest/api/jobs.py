@@ -22,6 +22,7 @@ from ingest.jobtree.waiting import poll_until
 from ingest.runtime import Runtime
 from ingest.settings import Settings, get_settings
 from ingest.storage import record_writes
+from ingest.storage.mongo import NODES, OUTCOMES
 from ingest.view.snapshot import RATE_WINDOW, JobSnapshot, limit_rate, take_snapshot
 
 
@@ -65,8 +66,13 @@ class Job:
         (a node waited its turn under our own limiter: normal pacing) and `refusals` (calls the API
         refused for its rate limit), whose share of the calls is `refusal_percent` (None before
         any call); and its nodes waiting their turn in the waiting room of each rate limit
-        (`parked`, by the limit)."""
-        return _status_of(*self._read(), parked=self._runtime.room.parked(self.id))
+        (`parked`, by the limit); its `progress` toward the pull's limit (records of the
+        top-level listing) or over its nodes (`progress_basis`), a fraction or None, and
+        `eta_seconds` until it ends (None when that cannot be known)."""
+        document, counts = self._read()
+        snapshot = self._snapshot_of(document, counts)
+        return {**_status_of(document, counts, parked=snapshot.parked), "progress": snapshot.progress,
+                "progress_basis": snapshot.progress_basis, "eta_seconds": snapshot.eta}
 
     def _read(self) -> tuple[dict, JobCounts]:
         """The job's document and counts, after ending the job if its last step was cut short."""
@@ -90,7 +96,24 @@ class Job:
         source = document["source"]
         limit = limit_rate(self._runtime.limiter.snapshot(source), source, host)
         return take_snapshot(document, counts, self._tree.recent_errors(self.id, 20), rate, limit, now=now,
-                             parked=self._runtime.room.parked(self.id))
+                             parked=self._runtime.room.parked(self.id), **self._goal_inputs(document))
+
+    def _goal_inputs(self, document: dict) -> dict:
+        """What the snapshot measures progress and the ETA against: the calls estimated before the
+        pull, the records per call of its top-level listing, and the records that listing gave
+        so far (the newest top-level page's count before it, and its own once it ended)."""
+        spec = document["spec"]
+        connector = connectors.get(document["source"]).for_spec(spec)
+        inputs = {"expected_calls": connector.estimate_calls(spec), "page_size": connector.listing_page(spec)}
+        if inputs["page_size"] is None or spec.get("limit") is None:
+            return inputs
+        newest = self._db[NODES].find_one({"job": self.id, "depth": 0}, {"request.context.emitted": 1},
+                                          sort=[("page", -1)])
+        if newest is None:
+            return {**inputs, "goal_records": 0}
+        emitted = int(((newest.get("request") or {}).get("context") or {}).get("emitted", 0))
+        outcome = self._db[OUTCOMES].find_one({"_id": newest["_id"]}, {"records": 1})
+        return {**inputs, "goal_records": emitted + int(outcome["records"]) if outcome else emitted}
 
     def frame(self, collection: str | None = None, *, where: dict | None = None, columns: list[str] | None = None,
               limit: int | None = None, depth: int = 1):

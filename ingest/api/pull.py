@@ -66,17 +66,29 @@ def _check_reachable(base_url: str, timeout: float = 3.0) -> None:
         ) from None
 
 
-def pull(source: str, *, settings: Settings | None = None, **params: Any) -> Job:
-    """Start pulling from `source`; returns a Job at once. Bad parameters raise before anything is sent."""
-    settings = settings or get_settings()
+def validated(source: str, params: dict[str, Any]) -> tuple[connectors.Connector, dict, dict]:
+    """The connector, the spec and the job options of a pull; ParameterError before anything is sent."""
     connector = connectors.get(source)
     params, options = _split_options(dict(params))
     spec = connector.validate(params)
+    if "limits" in options:
+        known_limits_with_overrides(connector.for_spec(spec).known_limits(spec), options["limits"])
+    return connector, spec, options
+
+
+def pull(source: str, *, settings: Settings | None = None, dry_run: bool = False, **params: Any):
+    """Start pulling from `source`; returns a Job at once. Bad parameters raise before anything is sent.
+    With dry_run=True nothing is sent and no job is made: the answer is the pull's `Estimate`
+    (`ingest.estimate`)."""
+    connector, spec, options = validated(source, params)
+    if dry_run:
+        from ingest.api.estimate import estimate_of
+
+        return estimate_of(connector, spec, options)
+    settings = settings or get_settings()
     driven = connector.for_spec(spec)
     credentials.check_usable(connector.name, driven.credential_kinds(spec), driven.needs_credential(spec),
                              spec.get("credential"), settings)
-    if "limits" in options:
-        known_limits_with_overrides(connector.for_spec(spec).known_limits(spec), options["limits"])
     _check_reachable(spec["base_url"])
     stack = runtime(settings)
     stack.ensure_record_indexes(connector.collections_for(spec))

@@ -166,5 +166,5 @@ def test_the_quickstart_runs_in_jupyterlab_and_its_view_reaches_100_percent(sett
     time.sleep(1.0)  # one frame's worth of layout after the scroll, on a busy machine
     page.screenshot(screenshot)
     assert "progress-bar-success" in final["bar_classes"], final
-    assert re.fullmatch(r"([\d,]+) of \1 nodes settled", final["label"] or ""), final
+    assert re.fullmatch(r"100\.0% · ([\d,]+) of \1 nodes done", final["label"] or ""), final
     assert screenshot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), screenshot
