@@ -48,7 +48,7 @@ class Estimate:
         if self.calls is None:
             limits = f"; limits {self.limits_text()}" if self.limits else ""
             return f"{self.source}: {UNKNOWN_CALLS}{limits}"
-        calls = f"{self.source}: about {self.calls:,} call{'s' * (self.calls != 1)}"
+        calls = f"{self.source}: at most {self.calls:,} call{'s' * (self.calls != 1)}"
         if self.seconds is None:
             return (f"{calls}; time unknown: {self.source} publishes no limit, its rate is learned as the pull goes "
                     "(limits= sets one)")
