@@ -113,7 +113,7 @@ class Job:
             return {**inputs, "goal_records": 0}
         emitted = int(((newest.get("request") or {}).get("context") or {}).get("emitted", 0))
         outcome = self._db[OUTCOMES].find_one({"_id": newest["_id"]}, {"records": 1})
-        return {**inputs, "goal_records": emitted + int(outcome["records"]) if outcome else emitted}
+        return {**inputs, "goal_records": emitted + int((outcome or {}).get("records") or 0)}
 
     def frame(self, collection: str | None = None, *, where: dict | None = None, columns: list[str] | None = None,
               limit: int | None = None, depth: int = 1):
