@@ -65,6 +65,9 @@ def _pull(settings: Settings, args: argparse.Namespace) -> int:
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
         raise ParameterError(f"--timeout {timeout!r} must be a number of seconds, e.g. --timeout 600")
     job = ingest.pull(args.source, settings=settings, **params)
+    if params.get("dry_run"):  # the pull's estimate: nothing was sent
+        print(repr(job))
+        return 0
     print(f"job {job.id}", file=sys.stderr)
     if no_wait:
         print(job.id)

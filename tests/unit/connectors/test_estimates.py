@@ -112,3 +112,12 @@ def test_a_dry_run_answers_the_estimate_and_touches_no_stack(monkeypatch):
     assert answer == ingest.estimate("reddit", subreddit="python", limit=250, credential="token")
     assert answer.calls == 3
     assert "estimate" in ingest.__all__ and "Estimate" in ingest.__all__
+
+
+def test_the_cli_prints_the_estimate_of_a_dry_run(capsys):
+    from ingest.api.cli import main
+
+    assert main(["pull", "reddit", "--subreddit", "python", "--limit", "250", "--credential", "token",
+                 "--dry-run"]) == 0
+    assert capsys.readouterr().out == (
+        "reddit: at most 3 calls, about 3 s under reddit's limits (600 per 600 s per credential)\n")
