@@ -14,7 +14,7 @@ seconds, never above the limit's rate, or the limit's rate before any call.
 from __future__ import annotations
 
 import math
-from typing import Mapping, NamedTuple, Sequence
+from typing import Any, Mapping, NamedTuple, Sequence
 
 from ingest.jobtree.states import JobState, NodeState
 
@@ -48,6 +48,22 @@ def job_progress(state: JobState, nodes: Mapping[str, int], goal: int | None,
     if by_nodes.fraction is not None and by_nodes.fraction < by_records.fraction:
         return by_nodes
     return by_records
+
+
+def goal_fields(snapshot: Any, goal: int | None, goal_records: int | None, page_size: int | None,
+                expected_calls: int | None) -> dict[str, Any]:
+    """A `JobSnapshot`'s fields of progress toward the pull's `goal` (its limit) and of its ETA."""
+    live_top = sum(count for (_kind, depth, name), count in snapshot.groups.items()
+                   if depth == 0 and NodeState(name).live)
+    progress = job_progress(snapshot.state, snapshot.nodes, goal, goal_records, live_top > 0)
+    remaining = speed = None
+    if snapshot.state is JobState.RUNNING:
+        remaining = remaining_calls(snapshot.nodes, live_top, snapshot.totals["calls"], expected_calls, goal,
+                                    goal_records, page_size)
+        speed = current_rate(snapshot.rate, snapshot.limit)
+    return {"progress": progress.fraction, "progress_basis": progress.basis,
+            "progress_counts": (progress.done, progress.goal), "eta": eta_seconds(remaining, speed),
+            "eta_calls": remaining, "eta_rate": speed}
 
 
 def remaining_calls(nodes: Mapping[str, int], live_top: int, calls_made: int, expected_calls: int | None,

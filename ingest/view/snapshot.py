@@ -193,24 +193,8 @@ def take_snapshot(job_document: Mapping[str, Any], counts: JobCounts, errors: It
         limit=float(limit) if limit is not None else None,
         parked={str(label): int(count) for label, count in (parked or {}).items() if count},
     )
-    return _toward_goal(snapshot, (job_document.get("spec") or {}).get("limit"), goal_records, page_size,
-                        expected_calls)
-
-
-def _toward_goal(snapshot: JobSnapshot, goal: int | None, goal_records: int | None, page_size: int | None,
-                 expected_calls: int | None) -> JobSnapshot:
-    """The snapshot with its progress toward the pull's goal and its ETA (`ingest.view.progress`)."""
-    live_top = sum(count for (_kind, depth, name), count in snapshot.groups.items()
-                   if depth == 0 and NodeState(name).live)
-    progress = toward.job_progress(snapshot.state, snapshot.nodes, goal, goal_records, live_top > 0)
-    remaining = speed = None
-    if not snapshot.ended:
-        remaining = toward.remaining_calls(snapshot.nodes, live_top, snapshot.totals["calls"], expected_calls,
-                                           goal, goal_records, page_size)
-        speed = toward.current_rate(snapshot.rate, snapshot.limit)
-    return replace(snapshot, progress=progress.fraction, progress_basis=progress.basis,
-                   progress_counts=(progress.done, progress.goal), eta=toward.eta_seconds(remaining, speed),
-                   eta_calls=remaining, eta_rate=speed)
+    return replace(snapshot, **toward.goal_fields(snapshot, (job_document.get("spec") or {}).get("limit"),
+                                                  goal_records, page_size, expected_calls))
 
 
 def refusals_text(totals: Mapping[str, int]) -> str:
