@@ -1,6 +1,6 @@
 # The two commands a user needs: `make demo` and `make test`. Both run `make setup` first.
 # `make bench` runs every benchmark; `make bench BENCH=stack_up` runs one.
-.PHONY: setup test demo up down status bench
+.PHONY: setup test demo up down status lab bench
 
 VENV := .venv
 INGEST := $(VENV)/bin/ingest
@@ -23,6 +23,9 @@ down:
 
 status:
 	@$(INGEST) status
+
+lab: setup
+	@$(INGEST) lab
 
 bench: setup
 	@$(VENV)/bin/python -m bench $(BENCH)

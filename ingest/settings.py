@@ -32,6 +32,7 @@ PORT_OFFSETS = {
     "flower": 4,
     "erlang_dist": 5,
     "epmd": 6,
+    "lab": 7,
 }
 MODULE_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 

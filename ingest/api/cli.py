@@ -100,6 +100,18 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     return run(settings)
 
 
+def _lab(settings: Settings, args: argparse.Namespace) -> int:
+    from ingest import stack
+    from ingest.api.lab import run_lab
+
+    parts = stack.status(settings).values()
+    silent = [part.name for part in parts if not part.healthy]
+    if silent:
+        what = "the stack is not running" if len(silent) == len(parts) else f"{', '.join(silent)} do not answer"
+        print(f"note: {what} (port base {settings.port_base}); `ingest up --sandbox` starts it; the lab starts anyway")
+    return run_lab(settings, port=args.port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ingest", description="Pull social and REST API data into MongoDB.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -123,6 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run one task end to end and say what ran where")
     demo.set_defaults(handler=_demo)
+
+    lab = commands.add_parser("lab", help="JupyterLab on notebooks/, on loopback, against this stack")
+    lab.add_argument("--port", type=int, help="port on 127.0.0.1 (default: INGEST_PORT_BASE+7)")
+    lab.set_defaults(handler=_lab)
 
     add_job_commands(commands)
     add_credential_commands(commands)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import sys
-from pathlib import Path
+import warnings
 
+from ingest.api import cli_params
 from ingest.errors import ParameterError
 from ingest.jobtree.waiting import poll_until
 from ingest.settings import Settings
@@ -19,30 +19,13 @@ EXPORT_FORMATS = ("parquet", "csv", "jsonl")
 BAR_WIDTH = 30
 
 
-def parse_params(words: list[str]) -> dict:
-    """`--name value` pairs after the source; a value is read as a Python literal when it is
-    one (5000, 3.5, True, None, [1, 2], {'a': 1}), else kept as text. `--flag` alone is True."""
-    params: dict = {}
-    index = 0
-    while index < len(words):
-        word = words[index]
-        if not word.startswith("--") or len(word) == 2:
-            raise ParameterError(f"expected --name value after the source, got {word!r}; e.g. ingest pull mastodon --tag python")
-        name = word[2:].replace("-", "_")
-        value: object = True
-        if index + 1 < len(words) and not words[index + 1].startswith("--"):
-            value = _literal(words[index + 1])
-            index += 1
-        params[name] = value
-        index += 1
-    return params
-
-
-def _literal(text: str) -> object:
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
+def parse_params(words: list[str], source: str | None = None) -> dict:
+    """`--name value` (or `--name=value`) pairs after the source, each value read as the type
+    `source` declares for it (see `ingest.api.cli_params`); `--flag` alone is True."""
+    grouped = cli_params.group_words(words)
+    declared = (cli_params.declared_params(source, grouped) if source is not None
+                else {param.name: param for param in cli_params.COMMAND_OPTIONS})
+    return cli_params.read_params(grouped, declared)
 
 
 def progress_line(snapshot) -> str:
@@ -52,19 +35,31 @@ def progress_line(snapshot) -> str:
     totals = snapshot.totals
     return (f"[{bar}] {toward}  {totals['records']:,} records  {totals['calls']:,} calls  "
             f"{totals['waits']:,} waits  {refusals_text(totals)}  {totals['errors']:,} errors  "
-            f"{sum(snapshot.parked.values()):,} parked  {snapshot.state.value}")
+            f"{sum(snapshot.parked.values()):,} parked  {snapshot.state.value}") + wait_segment(snapshot)
+
+
+def wait_segment(snapshot) -> str:
+    """'  waiting on GitHub: ... · next call ... · would help: a credential ...', or ''."""
+    if snapshot.wait is None:
+        return ""
+    helps = snapshot.wait.short_help()
+    return f"  {snapshot.wait.line()}" + (f" · would help: {helps}" if helps else "")
 
 
 def _pull(settings: Settings, args: argparse.Namespace) -> int:
     import ingest
 
-    params = parse_params(args.params)
+    params = parse_params(args.params, args.source)
     # Options of the command itself may come after the source's parameters.
     no_wait = bool(params.pop("no_wait", args.no_wait))
     timeout = params.pop("timeout", args.timeout)
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
         raise ParameterError(f"--timeout {timeout!r} must be a number of seconds, e.g. --timeout 600")
-    job = ingest.pull(args.source, settings=settings, **params)
+    with warnings.catch_warnings(record=True) as notes:
+        warnings.simplefilter("always")
+        job = ingest.pull(args.source, settings=settings, **params)
+    for note in notes:
+        print(f"note: {note.message}", file=sys.stderr)
     if params.get("dry_run"):  # the pull's estimate: nothing was sent
         print(repr(job))
         return 0
@@ -101,19 +96,21 @@ def _follow(job, timeout: float | None) -> int:
 def _jobs(settings: Settings, args: argparse.Namespace) -> int:
     import ingest
 
-    found = ingest.jobs(limit=args.limit, source=args.source, state=args.state, settings=settings)
-    if not found:
-        print("no jobs yet; start one with `ingest pull SOURCE --param value`")
+    table = ingest.jobs(limit=args.limit, source=args.source, state=args.state, name=args.name, settings=settings)
+    if table.empty:
+        print("no jobs yet; start one with `ingest pull SOURCE --param value`" if not (args.source or args.state or args.name)
+              else "no job matches; `ingest jobs` lists them all")
         return 0
-    print(f"{'job':<26} {'state':<22} {'created (UTC)':<20} {'nodes':>7} {'records':>9} {'calls':>7} {'waits':>7} "
-          f"{'refusals':>8} {'of calls':>8} {'errors':>6}")
-    for job in found:
-        status = job.status()
-        counts = status["counts"]
-        created = status["created"].strftime("%Y-%m-%d %H:%M:%S")
-        print(f"{job.id:<26} {status['state']:<22} {created:<20} {status['total_nodes']:>7} "
-              f"{counts['records']:>9,} {counts['calls']:>7,} {counts['waits']:>7,} {counts['refusals']:>8,} "
-              f"{refusal_share_text(counts) or '-':>8} {counts['errors']:>6}")
+    names = [row_name if isinstance(row_name, str) else "-" for row_name in table["name"]]
+    width = max(4, *map(len, names))
+    print(f"{'job':<26} {'name':<{width}} {'state':<22} {'created (UTC)':<20} {'nodes':>7} {'records':>9} {'calls':>7} "
+          f"{'waits':>7} {'refusals':>8} {'of calls':>8} {'errors':>6}")
+    for name, row in zip(names, table.itertuples(index=False)):
+        counts = {"calls": row.calls, "refusals": row.refusals}
+        created = row.created.strftime("%Y-%m-%d %H:%M:%S")
+        print(f"{row.id:<26} {name:<{width}} {row.state:<22} {created:<20} {row.nodes:>7} "
+              f"{row.records:>9,} {row.calls:>7,} {row.waits:>7,} {row.refusals:>8,} "
+              f"{refusal_share_text(counts) or '-':>8} {row.errors:>6}")
     return 0
 
 
@@ -152,18 +149,13 @@ def _cancel(settings: Settings, args: argparse.Namespace) -> int:
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
     import ingest
+    from ingest.api.cli_export import export_job
 
     job = ingest.job(args.job, settings=settings)
-    table = job.frame(args.collection)
-    target = Path(args.output) if args.output else settings.data_dir / "exports" / f"{job.id}.{args.format}"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if args.format == "parquet":
-        table.to_parquet(target, index=False)
-    elif args.format == "csv":
-        table.to_csv(target, index=False)
-    else:
-        table.to_json(target, orient="records", lines=True, date_format="iso")
-    print(f"{len(table):,} records of {job.id} written to {target}")
+    lines = export_job(job, args.format, args.collection, args.output, args.force, settings.data_dir / "exports")
+    print(f"records of {job.id} written:")
+    for line in lines:
+        print(line)
     return 0
 
 
@@ -195,6 +187,7 @@ def add_job_commands(commands) -> None:
     jobs.add_argument("--limit", type=int, default=20)
     jobs.add_argument("--source")
     jobs.add_argument("--state")
+    jobs.add_argument("--name", help="only jobs of this name (`pull ... --name NAME`)")
     jobs.set_defaults(handler=_jobs)
 
     show = commands.add_parser("show", help="one job: states, counters, recent errors")
@@ -212,11 +205,14 @@ def add_job_commands(commands) -> None:
     cancel.add_argument("job")
     cancel.set_defaults(handler=_cancel)
 
-    export = commands.add_parser("export", help="write a job's records to a file")
-    export.add_argument("job")
+    export = commands.add_parser("export", help="write a job's records to files, one per collection")
+    export.add_argument("job", help="a job id or name")
     export.add_argument("--format", choices=EXPORT_FORMATS, default="parquet")
-    export.add_argument("--collection", help="another collection the job wrote (e.g. reddit_comments)")
-    export.add_argument("--output", help="file to write (default: data/exports/JOB.FORMAT)")
+    export.add_argument("--collection", help="only this collection (e.g. reddit_comments); default: every one "
+                                             "holding records of the job")
+    export.add_argument("--output", help="the file for one collection, or a folder ending in '/' "
+                                         "(default: data/exports/JOB.COLLECTION.FORMAT)")
+    export.add_argument("--force", action="store_true", help="write over files that exist")
     export.set_defaults(handler=_export)
 
     sources = commands.add_parser("sources", help="what can be pulled, and each source's parameters")

@@ -12,6 +12,8 @@ from celery.result import AsyncResult
 
 from ingest import connectors
 from ingest.api.connection import runtime
+from ingest.api.waits import wait_reason
+from ingest.connectors.validation import LARGEST_INT
 from ingest.errors import ParameterError, UnknownJobError
 from ingest.jobtree.completion import settle_job
 from ingest.jobtree.nodes import ended_node_ids, now_utc
@@ -24,6 +26,7 @@ from ingest.settings import Settings, get_settings
 from ingest.storage import record_writes
 from ingest.storage.mongo import NODES, OUTCOMES
 from ingest.view.snapshot import RATE_WINDOW, JobSnapshot, limit_rate, take_snapshot
+from ingest.view.waits import WaitReason
 
 
 @dataclass
@@ -65,14 +68,17 @@ class Job:
         """A snapshot: the job's state, its nodes by state, and its counters; among them `waits`
         (a node waited its turn under our own limiter: normal pacing) and `refusals` (calls the API
         refused for its rate limit), whose share of the calls is `refusal_percent` (None before
-        any call); and its nodes waiting their turn in the waiting room of each rate limit
-        (`parked`, by the limit); its `progress` toward the pull's limit (records of the
-        top-level listing) or over its nodes (`progress_basis`), a fraction or None, and
-        `eta_seconds` until it ends (None when that cannot be known)."""
+        any call); its nodes waiting their turn in the waiting room of each rate limit
+        (`parked`, by the limit); while the job runs and something of it waits, why (`wait`:
+        the limit in words, the next call, what would help; see `ingest.view.waits`); and its
+        `progress` toward the pull's limit (records of the top-level listing) or over its nodes
+        (`progress_basis`), a fraction or None, and `eta_seconds` until it ends (None when that
+        cannot be known)."""
         document, counts = self._read()
         snapshot = self._snapshot_of(document, counts)
-        return {**_status_of(document, counts, parked=snapshot.parked), "progress": snapshot.progress,
-                "progress_basis": snapshot.progress_basis, "eta_seconds": snapshot.eta}
+        return {**_status_of(document, counts, parked=snapshot.parked, wait=snapshot.wait),
+                "progress": snapshot.progress, "progress_basis": snapshot.progress_basis,
+                "eta_seconds": snapshot.eta}
 
     def _read(self) -> tuple[dict, JobCounts]:
         """The job's document and counts, after ending the job if its last step was cut short."""
@@ -94,9 +100,13 @@ class Job:
         rate = self._tree.tally.rate(self.id, since=since)
         host = urlsplit(document["spec"].get("base_url", "")).netloc or None
         source = document["source"]
-        limit = limit_rate(self._runtime.limiter.snapshot(source), source, host)
+        limiter_snapshot = self._runtime.limiter.snapshot(source)
+        limit = limit_rate(limiter_snapshot, source, host)
+        parked = self._runtime.room.parked(self.id)
         return take_snapshot(document, counts, self._tree.recent_errors(self.id, 20), rate, limit, now=now,
-                             parked=self._runtime.room.parked(self.id), **self._goal_inputs(document))
+                             parked=parked, wait=wait_reason(document, limiter_snapshot, parked, counts.by_state, now,
+                                                             due=self._runtime.room.job_due(self.id)),
+                             **self._goal_inputs(document))
 
     def _goal_inputs(self, document: dict) -> dict:
         """What the snapshot measures progress and the ETA against: the calls estimated before the
@@ -178,7 +188,8 @@ class Job:
         from ingest.api.pull import pull
 
         document = self._document()
-        return pull(document["source"], settings=self.settings, **document["spec"], **document.get("options", {}))
+        return pull(document["source"], settings=self.settings, name=document.get("name"), **document["spec"],
+                    **document.get("options", {}))
 
     def record_ids(self, collection: str) -> list[str]:
         return [d["_id"] for d in self._db[collection].find(record_writes.job_records_filter(self._db, collection, self.id), {"_id": 1})]
@@ -187,19 +198,30 @@ class Job:
         return f"Job({self.id!r})"
 
 
-def job(job_id: str, settings: Settings | None = None) -> Job:
-    """The job with this id; UnknownJobError when there is none."""
-    found = Job(job_id, settings or get_settings())
-    found._document()
-    return found
+def job(job_id_or_name: str, settings: Settings | None = None) -> Job:
+    """The job with this id, else the latest job of this name (`pull(..., name=...)`);
+    UnknownJobError when there is neither."""
+    settings = settings or get_settings()
+    if not isinstance(job_id_or_name, str) or not job_id_or_name.strip():
+        raise ParameterError(f"job {job_id_or_name!r} must be a job id or name, e.g. 'mastodon-0123456789ab'")
+    documents = runtime(settings).jobs
+    if documents.get(job_id_or_name, ["_id"]) is not None:
+        return Job(job_id_or_name, settings)
+    named = documents.latest({"name": job_id_or_name}, 1)
+    if named:
+        return Job(named[0], settings)
+    raise UnknownJobError(f"no job with id {job_id_or_name!r} nor named {job_id_or_name!r}; "
+                          "`ingest.jobs()` lists the jobs there are")
 
 
-def _status_of(document: dict, counts: JobCounts, parked: dict[str, int] | None = None) -> dict:
+def _status_of(document: dict, counts: JobCounts, parked: dict[str, int] | None = None,
+               wait: WaitReason | None = None) -> dict:
     return {
         "id": document["_id"], "source": document["source"], "state": document["state"],
         "nodes": counts.by_state, "total_nodes": sum(counts.by_state.values()),
         "counts": counts.totals, "refusal_percent": counts.refusal_percent, "parked": parked or {},
         "created": document["created"], "finished": document.get("finished"),
+        "wait": wait.to_dict() if wait is not None else None,
     }
 
 
@@ -214,10 +236,17 @@ def frame(collection_or_source: str, where: dict | None = None, columns: list[st
     return frames.frame(database, collection_or_source, where=where, columns=columns, limit=limit, depth=depth)
 
 
-def jobs(limit: int = 20, source: str | None = None, state: str | None = None,
-         settings: Settings | None = None) -> list[Job]:
-    """The latest jobs, newest first; `source` and `state` narrow the list."""
+def jobs(limit: int = 20, source: str | None = None, state: str | None = None, name: str | None = None,
+         settings: Settings | None = None):
+    """The latest jobs as a DataFrame, newest first: id, name, source, state, created, finished,
+    nodes, records, calls, waits, refusals, errors and the spec in short (the parameters set
+    apart from their defaults). `source`, `state` and `name` narrow it; `ingest.job(id)` gives
+    the Job of a row."""
+    from ingest.api.job_table import jobs_table  # pandas, loaded only by those who ask for a table
+
     settings = settings or get_settings()
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ParameterError(f"limit={limit!r} must be a whole number of jobs, at least 1, e.g. limit=20")
     where: dict[str, Any] = {}
     if source is not None:
         where["source"] = connectors.get(source).name
@@ -227,4 +256,13 @@ def jobs(limit: int = 20, source: str | None = None, state: str | None = None,
         except ValueError:
             raise ParameterError(
                 f"state={state!r} is not a job state; use one of {', '.join(s.value for s in JobState)}") from None
-    return [Job(job_id, settings) for job_id in runtime(settings).jobs.latest(where, limit)]
+    if name is not None:
+        where["name"] = checked_name(name)
+    return jobs_table(runtime(settings), where, min(limit, LARGEST_INT))
+
+
+def checked_name(name: Any) -> str:
+    """A job's name: a non-empty string, kept without surrounding spaces."""
+    if not isinstance(name, str) or not name.strip():
+        raise ParameterError(f"name={name!r} must be a non-empty string, e.g. name='python-week-22'")
+    return name.strip()

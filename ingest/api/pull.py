@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from ingest import connectors, credentials
 from ingest.api.connection import runtime
-from ingest.api.jobs import Job
+from ingest.api.jobs import Job, checked_name
 from ingest.errors import ParameterError
 from ingest.jobtree.nodes import now_utc
 from ingest.jobtree.states import JobState
@@ -76,10 +76,12 @@ def validated(source: str, params: dict[str, Any]) -> tuple[connectors.Connector
     return connector, spec, options
 
 
-def pull(source: str, *, settings: Settings | None = None, dry_run: bool = False, **params: Any):
+def pull(source: str, *, settings: Settings | None = None, name: str | None = None, dry_run: bool = False,
+         **params: Any):
     """Start pulling from `source`; returns a Job at once. Bad parameters raise before anything is sent.
-    With dry_run=True nothing is sent and no job is made: the answer is the pull's `Estimate`
-    (`ingest.estimate`)."""
+    `name` names the job: `ingest.job(name)` finds the latest job of that name. With dry_run=True
+    nothing is sent and no job is made: the answer is the pull's `Estimate` (`ingest.estimate`)."""
+    name = None if name is None else checked_name(name)
     connector, spec, options = validated(source, params)
     if dry_run:
         from ingest.api.estimate import estimate_of
@@ -96,7 +98,8 @@ def pull(source: str, *, settings: Settings | None = None, dry_run: bool = False
     roots = connector.for_spec(spec).start(spec, watermark)
     job_id = f"{connector.name}-{uuid.uuid4().hex[:12]}"
     stack.jobs.insert({
-        "_id": job_id, "source": connector.name, "queue": connector.queue, "spec": spec, "options": options,
+        "_id": job_id, "name": name, "source": connector.name, "queue": connector.queue, "spec": spec,
+        "options": options,
         "state": JobState.RUNNING.value, "created": now_utc(), "finished": None,
         "code_version": code_version(), "watermark_at_start": watermark,
     })

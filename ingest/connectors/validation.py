@@ -3,20 +3,25 @@
 Types are checked strictly, because a notebook passes Python values and a silent guess hides
 mistakes: "5" is not accepted for an int, 1 is not a bool, and a bool is not an int. The only
 conversions are lossless ones: an int where a float is declared, a tuple where a list is
-declared, and for datetimes an ISO-8601 string with an offset ("2024-05-01T00:00:00Z") or a
-plain date ("2024-05-01", midnight UTC). Naive datetimes are refused: their zone is a guess.
-Datetimes come out of validation as ISO strings in UTC, so a spec is plain JSON and
-validating a spec again returns it unchanged.
+declared, and for datetimes an ISO-8601 string, a `datetime` (a pandas Timestamp is one) or a
+`date`. A value without a time zone is read as UTC: a plain date ("2024-05-01", `date(2024, 5, 1)`)
+is midnight UTC, and a time of day without a zone ("2024-05-01T12:00", a naive datetime or
+Timestamp) is taken as UTC with a `NaiveTimeWarning` saying so. Datetimes come out of validation
+as ISO strings in UTC, so a spec is plain JSON and validating a spec again returns it unchanged.
+An int the store cannot hold (above LARGEST_INT) is refused, naming the largest allowed.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
+from ingest.connectors.times import iso_z
 from ingest.errors import ParameterError
 
 
@@ -26,6 +31,12 @@ class _Required:
 
 
 REQUIRED: Any = _Required()
+
+LARGEST_INT = 2**63 - 1  # the largest integer the document store holds
+
+
+class NaiveTimeWarning(UserWarning):
+    """A time of day without a time zone was given; it was read as UTC."""
 
 _TYPE_NAMES = {str: "str", int: "int", float: "float", bool: "bool", datetime: "datetime",
                list: "list", dict: "dict"}
@@ -58,6 +69,8 @@ class Param:
             extra += f"; at least {self.minimum:g}"
         if self.maximum is not None:
             extra += f"; at most {self.maximum:g}"
+        if self.type is datetime:
+            extra += "; a date, an ISO-8601 string, a datetime or Timestamp; without a time zone: UTC"
         return f"{self.name} ({type_name}, {default}{extra}): {self.help}"
 
 
@@ -76,7 +89,17 @@ def validate_params(declared: tuple[Param, ...], given: Mapping[str, Any], *, so
                 f"{source}: missing required parameter {param.name!r} ({param.help})")
         else:
             spec[param.name] = param.default
+    _check_window(spec, source)
     return spec
+
+
+def _check_window(spec: dict, source: str) -> None:
+    """`since` after `until` would keep nothing: a mistake, refused rather than pulled empty."""
+    since, until = spec.get("since"), spec.get("until")
+    if isinstance(since, str) and isinstance(until, str) and \
+            datetime.fromisoformat(since) > datetime.fromisoformat(until):
+        raise ParameterError(f"{source}: since={since!r} is after until={until!r}, so nothing would be kept; "
+                             "swap them, or leave one out.")
 
 
 def unknown_name_message(source: str, name: str, known: list[str]) -> str:
@@ -98,6 +121,8 @@ def normalise(param: Param, value: Any, source: str) -> Any:
             f"use one of {', '.join(map(repr, param.choices))}.")
     if param.type in (int, float):
         _check_bounds(param, converted, source)
+    if param.type is list:
+        _check_list_items(param, converted, source)
     return converted
 
 
@@ -129,31 +154,63 @@ def _convert(param: Param, value: Any, source: str) -> Any:
 
 
 def _check_bounds(param: Param, value: float, source: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ParameterError(f"{source}: {param.name}={value} must be a finite number.")
     if param.minimum is not None and value < param.minimum:
         raise ParameterError(f"{source}: {param.name}={value} is below the minimum {param.minimum}.")
     if param.maximum is not None and value > param.maximum:
         raise ParameterError(f"{source}: {param.name}={value} is above the maximum {param.maximum}.")
+    if isinstance(value, int) and abs(value) > LARGEST_INT:
+        raise ParameterError(f"{source}: {param.name}={value} is too large; the largest value allowed is "
+                             f"{LARGEST_INT} (2**63 - 1), or leave {param.name} out for no bound.")
+
+
+def _check_list_items(param: Param, values: list, source: str) -> None:
+    for value in values:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > LARGEST_INT:
+            raise ParameterError(f"{source}: {param.name} holds {value}, too large; the largest value allowed is "
+                                 f"{LARGEST_INT} (2**63 - 1).")
 
 
 def _to_iso_utc(param: Param, value: Any, source: str) -> str:
-    moment: datetime | None = None
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        moment = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.strip())
-        except ValueError:
-            moment = None
-        if moment is not None and moment.tzinfo is None and len(value.strip()) == 10:
-            moment = moment.replace(tzinfo=timezone.utc)
+    moment = _moment(value)
     if moment is None:
         raise ParameterError(
-            f"{source}: {param.name} must be a datetime or an ISO-8601 string such as "
-            f"'2024-05-01T00:00:00Z', got {value!r}.")
+            f"{source}: {param.name} must be a date, a datetime, a pandas Timestamp or an ISO-8601 string "
+            f"such as '2024-05-01' or '2024-05-01T00:00:00Z', got {type(value).__name__} {value!r}.")
     if moment.tzinfo is None:
-        raise ParameterError(
-            f"{source}: {param.name}={value!r} has no time zone; pass an aware datetime "
-            "(tzinfo=timezone.utc) or a string ending in 'Z' or '+00:00'.")
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        moment = moment.replace(tzinfo=timezone.utc)
+        if not _is_plain_date(value):
+            warnings.warn(f"{source}: {param.name}={_shown(value)} has no time zone; read as UTC, "
+                          f"{iso_z(moment)}. Add one (e.g. a 'Z' suffix) to say so yourself.",
+                          NaiveTimeWarning, stacklevel=2)
+    return iso_z(moment)
+
+
+def _moment(value: Any) -> datetime | None:
+    """The datetime a value names, naive when it names no zone; None when it names none."""
+    if isinstance(value, datetime):
+        if value != value:  # pandas' NaT, a missing time
+            return None
+        to_python = getattr(value, "to_pydatetime", None)  # a pandas Timestamp, nanoseconds dropped
+        return to_python() if to_python is not None else value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _is_plain_date(value: Any) -> bool:
+    if isinstance(value, str):
+        return len(value.strip()) == 10
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+def _shown(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else repr(str(value))
+
+

@@ -185,8 +185,9 @@ class Tree:
                 for node_id in cancelled])
         return len(cancelled)
 
-    def counts(self, job_id: str) -> JobCounts:
-        counts = self.tally.counts(job_id)
+    def counts(self, job_id: str, read: Counts | None = None) -> JobCounts:
+        """The job's counts; `read` is its tally's, when already read."""
+        counts = read if read is not None else self.tally.counts(job_id)
         if counts is None:
             self.load_tally(job_id)
             counts = self.tally.counts(job_id) or Counts()
@@ -195,6 +196,10 @@ class Tree:
         totals["errors"] = by_state[NodeState.FAILED.value]
         by_group = {key: value for key, value in counts.by_group.items() if value}
         return JobCounts(by_state, by_group, totals, counts.changed)
+
+    def counts_of(self, job_ids: list[str]) -> list[JobCounts]:
+        """The counts of several jobs, read from the tally in one round trip."""
+        return [self.counts(job_id, read) for job_id, read in zip(job_ids, self.tally.counts_many(job_ids))]
 
     def live_node_ids(self, job_id: str) -> list[str]:
         """The ids of the job's live nodes, from the tally (loaded from the store when the tally

@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 
 from ingest.connectors.base import Connector, Request
 from ingest.limits import Limiter, LimitScope, Permit, Reason
+from ingest.limits.describe import limit_words
 from ingest.pipeline import limit_scope as limiting
 from ingest.waiting_room import RoomScope, RoomStore, scope_digest
 
@@ -36,7 +37,7 @@ def permit_for(limiter: Limiter, scope: LimitScope) -> Permit:
 
 def label_of(scope: LimitScope) -> str:
     """The limit a scope's nodes wait on, as a person reads it."""
-    limits = ", ".join(f"{limit.requests:g} per {limit.window:g} s" for limit in scope.applicable())
+    limits = ", ".join(limit_words(limit.requests, limit.window) for limit in scope.applicable())
     where = f"{scope.source} {scope.host}" + (f" ({scope.credential})" if scope.credential else "")
     return f"{where}: {limits}" if limits else f"{where}: adaptive rate"
 

@@ -59,6 +59,10 @@ class JobDocuments:
         found = self.db[JOBS].find(where, {"_id": 1}).sort("created", -1).limit(int(limit))
         return [document["_id"] for document in found]
 
+    def newest(self, where: dict[str, Any], limit: int, fields: list[str]) -> list[dict]:
+        """`fields` (and `_id`) of the newest jobs that match `where`, newest first, in one read."""
+        return list(self.db[JOBS].find(where, dict.fromkeys(fields, 1)).sort("created", -1).limit(int(limit)))
+
     def watermark(self, source: str, query: str) -> Any:
         """The stored watermark of a source's query, or None."""
         found = self.db[WATERMARKS].find_one({"_id": _watermark_key(source, query)})

@@ -3,10 +3,11 @@ the notebook widget stays thin and each piece can be checked by parsing it."""
 
 from __future__ import annotations
 
+import math
 from html import escape
 from typing import Any, Mapping, Sequence
 
-from ingest.view.snapshot import STATE_COLUMNS, JobSnapshot, RatePoint, duration_text, error_time
+from ingest.view.snapshot import STATE_COLUMNS, JobSnapshot, RatePoint, duration_text, error_time, rate_text
 from ingest.jobtree.states import JobState
 
 STATE_TITLES = {
@@ -32,12 +33,13 @@ VIEW_CSS = """<style>
 .ingest-view th {border-bottom:1px solid #ccc}
 .ingest-view .text {text-align:left}
 .ingest-view .zero {color:#bbb}
+.ingest-view button:disabled {opacity:0.4; cursor:not-allowed; box-shadow:none}
 </style>"""
 MAX_ERROR_ROWS = 10
 MAX_MESSAGE = 160
 
 PLOT_WIDTH, PLOT_HEIGHT = 420, 110
-PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 40, 70, 8, 18  # margins around the plot area
+PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 48, 84, 8, 18  # margins around the plot area
 RATE_COLOUR, LIMIT_COLOUR = "#1f77b4", "#d62728"
 
 
@@ -74,7 +76,16 @@ def totals_html(snapshot: JobSnapshot) -> str:
     parked = snapshot.parked_line()
     return (f"<div>{escape(snapshot.totals_line())}</div>"
             + (f"<div class=\"parked\">{escape(parked)}</div>" if parked else "")
-            + f"<div style=\"color:#666\">{escape(snapshot.rate_line())}</div>")
+            + f"<div style=\"color:#666\">{escape(snapshot.rate_line())}</div>" + wait_html(snapshot))
+
+
+def wait_html(snapshot: JobSnapshot) -> str:
+    """Why the job waits and what would help, while it does; '' otherwise."""
+    if snapshot.wait is None:
+        return ""
+    helps = snapshot.wait_help_line()
+    return (f"<div class=\"wait\" style=\"color:#8a5a00\">{escape(snapshot.wait_line())}"
+            + (f"<div class=\"wait-help\">{escape(helps)}</div>" if helps else "") + "</div>")
 
 
 def errors_table_html(errors: Sequence[Mapping[str, Any]], max_rows: int = MAX_ERROR_ROWS) -> str:
@@ -114,8 +125,7 @@ def rate_svg(points: Sequence[RatePoint], limit: float | None, width: int = PLOT
     start = points[0].seconds if points else 0.0
     end = points[-1].seconds if points else 1.0
     span = end - start if end > start else 1.0
-    peak = max([point.calls_per_second for point in points] + [limit or 0.0, 1.0])
-    top = peak * 1.15  # headroom above the highest of the rate and the limit
+    top = axis_top(max([point.calls_per_second for point in points] + [limit or 0.0]))
     bottom_y = PLOT_TOP + inner_height
 
     def x_of(seconds: float) -> float:
@@ -130,22 +140,30 @@ def rate_svg(points: Sequence[RatePoint], limit: float | None, width: int = PLOT
              f"<line class=\"axis\" x1=\"{PLOT_LEFT}\" y1=\"{bottom_y}\" x2=\"{PLOT_LEFT + inner_width}\" "
              f"y2=\"{bottom_y}\" stroke=\"#999\"/>",
              f"<line class=\"axis\" x1=\"{PLOT_LEFT}\" y1=\"{PLOT_TOP}\" x2=\"{PLOT_LEFT}\" y2=\"{bottom_y}\" stroke=\"#999\"/>",
-             f"<text x=\"{PLOT_LEFT - 4}\" y=\"{PLOT_TOP + 8}\" text-anchor=\"end\">{peak:.3g}/s</text>",
+             f"<text class=\"axis-top\" x=\"{PLOT_LEFT - 4}\" y=\"{PLOT_TOP + 8}\" text-anchor=\"end\">{rate_text(top)}</text>",
              f"<text x=\"{PLOT_LEFT - 4}\" y=\"{bottom_y}\" text-anchor=\"end\">0</text>",
              f"<text x=\"{PLOT_LEFT}\" y=\"{height - 4}\">{start:.0f} s</text>",
              f"<text x=\"{PLOT_LEFT + inner_width}\" y=\"{height - 4}\" text-anchor=\"end\">{end:.0f} s</text>"]
-    if points:
-        coordinates = " ".join(f"{x_of(point.seconds):.1f},{y_of(point.calls_per_second):.1f}" for point in points)
-        parts.append(f"<polyline class=\"rate\" fill=\"none\" stroke=\"{RATE_COLOUR}\" stroke-width=\"1.5\" "
-                     f"points=\"{coordinates}\"/>")
-    else:
-        parts.append(f"<text x=\"{PLOT_LEFT + 8}\" y=\"{PLOT_TOP + inner_height / 2:.1f}\" fill=\"#999\">no calls yet</text>")
+    # The limit first, so that the rate, drawn over it, stays visible where the two meet.
     if limit is not None:
         limit_y = f"{y_of(limit):.1f}"
         parts.append(f"<line class=\"limit\" data-limit=\"{limit:g}\" x1=\"{PLOT_LEFT}\" y1=\"{limit_y}\" "
                      f"x2=\"{PLOT_LEFT + inner_width}\" y2=\"{limit_y}\" stroke=\"{LIMIT_COLOUR}\" "
-                     f"stroke-dasharray=\"4 3\"/>")
-        parts.append(f"<text x=\"{PLOT_LEFT + inner_width + 4}\" y=\"{float(limit_y) + 3:.1f}\" "
-                     f"fill=\"{LIMIT_COLOUR}\">limit {limit:g}/s</text>")
+                     f"stroke-width=\"1\" stroke-dasharray=\"4 3\" opacity=\"0.8\"/>")
+        parts.append(f"<text class=\"limit-label\" x=\"{PLOT_LEFT + inner_width + 4}\" y=\"{float(limit_y) + 3:.1f}\" "
+                     f"fill=\"{LIMIT_COLOUR}\">limit {rate_text(limit)}</text>")
+    if points:
+        coordinates = " ".join(f"{x_of(point.seconds):.1f},{y_of(point.calls_per_second):.1f}" for point in points)
+        parts.append(f"<polyline class=\"rate\" fill=\"none\" stroke=\"{RATE_COLOUR}\" stroke-width=\"2\" "
+                     f"stroke-linejoin=\"round\" points=\"{coordinates}\"/>")
+    else:
+        parts.append(f"<text x=\"{PLOT_LEFT + 8}\" y=\"{PLOT_TOP + inner_height / 2:.1f}\" fill=\"#999\">no calls yet</text>")
     parts.append("</svg>")
     return "".join(parts)
+
+
+def axis_top(peak: float) -> float:
+    """The rate axis's top: the first of 1, 2, 2.5, 5 times a power of ten at least 10 % above `peak`."""
+    wanted = max(peak * 1.1, 1.0)
+    power = 10.0 ** math.floor(math.log10(wanted))
+    return next(step * power for step in (1.0, 2.0, 2.5, 5.0, 10.0) if step * power >= wanted)

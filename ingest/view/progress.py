@@ -123,13 +123,14 @@ def progress_text(progress: Progress, state: JobState, nodes: Mapping[str, int])
     return f"{percent} · {detail}"
 
 
-def eta_text(state: JobState, eta: float | None, remaining: int | None, speed: float | None) -> str:
-    """'ETA 2:05 (250 calls at 2.00/s)', 'ETA unknown', or '' once the job ended."""
+def eta_text(state: JobState, eta: float | None, remaining: int | None, speed: str) -> str:
+    """'ETA 2:05 (250 calls at 2/s)', 'ETA unknown', or '' once the job ended; `speed` is the
+    rate the ETA counts on, as text."""
     if state is not JobState.RUNNING:
         return ""
     if eta is None:
         return "ETA unknown"
-    return f"ETA {clock_text(eta)} ({remaining:,} calls at {speed:.2f}/s)"
+    return f"ETA {clock_text(eta)} ({remaining:,} call{'s' * (remaining != 1)} at {speed})"
 
 
 def clock_text(seconds: float) -> str:

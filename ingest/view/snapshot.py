@@ -12,6 +12,7 @@ from typing import Any, Iterable, Mapping, NamedTuple
 
 from ingest.jobtree.states import COUNTED_FIELDS, JobCounts, JobState, NodeState, refusal_percent
 from ingest.view import progress as toward
+from ingest.view.waits import WaitReason
 
 RATE_WINDOW = 120.0  # seconds of calls-per-second history a snapshot keeps
 TOTAL_FIELDS = (*COUNTED_FIELDS, "errors")
@@ -52,6 +53,7 @@ class JobSnapshot:
     rate: tuple[RatePoint, ...]               # oldest first, one point per second
     limit: float | None                       # calls per second the limiter allows, when known
     parked: dict[str, int] = field(default_factory=dict)  # nodes waiting their turn, by the limit
+    wait: WaitReason | None = None            # why the running job waits, while anything of it waits
     progress_basis: str = toward.NODES_BASIS  # "records of limit" (the pull's limit) or "nodes"
     progress_counts: tuple[int, int] = (0, 0)  # (done, goal) on that basis
     eta: float | None = None                  # seconds until the job ends, when they can be known
@@ -82,8 +84,8 @@ class JobSnapshot:
                                     self.state, self.nodes)
 
     def eta_text(self) -> str:
-        """'ETA 2:05 (250 calls at 2.00/s)', 'ETA unknown', or '' once the job ended."""
-        return toward.eta_text(self.state, self.eta, self.eta_calls, self.eta_rate)
+        """'ETA 2:05 (250 calls at 2/s)', 'ETA unknown', or '' once the job ended."""
+        return toward.eta_text(self.state, self.eta, self.eta_calls, rate_text(self.eta_rate or 0.0))
 
     def group_rows(self) -> tuple[GroupRow, ...]:
         """One row per (kind, depth), shallowest first."""
@@ -106,6 +108,7 @@ class JobSnapshot:
             "progress": self.progress, "progress_basis": self.progress_basis, "eta_seconds": self.eta,
             "rate": [list(point) for point in self.rate],
             "limit": self.limit,
+            "wait": self.wait.to_dict() if self.wait is not None else None,
         }
 
     def as_text(self, max_rows: int = 12, max_errors: int = 5, width: int = 100) -> str:
@@ -124,6 +127,7 @@ class JobSnapshot:
                 lines.append(f"... and {len(rows) - max_rows} more kinds and depths")
         lines.append(self.totals_line())
         lines.append(self.rate_line())
+        lines += [line for line in (self.wait_line(), self.wait_help_line()) if line]
         if self.errors:
             lines.append(f"recent errors ({len(self.errors)}):")
             lines += [_shorten("  " + "  ".join(_error_cells(error)), width) for error in self.errors[:max_errors]]
@@ -145,8 +149,17 @@ class JobSnapshot:
             return ""
         return "parked: " + "; ".join(f"{count:,} on {label}" for label, count in sorted(self.parked.items()))
 
+    def wait_line(self) -> str:
+        """'waiting on GitHub: 60 per hour without a credential (...); next call 23:41:07 (in
+        2 min 40 s)', or '' when nothing waits."""
+        return self.wait.line() if self.wait is not None else ""
+
+    def wait_help_line(self) -> str:
+        """What would make the wait shorter, or ''."""
+        return self.wait.help_line() if self.wait is not None else ""
+
     def rate_line(self) -> str:
-        limit = f" · limit {self.limit:g}/s" if self.limit is not None else ""
+        limit = f" · limit {rate_text(self.limit)}" if self.limit is not None else ""
         if not self.rate:
             return f"calls/s: none yet{limit}"
         mean = sum(point.calls_per_second for point in self.rate) / len(self.rate)
@@ -160,17 +173,19 @@ class JobSnapshot:
 def take_snapshot(job_document: Mapping[str, Any], counts: JobCounts, errors: Iterable[Mapping[str, Any]],
                   rate_points: Iterable[tuple[float, int]], limit: float | None, *,
                   now: float | None = None, window: float = RATE_WINDOW,
-                  parked: Mapping[str, int] | None = None, goal_records: int | None = None,
-                  page_size: int | None = None, expected_calls: int | None = None) -> JobSnapshot:
+                  parked: Mapping[str, int] | None = None, wait: WaitReason | None = None,
+                  goal_records: int | None = None, page_size: int | None = None,
+                  expected_calls: int | None = None) -> JobSnapshot:
     """The snapshot of one job.
 
     `job_document` is the job's document in `jobs`; `errors` the tally's recent errors, newest
     first; `rate_points` (unix second, calls) as `RedisTally.rate` answers them; `limit` the
     limiter's calls per second for the job's host (`limit_rate`), or None; `now` (unix seconds)
     the time the snapshot is taken, which closes a running job's rate history and elapsed time;
-    `parked` the job's nodes in waiting rooms by the limit they wait on; `goal_records` the
-    records the pull's top-level listing gave so far, `page_size` its records per call and
-    `expected_calls` the calls estimated before the pull (see `ingest.view.progress`).
+    `parked` the job's nodes in waiting rooms by the limit they wait on; `wait` why they wait
+    (`ingest.api.waits`), kept while the job runs; `goal_records` the records the pull's
+    top-level listing gave so far, `page_size` its records per call and `expected_calls` the
+    calls estimated before the pull (see `ingest.view.progress`).
     """
     state = JobState(job_document["state"])
     created = _utc(job_document.get("created"))
@@ -192,6 +207,7 @@ def take_snapshot(job_document: Mapping[str, Any], counts: JobCounts, errors: It
         rate=_rate_history(rate_points, created, finished, now, window),
         limit=float(limit) if limit is not None else None,
         parked={str(label): int(count) for label, count in (parked or {}).items() if count},
+        wait=wait if state is JobState.RUNNING else None,
     )
     return replace(snapshot, **toward.goal_fields(snapshot, (job_document.get("spec") or {}).get("limit"),
                                                   goal_records, page_size, expected_calls))
@@ -298,6 +314,17 @@ def duration_text(seconds: float) -> str:
     minutes, seconds = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def rate_text(calls_per_second: float) -> str:
+    """A rate as a reader takes it in: '1,200/s', '268/s', '26.8/s', '2.5/s', '0.017/s'."""
+    if calls_per_second >= 100:
+        return f"{calls_per_second:,.0f}/s"
+    if calls_per_second >= 1:
+        return f"{calls_per_second:.1f}".removesuffix(".0") + "/s"
+    if calls_per_second <= 0:
+        return "0/s"
+    return f"{calls_per_second:.2g}/s"
 
 
 def _iso(value: datetime | None) -> str | None:

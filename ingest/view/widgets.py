@@ -115,6 +115,9 @@ class JobView:
         self.rate_plot.value = rate_svg(snapshot.rate, snapshot.limit)
         self.errors_table.value = errors_table_html(snapshot.errors)
         self.cancel_button.disabled = snapshot.ended
+        self.cancel_button.button_style = "" if snapshot.ended else "warning"  # a disabled orange looks live
+        self.cancel_button.tooltip = ("The job has ended: nothing left to cancel" if snapshot.ended
+                                      else "Nodes not running yet are not fetched")
         self.rerun_button.disabled = snapshot.nodes[NodeState.FAILED.value] == 0
 
     def refresh(self) -> JobSnapshot:

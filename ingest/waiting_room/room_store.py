@@ -164,6 +164,20 @@ class RoomStore:
                 counts[label] = counts.get(label, 0) + int(replies[i])
         return counts
 
+    def job_due(self, job_id: str) -> float | None:
+        """When the releaser next looks at a scope the job has nodes parked in (the limiter's
+        clock): the moment its next call may go; None when none of its nodes is parked."""
+        sids = sorted(_text(sid) for sid in self.client.smembers(self._key("jobs", job_id)))
+        if not sids:
+            return None
+        pipe = self.client.pipeline(transaction=False)
+        for sid in sids:
+            pipe.llen(self._key("parked", sid, job_id))
+            pipe.zscore(self._key("due"), sid)
+        replies = pipe.execute()
+        moments = [float(replies[i + 1]) for i in range(0, len(replies), 2) if replies[i] and replies[i + 1] is not None]
+        return min(moments, default=None)
+
     def has_parked(self, sid: str) -> bool:
         return bool(self.client.exists(self._key("ring", sid)))
 

@@ -1,6 +1,7 @@
 """The quickstart notebook, run in JupyterLab in a headless Chromium as a person would: opened,
 run with Run > Run All Cells, its job's live view followed until the progress bar is full and the
-job completed. The screenshot goes to <data dir>/browser/quickstart.png."""
+job completed. The screenshot goes to <data dir>/browser/quickstart.png. Then a GitHub pull held
+by the sandbox's 2 calls an hour shows in its view why it waits: <data dir>/browser/waiting.png."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from ingest.settings import PROJECT_ROOT
 
 pytest.importorskip("websocket", reason="websocket-client (in the dev extra) drives Chromium")
 from tests.browser.devtools import Chromium, Page, find_chromium, stop_process_group  # noqa: E402
+from tests.github_wait import two_calls_an_hour  # noqa: E402
 from tests.ports import free_port  # noqa: E402
 
 pytestmark = pytest.mark.stack
@@ -51,6 +53,18 @@ VIEW_STATE_JS = """(() => {
 })()"""
 # The status bar's kernel item reads "<kernel name> | Idle" once the notebook's kernel is
 # connected and idle (the toolbar's execution indicator says idle before there is a kernel).
+# The view's line saying why its job waits (ingest/view/html.py `wait_html`), with its headline.
+WAIT_JS = """(() => {
+  const wait = document.querySelector('.ingest-view .wait');
+  if (!wait) return null;
+  const headline = wait.closest('.ingest-view').querySelectorAll(':scope > .widget-html')[1];
+  return {wait: wait.innerText.trim(), headline: headline ? headline.innerText.trim() : null};
+})()"""
+WAITING_CELLS = [
+    "import ingest\nfrom ingest.settings import get_settings\n\nSANDBOX = get_settings().sandbox_url",
+    'job = ingest.pull("rest", preset="github_issues", owner="psf", repo="requests", base_url=f"{SANDBOX}/github",\n'
+    '                  limit=1000)\njob',
+]
 KERNEL_IDLE_JS = """[...document.querySelectorAll('.jp-StatusBar-TextItem')]
   .some(item => /\\|\\s*Idle$/.test(item.innerText.trim()))"""
 
@@ -60,6 +74,7 @@ class JupyterLab:
     url: str
     token: str
     log_path: Path
+    root: Path
 
     def log_tail(self, lines: int = 30) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -110,7 +125,7 @@ def jupyterlab(settings, tmp_path):
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, env=environment, cwd=root, stdin=subprocess.DEVNULL, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
-    server = JupyterLab(f"http://127.0.0.1:{port}", token, log_path)
+    server = JupyterLab(f"http://127.0.0.1:{port}", token, log_path, root)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while not _answers(f"{server.url}/api/status?token={token}"):
@@ -125,17 +140,22 @@ def jupyterlab(settings, tmp_path):
 
 
 @pytest.fixture()
-def page(chromium_binary, tmp_path):
+def browser(chromium_binary, tmp_path):
     browser = Chromium(chromium_binary, tmp_path / "chromium-profile")
     try:
-        yield browser.page()
+        yield browser
     finally:
         browser.close()
 
 
-@pytest.mark.timeout(SERVER_START_TIMEOUT + PAGE_READY_TIMEOUT + VIEW_SHOWN_TIMEOUT + JOB_DONE_TIMEOUT + 60)
+@pytest.fixture()
+def page(browser):
+    return browser.page()
+
+
+@pytest.mark.timeout(SERVER_START_TIMEOUT + 2 * PAGE_READY_TIMEOUT + 2 * VIEW_SHOWN_TIMEOUT + JOB_DONE_TIMEOUT + 90)
 def test_the_quickstart_runs_in_jupyterlab_and_its_view_reaches_100_percent(settings, chromium_binary, jupyterlab,
-                                                                          page: Page):
+                                                                          browser, page: Page):
     screenshot = settings.data_dir / "browser" / "quickstart.png"
     failure_screenshot = screenshot.with_name("quickstart-failed.png")
     screenshot.unlink(missing_ok=True)
@@ -147,12 +167,7 @@ def test_the_quickstart_runs_in_jupyterlab_and_its_view_reaches_100_percent(sett
             seen.append(view_state)
 
     try:
-        page.navigate(f"{jupyterlab.url}/lab/tree/{NOTEBOOK.name}?token={jupyterlab.token}")
-        page.wait_for(KERNEL_IDLE_JS, PAGE_READY_TIMEOUT, "the notebook open with its kernel idle")
-        page.click(".lm-MenuBar-item", text="Run")
-        page.wait_for("!!document.querySelector('.lm-Menu-item[data-command=\"runmenu:run-all\"]')", 30,
-                      "the Run menu open")
-        page.click('.lm-Menu-item[data-command="runmenu:run-all"]')
+        _run_all_cells(page, jupyterlab, NOTEBOOK.name)
         page.wait_for(VIEW_STATE_JS, VIEW_SHOWN_TIMEOUT, "the job's view shown by the pull's cell", on_value=note)
         final = page.wait_for(VIEW_STATE_JS, JOB_DONE_TIMEOUT, "the job's view at 100 % and completed",
                               until=lambda view: bool(view) and view["width"] == "100%" and view["state"] == "completed",
@@ -168,3 +183,54 @@ def test_the_quickstart_runs_in_jupyterlab_and_its_view_reaches_100_percent(sett
     assert "progress-bar-success" in final["bar_classes"], final
     assert re.fullmatch(r"100\.0% · ([\d,]+) of \1 nodes done", final["label"] or ""), final
     assert screenshot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), screenshot
+    # A tab of its own: leaving the quickstart's page would ask whether to leave its running kernel.
+    _a_waiting_job_says_why_in_its_view(settings, jupyterlab, browser.page(), screenshot.with_name("waiting.png"))
+
+
+def _run_all_cells(page: Page, jupyterlab: JupyterLab, name: str) -> None:
+    """Open the notebook `name`, wait for its kernel, and run it with Run > Run All Cells."""
+    page.navigate(f"{jupyterlab.url}/lab/tree/{name}?token={jupyterlab.token}")
+    page.wait_for(KERNEL_IDLE_JS, PAGE_READY_TIMEOUT, f"{name} open with its kernel idle")
+    page.click(".lm-MenuBar-item", text="Run")
+    page.wait_for("!!document.querySelector('.lm-Menu-item[data-command=\"runmenu:run-all\"]')", 30,
+                  "the Run menu open")
+    page.click('.lm-Menu-item[data-command="runmenu:run-all"]')
+
+
+def _a_waiting_job_says_why_in_its_view(settings, jupyterlab, page: Page, screenshot: Path) -> None:
+    """A notebook beside the quickstart pulls from GitHub without a credential while the sandbox
+    allows 2 calls an hour: its view says the limit, when the next call goes and what helps."""
+    notebook = json.loads(NOTEBOOK.read_text())
+    notebook["cells"] = [{"cell_type": "code", "execution_count": None, "id": f"wait{index}", "metadata": {},
+                          "outputs": [], "source": source} for index, source in enumerate(WAITING_CELLS)]
+    name = "waiting.ipynb"
+    (jupyterlab.root / name).write_text(json.dumps(notebook))
+    screenshot.unlink(missing_ok=True)
+    with two_calls_an_hour(settings):
+        try:
+            _run_all_cells(page, jupyterlab, name)
+            shown = page.wait_for(WAIT_JS, VIEW_SHOWN_TIMEOUT, "the view saying why its job waits",
+                                  until=lambda view: bool(view) and "next call" in view["wait"]
+                                  and "not known yet" not in view["wait"])
+            page.evaluate("document.querySelector('.ingest-view .wait').scrollIntoView({block: 'center'})")
+            time.sleep(1.0)
+            page.screenshot(screenshot)
+        except Exception as error:
+            page.screenshot(screenshot.with_name("waiting-failed.png"))
+            raise AssertionError(f"{error}\nscreenshot: {screenshot.with_name('waiting-failed.png')}\n"
+                                 f"JupyterLab's log:\n{jupyterlab.log_tail()}") from error
+        finally:
+            _cancel_the_waiting_job(settings, page)
+    assert shown["wait"].startswith("waiting on GitHub: 2 per hour without a credential"), shown
+    assert re.search(r"next call (at|by) \d\d:\d\d:\d\d \(in [^)]+\)", shown["wait"]), shown
+    assert "a credential: GitHub allows 5,000 per hour with one" in shown["wait"], shown
+    assert screenshot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), screenshot
+
+
+def _cancel_the_waiting_job(settings, page: Page) -> None:
+    import ingest
+
+    view = page.evaluate(WAIT_JS) or {}
+    job_id = (view.get("headline") or "").split(" · ")[0]
+    if job_id:
+        ingest.job(job_id, settings).cancel()

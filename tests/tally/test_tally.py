@@ -232,3 +232,27 @@ def test_a_node_added_as_ended_keeps_no_document_and_forget_drops_them(tally, cl
     assert client.hkeys(tally.documents_key("j")) == [b"n1"]
     tally.forget("j")
     assert not client.exists(tally.documents_key("j"))
+
+
+def test_the_counts_of_several_jobs_are_read_in_one_round_trip(tally, monkeypatch):
+    tally.add("a", nodes(2))
+    tally.add("b", nodes(1))
+    tally.move("b", "n0", "done", LIVE, calls=3, totals={"records": 7})
+    expected = [tally.counts("a"), tally.counts("b"), None]
+    round_trips = []
+    opened = tally.client.pipeline
+
+    def counted_pipeline(*args, **kwargs):
+        pipe = opened(*args, **kwargs)
+        execute = pipe.execute
+        pipe.execute = lambda *a, **k: round_trips.append(1) or execute(*a, **k)
+        return pipe
+
+    def one_by_one(*args, **kwargs):
+        raise AssertionError("a job's counts read on its own")
+
+    monkeypatch.setattr(tally.client, "pipeline", counted_pipeline)
+    monkeypatch.setattr(tally.client, "hgetall", one_by_one)
+    assert tally.counts_many(["a", "b", "missing"]) == expected
+    assert round_trips == [1]
+    assert expected[1].totals["records"] == 7 and expected[0].by_state == {"queued": 2}

@@ -42,7 +42,7 @@ def test_a_limit_of_a_billion_is_barely_begun_after_twenty_pages_not_95_percent(
     assert snapshot.progress_text() == "0.0% · 1,900 of 1,000,000,000 records (limit)"
     # (10**9 - 1,900) / 100 pages still to read, at one call a second.
     assert (snapshot.eta_calls, snapshot.eta_rate, snapshot.eta) == (9_999_981, 1.0, 9_999_981.0)
-    assert snapshot.eta_text() == "ETA 2777:46:21 (9,999,981 calls at 1.00/s)"
+    assert snapshot.eta_text() == "ETA 2777:46:21 (9,999,981 calls at 1/s)"
     assert snapshot.to_dict()["eta_seconds"] == 9_999_981.0
 
 
@@ -54,7 +54,7 @@ def test_a_bounded_listing_counts_its_records_against_the_limit_and_its_pages_st
     assert (snapshot.progress, snapshot.progress_basis) == (0.4, "records of limit")
     # Six pages for the 600 records missing (the running one among them), and 100 comment calls.
     assert (snapshot.eta_calls, snapshot.eta_rate, snapshot.eta) == (106, 2.0, 53.0)
-    assert snapshot.eta_text() == "ETA 53 s (106 calls at 2.00/s)"
+    assert snapshot.eta_text() == "ETA 53 s (106 calls at 2/s)"
 
 
 def test_nodes_that_lag_behind_the_records_are_the_progress_shown():
@@ -138,5 +138,5 @@ def test_the_notebook_bar_shows_a_cancelled_job_as_cancelled():
                             now=START + 1, goal_records=0, page_size=100, expected_calls=10)
     view.render(running)
     assert (view.progress.value, view.progress.bar_style) == (0.0, "info")
-    assert view.progress_label.value == "0.0% · 0 of 1,000 records (limit)  ETA 10 s (10 calls at 1.00/s)"
+    assert view.progress_label.value == "0.0% · 0 of 1,000 records (limit)  ETA 10 s (10 calls at 1/s)"
     view.close()

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from ingest.view import widgets
-from ingest.view.snapshot import STATE_COLUMNS, JobSnapshot, RatePoint
+from ingest.view.html import axis_top
+from ingest.view.snapshot import STATE_COLUMNS, JobSnapshot, RatePoint, rate_text
 from ingest.jobtree.states import JobState
 from ingest.view.widgets import JobView, display_job, job_view
 
@@ -129,6 +130,28 @@ def test_the_plot_draws_every_point_and_the_limit_as_a_line(view):
     assert any(text.text == "limit 5/s" for text in svg.iter(f"{SVG}text"))
 
 
+def test_the_rate_is_drawn_over_the_limit_and_the_axis_reads_in_plain_figures(view):
+    rate = (RatePoint(0.0, 900.0), RatePoint(1.0, 270.0))
+    view.render(snapshot(rate=rate, limit=267.764))
+    svg = ElementTree.fromstring(view.rate_plot.value)
+    drawn = [element.get("class") for element in svg if element.get("class") in ("rate", "limit")]
+    assert drawn == ["limit", "rate"]
+    texts = {element.get("class"): element.text for element in svg.iter(f"{SVG}text")}
+    assert texts["axis-top"] == "1,000/s" and texts["limit-label"] == "limit 268/s"
+
+
+@pytest.mark.parametrize("peak, top", [(0.0, 1.0), (0.3, 1.0), (4.0, 5.0), (5.0, 10.0), (9.0, 10.0),
+                                        (20.0, 25.0), (267.764, 500.0), (900.0, 1000.0), (1000.0, 2000.0)])
+def test_the_rate_axis_tops_at_a_round_figure_above_the_peak(peak, top):
+    assert axis_top(peak) == top
+
+
+@pytest.mark.parametrize("rate, text", [(1234.5, "1,234/s"), (267.764, "268/s"), (26.75, "26.8/s"), (5.0, "5/s"),
+                                        (2.5, "2.5/s"), (0.0166, "0.017/s"), (0.0, "0/s")])
+def test_rates_read_as_plain_figures(rate, text):
+    assert rate_text(rate) == text
+
+
 def test_the_plot_without_calls_or_limit_says_so(view):
     view.render(snapshot())
     svg = ElementTree.fromstring(view.rate_plot.value)
@@ -151,6 +174,14 @@ def test_the_buttons_call_their_actions():
 def test_the_buttons_follow_the_snapshot(view):
     view.render(snapshot(JobState.COMPLETED, groups={("statuses", 0, "done"): 3}, progress=1.0))
     assert view.cancel_button.disabled and view.rerun_button.disabled
+
+
+def test_an_ended_jobs_cancel_button_loses_its_colour_as_well_as_its_action(view):
+    view.render(snapshot())
+    assert view.cancel_button.button_style == "warning" and not view.cancel_button.disabled
+    view.render(snapshot(JobState.CANCELLED, progress=0.4))
+    assert view.cancel_button.disabled and view.cancel_button.button_style == ""
+    assert view.cancel_button.tooltip == "The job has ended: nothing left to cancel"
 
 
 def test_a_failing_action_is_shown_not_raised():

@@ -57,6 +57,16 @@ def test_a_jobs_parked_nodes_are_counted_by_the_limit_they_wait_on(room):
     assert room.parked("job-a") == {ROOM.label: 2, "another limit": 1}
 
 
+def test_a_jobs_next_release_is_the_soonest_turn_of_the_scopes_it_has_nodes_parked_in(room):
+    room.park("s1", ROOM, "job-a", ["a1"], due=105.0)
+    room.park("s2", ROOM, "job-a", ["a2"], due=103.0)
+    room.park("s2", ROOM, "job-b", ["b1"], due=101.0)
+    assert room.job_due("job-a") == 101.0, "job-b's park brought the shared scope's turn forward"
+    room.take("s2", 2, now=101.0, next_due=101.5)
+    assert room.job_due("job-a") == 105.0, "a scope the job has nothing left in no longer counts"
+    assert room.job_due("job-c") is None
+
+
 def test_released_nodes_stay_in_the_ledger_until_sent(room):
     room.park("s1", ROOM, "job-a", ["a1", "a2"], due=100.0)
     taken = room.take("s1", 2, now=100.0, next_due=101.0)

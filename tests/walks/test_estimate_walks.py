@@ -18,6 +18,8 @@ CASES = [
     ("reddit", "/reddit", {"subreddit": "python", "limit": 250, "credential": SECRET}),
     ("reddit", "/reddit", {"subreddit": "python", "max_pages": 2, "credential": SECRET}),
     ("mastodon", "/mastodon", {"tag": "python", "limit": 201}),
+    ("rest", "/github", {"preset": "github_issues", "owner": "psf", "repo": "requests", "limit": 150}),
+    ("rest", "/github", {"preset": "github_stargazers", "owner": "psf", "repo": "requests", "max_pages": 2}),
 ]
 
 

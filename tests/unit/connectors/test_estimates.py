@@ -57,6 +57,22 @@ def test_mastodon_timelines_call_once_a_page_of_40(params, expected):
     assert calls("mastodon", **params) == expected
 
 
+@pytest.mark.parametrize("params, expected", [
+    ({"limit": 250}, 3),
+    ({"limit": 50}, 1),
+    ({"max_pages": 2}, 2),
+    ({}, None),
+])
+def test_rest_listings_call_once_a_page_of_their_largest_size(params, expected):
+    assert calls("rest", preset="github_issues", owner="psf", repo="requests", **params) == expected
+
+
+def test_the_github_limit_without_a_credential_makes_an_estimate_of_hours():
+    github = ingest.estimate("rest", preset="github_issues", owner="psf", repo="requests", limit=1_000)
+    assert (github.calls, github.seconds) == (10, 600.0)
+    assert repr(github) == "rest: at most 10 calls, about 10:00 under rest's limits (60 per 3600 s per credential)"
+
+
 def test_sources_that_cannot_tell_say_unknown():
     assert calls("bluesky", q="python", limit=250) is None
     assert calls("hn_search", query="python", limit=250) is None

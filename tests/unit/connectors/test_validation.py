@@ -6,6 +6,7 @@ import pytest
 import ingest.connectors as connectors
 from ingest.errors import ParameterError, UnknownSourceError
 from ingest.connectors.base import Request
+from ingest.connectors.validation import NaiveTimeWarning
 
 
 def test_unknown_parameter_suggests_the_close_name():
@@ -47,13 +48,13 @@ def test_cross_parameter_rules():
         connectors.get("bluesky").validate({"q": "x", "actor": "y"})
 
 
-def test_datetimes_become_utc_iso_strings_and_naive_ones_are_refused():
+def test_datetimes_become_utc_iso_strings_and_naive_ones_are_read_as_utc():
     connector = connectors.get("mastodon")
     spec = connector.validate({"since": datetime(2024, 5, 1, 2, tzinfo=timezone.utc), "until": "2024-06-01"})
     assert spec["since"] == "2024-05-01T02:00:00Z"
     assert spec["until"] == "2024-06-01T00:00:00Z"
-    with pytest.raises(ParameterError, match="has no time zone"):
-        connector.validate({"since": datetime(2024, 5, 1)})
+    with pytest.warns(NaiveTimeWarning, match="has no time zone; read as UTC"):
+        assert connector.validate({"since": datetime(2024, 5, 1)})["since"] == "2024-05-01T00:00:00Z"
     with pytest.raises(ParameterError, match="ISO-8601"):
         connector.validate({"since": "last tuesday"})
 
