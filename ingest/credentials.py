@@ -162,7 +162,7 @@ def check_usable(source: str, kinds: tuple[str, ...], needed: bool, name: str | 
     they were started with), or a kind the source cannot send. Workers of another machine (an
     external broker) may hold credentials this one cannot see: then only what is visible here
     is checked."""
-    names = [name] if isinstance(name, str) else [n for n in (name or []) if n]
+    names = ([name] if name.strip() else []) if isinstance(name, str) else [n for n in (name or []) if n]
     if not names:
         if needed:
             raise ConfigError(f"{source} answers nothing without a credential: add one with `ingest credentials add "
@@ -179,10 +179,25 @@ def check_usable(source: str, kinds: tuple[str, ...], needed: bool, name: str | 
             if local_workers and env_variable(each) not in _worker_variables(settings):
                 raise
             continue  # the workers hold it in their environment, where this process cannot look
+        if local_workers and _here_only(each, settings, env):
+            raise ConfigError(f"credential {each!r} is set here ({env_variable(each)}) but the local workers, which "
+                              f"make the calls, were started without it: add it with `ingest credentials add {each} "
+                              f"--kind {credential.kind.value}`, or restart the stack with the variable set "
+                              "(`ingest down`, then `ingest up`)")
         if credential.kind.value not in kinds:
             raise ConfigError(f"credential {each!r} is a {credential.kind.value}, which {source} cannot use; "
                               f"{source} takes {', '.join(kinds)}: add one with `ingest credentials add NAME "
                               f"--kind {kinds[-1]}`")
+
+
+def _here_only(name: str, settings: Settings, env: Mapping[str, str] | None) -> bool:
+    """Whether only this process's environment holds the credential: the file does not, and the
+    local workers were started (their variables noted) without its variable."""
+    variable = env_variable(name)
+    if not (os.environ if env is None else env).get(variable) or name in _read_file(credentials_path(settings)):
+        return False
+    noted = settings.data_dir / WORKER_VARIABLES_FILE
+    return noted.exists() and variable not in _worker_variables(settings)
 
 
 def _row(name: str, stored: Any, where: str) -> dict:

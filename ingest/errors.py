@@ -14,6 +14,7 @@
     │   ├── PortInUseError          a port the stack needs is taken
     │   ├── MissingBinaryError      a server program is not installed
     │   ├── ServiceUnavailableError a server does not answer its health check
+    │   │   └── StackDownError          a part a client needs does not answer: `ingest up`
     │   ├── SupervisorStartError    supervisord, which runs the local servers, did not start
     │   └── QueueBusyError          a task queue kept taking messages while declared anew
     └── FetchError              raised for one node while fetching one page
@@ -90,6 +91,28 @@ class MissingBinaryError(StackError):
 
 class ServiceUnavailableError(StackError):
     """A service did not answer its health check in time."""
+
+
+class StackDownError(ServiceUnavailableError):
+    """A part of the stack a client needs (document store, Redis, RabbitMQ, sandbox) does not
+    answer. `parts` holds (part, URL with its password masked) pairs; `of(parts)` makes the
+    message that names each and the fix."""
+
+    def __init__(self, message: str, parts: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.parts = tuple(parts)
+
+    @classmethod
+    def of(cls, parts: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> StackDownError:
+        return cls(_down_text(tuple(parts)), tuple(parts))
+
+
+def _down_text(parts: tuple[tuple[str, str], ...]) -> str:
+    named = [f"{part} ({url})" for part, url in parts]
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    verb = "does" if len(named) == 1 else "do"
+    command = "ingest up --sandbox" if any(part == "the sandbox" for part, _ in parts) else "ingest up"
+    return f"{listed} {verb} not answer: start the stack with `{command}` (`ingest status` shows each part)"
 
 
 class SupervisorStartError(StackError):

@@ -99,5 +99,8 @@ class FaultDecider:
     def payloads(self, settings: ApiScenario) -> list[str]:
         return [kind for kind, rate in settings.payloads if self._random.random() < rate]
 
+    def duplicate_in_page(self, settings: ApiScenario) -> bool:
+        return bool(settings.duplicate_in_page) and self._random.random() < settings.duplicate_in_page
+
     def repeat_cursor(self, settings: ApiScenario) -> bool:
         return bool(settings.cursor_repeat) and self._random.random() < settings.cursor_repeat

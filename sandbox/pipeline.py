@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from sandbox.faults import malform, outage_status, proxy_error, reason_of
 from sandbox.hidden_limits import Passage
-from sandbox.payloads import with_payloads
+from sandbox.payloads import with_duplicate, with_payloads
 from sandbox.limits import WindowState
 from sandbox.responses import ApiError, ApiResponse, RawAnswer
 
@@ -208,6 +208,11 @@ class Pipeline:
                                         error.status)
         except RawAnswer as raw:
             response = raw.response
+        if response.status == 200 and settings.duplicate_in_page and faults_hit and decider.duplicate_in_page(settings):
+            duplicated = with_duplicate(response)
+            if duplicated is not response:
+                state.counters.fault(spec.name, "duplicate_in_page")
+                response = duplicated
         if response.status == 200 and settings.payloads and faults_hit:
             kinds = decider.payloads(settings)
             for kind in kinds:

@@ -26,6 +26,7 @@ Format (YAML or JSON; every key optional):
            odd_keys: 0.0,                         #   keys with `$` and dots
            deep: 0.0, deep_levels: 150}           #   objects nested deep_levels deep
         cursor_repeat: 0.0                        # share of pages whose next cursor is the one just used
+        duplicate_in_page: 0.0                    # share of list pages holding their first record twice in a row
         fault_routes: ["/v0/item/"]               # faults above hit only paths starting so (default: all)
       reddit:                                     # also bsky, and oauth2 (the token server)
         auth: {token_ttl: 3600, refuse: ["banned_user"]}   # bsky also refresh_ttl; see below
@@ -93,7 +94,8 @@ MALFORMED_KINDS = ("truncated", "html_200", "wrong_content_type", "non_utf8")
 PAYLOAD_KINDS = ("huge", "odd_keys", "deep")
 PAYLOAD_KEYS = (*PAYLOAD_KINDS, "huge_bytes", "deep_levels")
 API_KEYS = ("rate_limits", "hidden_limits", "retry_after", "latency", "errors", "hang", "drop",
-            "outages", "malformed", "payloads", "cursor_repeat", "fault_routes")
+            "outages", "malformed", "payloads", "cursor_repeat", "fault_routes",
+            "duplicate_in_page")
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ class ApiScenario:
     huge_bytes: int = 1_000_000
     deep_levels: int = 150
     cursor_repeat: float = 0.0
+    duplicate_in_page: float = 0.0
     fault_routes: tuple[str, ...] = ()
 
     @property
@@ -234,6 +237,7 @@ def _api(name: str, settings: dict[str, Any]) -> ApiScenario:
         huge_bytes=_integer(payloads.get("huge_bytes", 1_000_000), f"{where}.payloads.huge_bytes"),
         deep_levels=_integer(payloads.get("deep_levels", 150), f"{where}.payloads.deep_levels"),
         cursor_repeat=_rate(settings.get("cursor_repeat", 0.0), f"{where}.cursor_repeat"),
+        duplicate_in_page=_rate(settings.get("duplicate_in_page", 0.0), f"{where}.duplicate_in_page"),
         fault_routes=route_prefixes(settings.get("fault_routes", []), f"{where}.fault_routes"),
     )
 

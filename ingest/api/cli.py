@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
         return args.handler(settings, args)
     except IngestError as error:
-        print(f"ingest {args.command}: {error}", file=sys.stderr)
+        print(f"ingest {args.command}: " + " ".join(str(error).split("\n")), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

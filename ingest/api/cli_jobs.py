@@ -11,12 +11,13 @@ from ingest.api import cli_params
 from ingest.errors import ParameterError
 from ingest.jobtree.waiting import poll_until
 from ingest.settings import Settings
-from ingest.view.snapshot import refusal_share_text, refusals_text
+from ingest.view.snapshot import refusal_share_text, refusals_text, wrapped
 
 FOLLOW_INTERVAL = 0.5
 
 EXPORT_FORMATS = ("parquet", "csv", "jsonl")
 BAR_WIDTH = 30
+SHOW_WIDTH = 100
 
 
 def parse_params(words: list[str], source: str | None = None) -> dict:
@@ -124,7 +125,9 @@ def _show(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**snapshot.to_dict(), "spec": job.spec}, indent=2, default=str))
     else:
-        print(snapshot.as_text())
+        print(snapshot.as_text(width=SHOW_WIDTH, wrap=True))
+        for line in wrapped(snapshot.rerun_hint(), SHOW_WIDTH):
+            print(line)
         print("spec: " + json.dumps(job.spec, default=str))
     return 0
 

@@ -33,6 +33,7 @@ import pandas as pd
 from pymongo.database import Database
 
 from ingest import connectors
+from ingest.api.frame_columns import empty_frame
 from ingest.api.record_table import documents_frame, stored_path
 from ingest.connectors import registry
 from ingest.errors import ParameterError, UnknownJobError
@@ -142,7 +143,7 @@ def frame(db: Database, collection_or_source: str, where: Mapping[str, Any] | No
     if limit is not None:
         _checked_count("limit", limit, 0)
         if limit == 0:
-            return pd.DataFrame(columns=chosen or [])
+            return pd.DataFrame(columns=chosen) if chosen else empty_frame(collection, depth)
     query = store_filter(where, job, record_writes.job_records_filter(db, collection, job) if isinstance(job, str) and job else None)
     with db[collection].find(query, store_projection(chosen)) as cursor:
         cursor.batch_size(batch_size if limit is None else min(batch_size, limit))

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from celery.result import AsyncResult
 
 from ingest import connectors
-from ingest.api.connection import runtime
+from ingest.api.connection import runtime, says_when_down
 from ingest.api.waits import wait_reason
 from ingest.connectors.validation import LARGEST_INT
 from ingest.errors import ParameterError, UnknownJobError
@@ -64,6 +64,7 @@ class Job:
         """The job's whole tree as a Celery ResultSet (`ready()`, `completed_count()`, `join()`)."""
         return JobTree(self.id, self._tree, self._runtime.app)
 
+    @says_when_down
     def status(self) -> dict:
         """A snapshot: the job's state, its nodes by state, and its counters; among them `waits`
         (a node waited its turn under our own limiter: normal pacing) and `refusals` (calls the API
@@ -89,6 +90,7 @@ class Job:
             document, counts = self._document(), self._tree.counts(self.id)
         return document, counts
 
+    @says_when_down
     def snapshot(self) -> JobSnapshot:
         """Everything the live view shows, read at once: states by kind and depth, counters,
         recent errors, the call rate over the last minutes and the limit it runs under."""
@@ -125,6 +127,7 @@ class Job:
         outcome = self._db[OUTCOMES].find_one({"_id": newest["_id"]}, {"records": 1})
         return {**inputs, "goal_records": emitted + int((outcome or {}).get("records") or 0)}
 
+    @says_when_down
     def frame(self, collection: str | None = None, *, where: dict | None = None, columns: list[str] | None = None,
               limit: int | None = None, depth: int = 1):
         """The job's records as a DataFrame: its source's main collection, or `collection`
@@ -133,6 +136,7 @@ class Job:
 
         return frames.job_frame(self._db, self.id, collection, where=where, columns=columns, limit=limit, depth=depth)
 
+    @says_when_down
     def frames(self, *, where: dict | None = None, columns: list[str] | None = None, limit: int | None = None,
                depth: int = 1) -> dict:
         """One DataFrame per collection the job's source writes, main collection first."""
@@ -145,6 +149,7 @@ class Job:
 
         display_job(self)
 
+    @says_when_down
     def wait(self, timeout: float | None = None, poll: float = 0.25) -> dict:
         """Block until the job is finished; TimeoutError after `timeout` seconds. The job's
         views in this notebook keep updating meanwhile."""
@@ -161,6 +166,7 @@ class Job:
             raise TimeoutError(f"job {self.id} still running after {timeout:g} s: {status['nodes']}")
         return status
 
+    @says_when_down
     def cancel(self) -> None:
         """Stop the job: nodes not yet running are not fetched, and those waiting their turn
         under a rate limit leave its waiting room."""
@@ -168,6 +174,7 @@ class Job:
         self._runtime.room.cancel(self.id)
         self._tree.cancel(self.id)
 
+    @says_when_down
     def rerun(self, failed_only: bool = True) -> int:
         """Run the failed nodes again (with failed_only=False, the cancelled ones too). Returns how many."""
         states = [NodeState.FAILED] if failed_only else [NodeState.FAILED, NodeState.CANCELLED]
@@ -198,6 +205,7 @@ class Job:
         return f"Job({self.id!r})"
 
 
+@says_when_down
 def job(job_id_or_name: str, settings: Settings | None = None) -> Job:
     """The job with this id, else the latest job of this name (`pull(..., name=...)`);
     UnknownJobError when there is neither."""
@@ -225,6 +233,7 @@ def _status_of(document: dict, counts: JobCounts, parked: dict[str, int] | None 
     }
 
 
+@says_when_down
 def frame(collection_or_source: str, where: dict | None = None, columns: list[str] | None = None,
           limit: int | None = None, depth: int = 1, settings: Settings | None = None):
     """Stored records of every job as a DataFrame: a collection ('reddit_comments') or a
@@ -236,6 +245,7 @@ def frame(collection_or_source: str, where: dict | None = None, columns: list[st
     return frames.frame(database, collection_or_source, where=where, columns=columns, limit=limit, depth=depth)
 
 
+@says_when_down
 def jobs(limit: int = 20, source: str | None = None, state: str | None = None, name: str | None = None,
          settings: Settings | None = None):
     """The latest jobs as a DataFrame, newest first: id, name, source, state, created, finished,

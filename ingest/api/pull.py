@@ -14,9 +14,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ingest import connectors, credentials
-from ingest.api.connection import runtime
+from ingest.api.connection import runtime, says_when_down
 from ingest.api.jobs import Job, checked_name
-from ingest.errors import ParameterError
+from ingest.errors import ParameterError, StackDownError
 from ingest.jobtree.nodes import now_utc
 from ingest.jobtree.states import JobState
 from ingest.limits import known_limits_with_overrides
@@ -50,8 +50,13 @@ def _split_options(params: dict[str, Any]) -> tuple[dict, dict]:
     return params, options
 
 
-def _check_reachable(base_url: str, timeout: float = 3.0) -> None:
-    """A TCP connect to the API's host: an address that does not answer fails here, before any task."""
+REACH_TIMEOUT = 3.0  # seconds an API's host has to accept a connection
+
+
+def _check_reachable(base_url: str, settings: Settings, timeout: float = REACH_TIMEOUT) -> None:
+    """A TCP connect to the API's host: an address that does not answer fails here, before any
+    task. The stack's own sandbox not answering is the stack's problem (StackDownError), not the
+    address's."""
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ParameterError(f"base_url={base_url!r} is not an http(s) URL; e.g. base_url='https://mastodon.social'")
@@ -59,11 +64,35 @@ def _check_reachable(base_url: str, timeout: float = 3.0) -> None:
     try:
         socket.create_connection((parts.hostname, port), timeout=timeout).close()
     except OSError as error:
+        if _is_sandbox(parts.hostname, port, settings):
+            raise StackDownError.of([("the sandbox", settings.sandbox_url)]) from None
         reason = error.strerror or type(error).__name__
         raise ParameterError(
             f"base_url {parts.scheme}://{parts.netloc} does not answer ({reason}); check the address, "
             "or start the service (the local sandbox: `ingest up --sandbox`)"
         ) from None
+
+
+def _is_sandbox(host: str, port: int, settings: Settings) -> bool:
+    sandbox = urlsplit(settings.sandbox_url)
+    return port == sandbox.port and host in (sandbox.hostname, "localhost")
+
+
+def _stack_for(base_url: str, settings: Settings):
+    """The runtime, after the stack and the API's host answered; when the stack does not, the
+    error names the sandbox too if the pull was for it and it does not answer either."""
+    try:
+        stack = runtime(settings)
+    except StackDownError as down:
+        try:
+            _check_reachable(base_url, settings, timeout=0.5)
+        except StackDownError as sandbox:
+            raise StackDownError.of([*down.parts, *sandbox.parts]) from None
+        except ParameterError:
+            pass
+        raise
+    _check_reachable(base_url, settings)
+    return stack
 
 
 def validated(source: str, params: dict[str, Any]) -> tuple[connectors.Connector, dict, dict]:
@@ -76,6 +105,7 @@ def validated(source: str, params: dict[str, Any]) -> tuple[connectors.Connector
     return connector, spec, options
 
 
+@says_when_down
 def pull(source: str, *, settings: Settings | None = None, name: str | None = None, dry_run: bool = False,
          **params: Any):
     """Start pulling from `source`; returns a Job at once. Bad parameters raise before anything is sent.
@@ -91,8 +121,7 @@ def pull(source: str, *, settings: Settings | None = None, name: str | None = No
     driven = connector.for_spec(spec)
     credentials.check_usable(connector.name, driven.credential_kinds(spec), driven.needs_credential(spec),
                              spec.get("credential"), settings)
-    _check_reachable(spec["base_url"])
-    stack = runtime(settings)
+    stack = _stack_for(spec["base_url"], settings)
     stack.ensure_record_indexes(connector.collections_for(spec))
     watermark = stack.jobs.watermark(connector.name, connector.query_key(spec)) if spec.get("incremental") else None
     roots = connector.for_spec(spec).start(spec, watermark)

@@ -7,7 +7,10 @@ payload's own top-level `_id`/`_ingest`, which keep the escaped names `%5Fid`/`%
 because `_id` and `_ingest` name the store's fields.
 
 Types, decided once over all rows so that they do not depend on how rows were batched:
-- ids (`_id`, and columns named `id` or ending in `_id` or `.id`) are text, never floats;
+- ids (`_id`, and columns named `id` or ending in `_id` or `.id`) are text, never floats, except
+  the sources whose ids are integers (Hacker News), whose id columns are nullable Int64: see
+  `ingest.api.frame_columns`, which also adds Reddit comments' bare ids and gives an empty frame
+  its collection's usual columns;
 - BSON datetimes, and text columns whose every value is an ISO-8601 date with a time
   (a bare date such as "2024-05-01" is left as text), become UTC datetimes;
 - numbers in the epoch fields its source declares for the collection (`Collection.epoch_fields`)
@@ -25,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from ingest.api.frame_columns import empty_frame, with_bare_ids, with_integer_ids
 from ingest.connectors.registry import epoch_fields as declared_epoch_fields
 from ingest.storage.escaping import RESERVED_TOP_LEVEL, escape_key, unescape, unescape_key
 
@@ -226,4 +230,7 @@ def documents_frame(documents: Iterable[Mapping[str, Any]], collection: str, *, 
     """Stored documents of `collection` as one typed frame, built `batch_size` documents at a
     time: only one batch of documents is held beside the frames."""
     frames = [batch_frame(batch, depth, columns) for batch in batches(documents, batch_size)]
-    return with_types(combine(frames, columns), collection)
+    if not frames and columns is None:
+        return empty_frame(collection, depth)
+    typed = with_integer_ids(with_types(combine(frames, columns), collection), collection)
+    return with_bare_ids(typed, collection, columns)

@@ -134,9 +134,10 @@ class Response:
 
     @property
     def safe_url(self) -> str:
-        """The URL without its query string, for error texts."""
+        """The URL without its query string or any login, its port kept (the sandbox and the
+        real host differ by it), for error texts."""
         parts = urlsplit(self.url)
-        return f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
+        return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
 
 
 _UNSET = object()

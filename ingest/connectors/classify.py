@@ -10,6 +10,9 @@
 
 Sources with an unpublished limit pass `unknown_limit=True`: then 503 without Retry-After is
 RateLimitedError(retry_after=None) too, the signal the adaptive limiter ratchets down on.
+
+`with_credential_named` turns a 401 or 403 refusal into one that says which credential was sent
+(by name, never the secret), or that none was, and how to add one: the worker knows the name.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ingest.errors import (
-    FetchError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
+    CredentialRefusedError, FetchError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
 )
 from ingest.connectors.headers import parse_float, parse_retry_after
 
 HeaderLookup = Callable[[str], "str | None"]
 
 TRANSIENT_STATUSES = frozenset({408, 425})
+CREDENTIAL_STATUSES = {401: "not authorised", 403: "forbidden"}
 REMAINING_HEADERS = ("x-ratelimit-remaining", "ratelimit-remaining")
 
 
@@ -42,10 +46,30 @@ def classify_status(status: int, header: HeaderLookup, url: str, body: bytes, no
     if status == 403 and (retry_after is not None or _limit_exhausted(header, remaining_headers)):
         return RateLimitedError(_text(status, url, "rate limited (403)", retry_after),
                                 status=status, retry_after=retry_after)
+    if status in CREDENTIAL_STATUSES:
+        return PermanentError(_text(status, url, f"{CREDENTIAL_STATUSES[status]}, retrying will not help"),
+                              status=status)
     if not 200 <= status <= 299:
         return PermanentError(_text(status, url, "refused; fix the request, retrying will not help"),
                               status=status)
     return check_json_body(status, header("Content-Type"), url, body)
+
+
+def with_credential_named(error: FetchError | None, credential: str | None, source: str,
+                          kinds: tuple[str, ...]) -> FetchError | None:
+    """A 401 or 403 refusal (not a rate limit) that names the credential sent, or says none
+    was, and how to add one; a 401 with a credential is the credential refused. Other errors,
+    those that name a credential already, and sources that send none pass unchanged."""
+    if (not isinstance(error, PermanentError) or isinstance(error, CredentialRefusedError)
+            or error.status not in CREDENTIAL_STATUSES or not kinds):
+        return error
+    add = f"`ingest credentials add NAME --kind {kinds[-1]}` and pull with credential='NAME'"
+    if credential is None:
+        return PermanentError(f"{error}; no credential was sent: add one with {add} "
+                              f"(kinds {source} takes: {', '.join(kinds)})", status=error.status)
+    refused = CredentialRefusedError if error.status == 401 else PermanentError
+    return refused(f"{error}; credential {credential!r} was sent: check it with `ingest credentials check "
+                   f"{credential} --source {source}`, or add another with {add}", status=error.status)
 
 
 def check_json_body(status: int, content_type: str | None, url: str,

@@ -21,7 +21,9 @@ def common_params(default_base_url: str, *, credential_help: str | None = None) 
     params = [
         Param("base_url", str, default_base_url,
               "scheme and host (and path prefix) of the API; the real service by default"),
-        Param("limit", int, None, "stop after this many records (None: no limit)", minimum=1),
+        Param("limit", int, None, "stop after this many top-level items: the posts, stories, statuses or hits "
+              "the query lists, as the API answers them (a repeated one counts again); the comments, "
+              "replies and accounts fetched for them come on top (None: no limit)", minimum=1),
         Param("since", datetime, None, "keep only items created at or after this time"),
         Param("until", datetime, None, "keep only items created at or before this time"),
         Param("max_pages", int, None, "stop each listing after this many pages", minimum=1),

@@ -99,7 +99,7 @@ class Tree:
             self._retrying_document(node, error, calls)
         self._move(job_id, node["_id"], NodeState.RETRYING, [NodeState.RUNNING], calls=calls,
                    totals={"retries": 1})
-        self._note_error(job_id, node, error)
+        self._note_error(job_id, node, {**error, "outcome": "retried"})
 
     def _retrying_document(self, node: dict, error: dict, calls: int) -> None:
         self.db[NODES].update_one({"_id": node["_id"]}, {"$set": {
@@ -118,7 +118,7 @@ class Tree:
         move = self._move(job_id, node["_id"], state, None, calls=calls,
                           totals={"records": records, "new_records": new_records})
         if error is not None:
-            self._note_error(job_id, node, error)
+            self._note_error(job_id, node, {**error, "outcome": state.value})
         return move.moved and move.live == 0
 
     def _note_error(self, job_id: str, node: dict, error: dict) -> None:
@@ -142,9 +142,13 @@ class Tree:
         """Nodes in one of the `allowed` states, queued again with their attempts reset; answers
         those that moved."""
         self._ensure_tally(job_id)
+        # A node run again counts its records again (see `ingest.storage.job_keys`): its last
+        # run's count goes. Its new records stay counted: stored now, they are not new again.
+        counted = {outcome["_id"]: outcome.get("records") or 0 for outcome in
+                   self.db[OUTCOMES].find({"_id": {"$in": list(node_ids)}}, {"records": 1})}
         moved = [node_id for node_id in node_ids
                  if self.tally.move(job_id, node_id, NodeState.QUEUED.value, [s.value for s in allowed],
-                                    reset_attempts=True).moved]
+                                    reset_attempts=True, totals={"records": -counted.get(node_id, 0)}).moved]
         if moved:
             with writing(self.db):
                 self.db[OUTCOMES].delete_many({"_id": {"$in": moved}})

@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 from ingest import connectors
 from ingest.auth.token_source import TokenSource
 from ingest.connectors.base import Connector, Page, Request, Response
+from ingest.connectors.classify import with_credential_named
 from ingest.errors import (
     ConfigError, CredentialRefusedError, FetchError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
     UnknownNodeError,
@@ -214,7 +215,8 @@ class Driver:
                                   self.settings.read_timeout)
             if connector.token_refused(response):
                 response, error = self._after_refusal(connector, spec, request, access, response)
-            error = error or connector.classify(response, self.clock())
+            error = error or with_credential_named(connector.classify(response, self.clock()), scope.credential,
+                                                   connector.name, connector.credential_kinds(spec))
         except TransientError as failure:
             error = failure
         if self.limiter is not None:
@@ -252,7 +254,7 @@ class Driver:
                   request: Request, page: Page, names: list[str]) -> NodeState:
         """Store the page, follow it, end the node: done, or failed when the store refused
         some of its records (the others are stored and the pages after it still followed)."""
-        stored, refused = self.records.write(
+        written = self.records.write(
             page.records, source=connector.name, host=urlsplit(request.url).netloc,
             endpoint=request.kind, job_id=job_id, fetched=now_utc(), owner=node["_id"],
         )
@@ -265,12 +267,12 @@ class Driver:
         overrides = (self._job(job_id) or {}).get("options", {}).get("limits")
         follow = deal(follow, names, request)
         self._follow(job_id, node["_id"], connector, spec, overrides, follow, names)
-        if refused:
-            error = PermanentError(_refusal_text(request, refused))
+        if written.refused:
+            error = PermanentError(_refusal_text(request, written.refused))
             log.warning("node %s of job %s: %s", node["_id"], job_id, error)
-            return self._end(job_id, node, NodeState.FAILED, calls=1, records=len(page.records) - len(refused),
-                             new_records=stored, error={**_describe(error, node["attempts"]), "kind": "refused"})
-        return self._end(job_id, node, NodeState.DONE, calls=1, records=len(page.records), new_records=stored,
+            return self._end(job_id, node, NodeState.FAILED, calls=1, records=written.records,
+                             new_records=written.new, error={**_describe(error, node["attempts"]), "kind": "refused"})
+        return self._end(job_id, node, NodeState.DONE, calls=1, records=written.records, new_records=written.new,
                          watermark=page.watermark)
 
     def _follow(self, job_id: str, parent: str, connector: Connector, spec: dict, overrides,
@@ -348,7 +350,7 @@ def _refusal_text(request: Request, refused: list[tuple[str, str]]) -> str:
 # A subclass is recorded as the branch of the error tree it belongs to (TimedOutError: transient).
 ERROR_KINDS = (
     (TransientError, "transient"), (RateLimitedError, "rate_limited"),
-    (PermanentError, "permanent"), (MalformedResponseError, "malformed"),
+    (CredentialRefusedError, "credential_refused"), (PermanentError, "permanent"), (MalformedResponseError, "malformed"),
 )
 
 

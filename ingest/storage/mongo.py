@@ -7,13 +7,15 @@ Every line is plain pymongo, so a real MongoDB (`INGEST_MONGO_URL`) works unchan
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterable
 from contextlib import nullcontext
 from functools import lru_cache
 
+import pymongo
 from pymongo import ASCENDING, MongoClient
-from pymongo.errors import OperationFailure
+from pymongo.errors import ConnectionFailure, OperationFailure
 from pymongo.database import Database
 
 from ingest.connectors import registry
@@ -29,16 +31,45 @@ SIGHTINGS = "sightings"  # a job saw a stored record unchanged, and did not writ
 JOB_RECORDS_INDEX = ("_ingest.jobs",)  # on every record collection
 
 
+SERVER_SELECTION_TIMEOUT = 10.0  # seconds a worker waits for a store that restarts
+CONNECT_CHECK_TIMEOUT = 0.5  # seconds an address of the store has to accept a connection
+
+
 @lru_cache(maxsize=8)
-def _client(url: str) -> MongoClient:
+def _client(url: str, selection_timeout: float = SERVER_SELECTION_TIMEOUT) -> MongoClient:
     return MongoClient(
-        url, tz_aware=True, serverSelectionTimeoutMS=10_000, connectTimeoutMS=5_000,
+        url, tz_aware=True, serverSelectionTimeoutMS=int(selection_timeout * 1000), connectTimeoutMS=5_000,
         socketTimeoutMS=60_000, retryWrites=True, retryReads=True,
     )
 
 
-def database(settings: Settings) -> Database:
-    return _client(settings.mongo_url)[settings.mongo_db]
+def database(settings: Settings, selection_timeout: float = SERVER_SELECTION_TIMEOUT) -> Database:
+    """The stack's database; `selection_timeout`: seconds an operation waits for the store to
+    answer before it fails (the notebook's side waits less than a worker)."""
+    return _client(settings.mongo_url, selection_timeout)[settings.mongo_db]
+
+
+def answers(db: Database, timeout: float) -> bool:
+    """Whether the store answers a ping: at once False when none of its addresses accepts a
+    connection (a stopped store), else the ping's answer within `timeout` seconds. A refusal of
+    the login raises."""
+    addresses = list(db.client.topology_description.server_descriptions())
+    if addresses and not any(_accepts(host, port) for host, port in addresses):
+        return False
+    try:
+        with pymongo.timeout(timeout):
+            db.command("ping")
+    except ConnectionFailure:
+        return False
+    return True
+
+
+def _accepts(host: str, port: int | None) -> bool:
+    try:
+        socket.create_connection((host, port or 27017), timeout=CONNECT_CHECK_TIMEOUT).close()
+    except OSError:
+        return False
+    return True
 
 
 # (client, database, collection) whose indexes this process made; collection "" stands for

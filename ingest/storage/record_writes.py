@@ -7,7 +7,7 @@ Records keep the API's payload as it was sent (keys escaped reversibly, see `esc
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import bson
 from pymongo.database import Database
@@ -16,6 +16,7 @@ from ingest.connectors.base import Record
 from ingest.errors import StoreWriteError, TransientWriteError
 from ingest.storage.digests import Claim, RecordDigests, payload_digest
 from ingest.storage.escaping import escape
+from ingest.storage.job_keys import JobRecordKeys
 from ingest.storage.mongo import DUPLICATE_KEY, MONGODB_BATCH_STATEMENTS, SIGHTINGS, statements_per_update, writing
 
 UPSERT_ATTEMPTS = 5
@@ -134,12 +135,33 @@ def _update_present(db: Database, collection: str, updates: list[dict]) -> list[
     raise StoreWriteError(f"{db.name}.{collection}: {len(pending)} upserts kept colliding with concurrent inserts")
 
 
+class PageWrite(NamedTuple):
+    """What storing one page did, in the terms of the job's counts (see README, "What the
+    counts mean")."""
+
+    new: int                          # records first stored by this page (none had them before)
+    refused: list[tuple[str, str]]    # keys the store refused, each with the reason
+    records: int                      # distinct records stored or seen that count for this page
+
+
 def upsert_records(
     db: Database, records: Iterable[Record], *, source: str, host: str, endpoint: str,
     job_id: str, fetched: datetime, digests: RecordDigests | None = None, owner: str | None = None,
 ) -> tuple[int, list[tuple[str, str]]]:
     """Idempotent: a page stored twice stores nothing twice. Returns how many records were new,
     and the keys of the records the store refused, each with the reason (the others are stored).
+    See `store_page`, which also answers the keys stored."""
+    new, refused, _ = store_page(db, records, source=source, host=host, endpoint=endpoint, job_id=job_id,
+                                 fetched=fetched, digests=digests, owner=owner)
+    return new, refused
+
+
+def store_page(
+    db: Database, records: Iterable[Record], *, source: str, host: str, endpoint: str,
+    job_id: str, fetched: datetime, digests: RecordDigests | None = None, owner: str | None = None,
+) -> tuple[int, list[tuple[str, str]], dict[str, list[str]]]:
+    """`upsert_records`, also answering the distinct keys stored or seen, by collection (a
+    record the store refused is not among them).
 
     New records are inserted, and only those whose `_id` is stored already are updated: an
     insert costs one index probe on every server, while an update by `_id` scans the whole
@@ -152,6 +174,7 @@ def upsert_records(
         by_collection.setdefault(record.collection, []).append(record)
     new = 0
     refused: list[tuple[str, str]] = []
+    kept: dict[str, list[str]] = {}
     claimant = owner or job_id
     for collection, batch in by_collection.items():
         by_key = {record.key: record for record in batch}
@@ -187,7 +210,9 @@ def upsert_records(
             digests.remember(db.name, collection, {d["_id"]: digest_of[d["_id"]] for d in documents
                                                    if str(d["_id"]) not in kept_out and d["_id"] not in seen})
         refused += collection_refused
-    return new, refused
+        kept_keys = {key for key, _ in collection_refused}
+        kept[collection] = [key for key in by_key if key not in kept_keys]
+    return new, refused, kept
 
 
 def _document(record: Record, source: str, host: str, endpoint: str, job_id: str, fetched: datetime) -> dict:
@@ -234,15 +259,24 @@ class RecordWriter:
     """A page's records into one database, deduplicated with one digest store: the worker's
     port to the record collections."""
 
-    def __init__(self, db: Database, digests: RecordDigests | None = None) -> None:
+    def __init__(self, db: Database, digests: RecordDigests | None = None,
+                 job_keys: JobRecordKeys | None = None) -> None:
         self.db = db
         self.digests = digests
+        self.job_keys = job_keys if job_keys is not None or digests is None else JobRecordKeys(digests.client)
 
     def write(self, records: Iterable[Record], *, source: str, host: str, endpoint: str, job_id: str,
-              fetched: datetime, owner: str | None = None) -> tuple[int, list[tuple[str, str]]]:
-        """See `upsert_records`."""
-        return upsert_records(self.db, records, source=source, host=host, endpoint=endpoint, job_id=job_id,
-                              fetched=fetched, digests=self.digests, owner=owner)
+              fetched: datetime, owner: str | None = None) -> PageWrite:
+        """See `upsert_records`. The page's `records` are the distinct records it stored or saw
+        that no other node of the job counted before (without `job_keys`: the page's distinct
+        records)."""
+        new, refused, kept = store_page(self.db, records, source=source, host=host, endpoint=endpoint,
+                                        job_id=job_id, fetched=fetched, digests=self.digests, owner=owner)
+        if self.job_keys is None:
+            return PageWrite(new, refused, sum(len(keys) for keys in kept.values()))
+        node = owner or job_id
+        counted = sum(self.job_keys.first_counted(job_id, collection, keys, node) for collection, keys in kept.items())
+        return PageWrite(new, refused, counted)
 
     def last_fetched(self, collection: str, key: str) -> datetime | None:
         """When the record was last fetched; None when it is not stored."""

@@ -7,7 +7,8 @@ import math
 from html import escape
 from typing import Any, Mapping, Sequence
 
-from ingest.view.snapshot import STATE_COLUMNS, JobSnapshot, RatePoint, duration_text, error_time, rate_text
+from ingest.view.snapshot import (STATE_COLUMNS, JobSnapshot, RatePoint, duration_text, error_kind, error_time,
+                                   rate_text)
 from ingest.jobtree.states import JobState
 
 STATE_TITLES = {
@@ -101,7 +102,7 @@ def errors_table_html(errors: Sequence[Mapping[str, Any]], max_rows: int = MAX_E
         short = message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 1] + "…"
         status = error.get("status")
         node = str(error.get("node") or "")
-        cells = (error_time(error), str(error.get("kind") or ""), "" if status is None else str(status), node[:12])
+        cells = (error_time(error), error_kind(error), "" if status is None else str(status), node[:12])
         tds = "".join(f"<td class=\"text\">{escape(cell)}</td>" for cell in cells)
         lines.append(f"<tr data-node=\"{escape(node)}\">{tds}"
                      f"<td class=\"text\" title=\"{escape(message)}\">{escape(short)}</td></tr>")

@@ -6,6 +6,7 @@ widget in `ingest.view.widgets`) only render a snapshot, so they can be tested w
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, NamedTuple
@@ -16,8 +17,11 @@ from ingest.view.waits import WaitReason
 
 RATE_WINDOW = 120.0  # seconds of calls-per-second history a snapshot keeps
 TOTAL_FIELDS = (*COUNTED_FIELDS, "errors")
-ERROR_FIELDS = ("node", "kind", "status", "message", "at")
+ERROR_FIELDS = ("node", "kind", "status", "message", "at", "outcome")  # outcome: "retried", "failed" or ""
 STATE_COLUMNS = tuple(state.value for state in NodeState)
+# Refusals a rerun cannot change: a parameter (400), the credential (401, 403), a missing thing (404).
+FINAL_STATUSES = {400: "a parameter", 401: "the credential", 403: "the credential or its access", 404: "not found"}
+FINAL_KINDS = ("permanent", "credential_refused")
 
 
 class RatePoint(NamedTuple):
@@ -87,6 +91,29 @@ class JobSnapshot:
         """'ETA 2:05 (250 calls at 2/s)', 'ETA unknown', or '' once the job ended."""
         return toward.eta_text(self.state, self.eta, self.eta_calls, rate_text(self.eta_rate or 0.0))
 
+    @property
+    def rerun_could_help(self) -> bool:
+        """Whether running the failed nodes again may pass: some failed, and not every recent
+        failure (an attempt that was retried aside) is a refusal a rerun cannot change (400,
+        401, 403, 404, a refused credential)."""
+        if not self.nodes.get(NodeState.FAILED.value):
+            return False
+        failures = self._failures()
+        return not failures or not all(_is_final(error) for error in failures)
+
+    def rerun_hint(self) -> str:
+        """Why a rerun cannot help, naming the refusals; '' when it may."""
+        if self.rerun_could_help or not self.nodes.get(NodeState.FAILED.value):
+            return ""
+        causes = sorted({(error["status"], FINAL_STATUSES.get(error["status"], "the credential"))
+                         for error in self._failures()}, key=lambda cause: cause[0] or 0)
+        named = "; ".join(f"HTTP {status}: {cause}" if status else cause for status, cause in causes)
+        return (f"A rerun would fail again: every failed node was refused for a reason a rerun does not change "
+                f"({named}). Fix what the errors name, then pull again; job.rerun() still runs them if asked.")
+
+    def _failures(self) -> list[dict[str, Any]]:
+        return [error for error in self.errors if error.get("outcome") != "retried"]
+
     def group_rows(self) -> tuple[GroupRow, ...]:
         """One row per (kind, depth), shallowest first."""
         rows: dict[tuple[str, int], dict[str, int]] = {}
@@ -111,9 +138,10 @@ class JobSnapshot:
             "wait": self.wait.to_dict() if self.wait is not None else None,
         }
 
-    def as_text(self, max_rows: int = 12, max_errors: int = 5, width: int = 100) -> str:
+    def as_text(self, max_rows: int = 12, max_errors: int = 5, width: int = 100, wrap: bool = False) -> str:
         """One screen of plain text: header, progress bar, counts by kind and depth, totals,
-        calls per second, recent errors."""
+        calls per second, recent errors (each shortened to `width`, or with `wrap` in full,
+        wrapped at `width`)."""
         lines = [self.headline(),
                  "  ".join(filter(None, (f"[{_bar(self.progress or 0.0, 30)}]", self.progress_text(),
                                          self.eta_text())))]
@@ -129,8 +157,9 @@ class JobSnapshot:
         lines.append(self.rate_line())
         lines += [line for line in (self.wait_line(), self.wait_help_line()) if line]
         if self.errors:
-            lines.append(f"recent errors ({len(self.errors)}):")
-            lines += [_shorten("  " + "  ".join(_error_cells(error)), width) for error in self.errors[:max_errors]]
+            lines.append(self.errors_heading())
+            lines += (_wrapped_errors(self.errors[:max_errors], width) if wrap else
+                      [_shorten("  " + "  ".join(_error_cells(error)), width) for error in self.errors[:max_errors]])
         return "\n".join(lines)
 
     def headline(self) -> str:
@@ -142,6 +171,15 @@ class JobSnapshot:
         return (f"records {totals['records']:,} ({totals['new_records']:,} new) · calls {totals['calls']:,} · "
                 f"waits {totals['waits']:,} · {refusals_text(totals)} · retries {totals['retries']:,} · "
                 f"errors {totals['errors']:,}")
+
+    def errors_heading(self) -> str:
+        """'recent errors (2): 1 failed node, 1 retried attempt': a failed node counts in the
+        totals' errors, a retried attempt in its retries."""
+        outcomes = [error["outcome"] for error in self.errors]
+        parts = [f"{outcomes.count('failed'):,} failed node" + ("s" if outcomes.count("failed") != 1 else ""),
+                 f"{outcomes.count('retried'):,} retried attempt" + ("s" if outcomes.count("retried") != 1 else "")]
+        told = ": " + ", ".join(parts) if any(outcomes) else ""
+        return f"recent errors ({len(self.errors)}){told}:"
 
     def parked_line(self) -> str:
         """'parked: 120 on <limit>; 3 on <limit>', or '' when no node waits in a waiting room."""
@@ -264,6 +302,7 @@ def _error_entry(error: Mapping[str, Any]) -> dict[str, Any]:
         "status": int(status) if isinstance(status, (int, float)) or str(status).isdigit() else None,
         "message": str(error.get("message") or ""),
         "at": _utc(error.get("at")),
+        "outcome": str(error.get("outcome") or ""),
     }
 
 
@@ -286,10 +325,36 @@ def error_time(error: Mapping[str, Any]) -> str:
     return error["at"].strftime("%H:%M:%S") if error.get("at") is not None else "--:--:--"
 
 
+def error_kind(error: Mapping[str, Any]) -> str:
+    """The error's kind and, when it was retried, that it was: 'transient (retried)'."""
+    kind = error.get("kind") or "-"
+    return f"{kind} (retried)" if error.get("outcome") == "retried" else kind
+
+
 def _error_cells(error: Mapping[str, Any]) -> list[str]:
     status = str(error["status"]) if error["status"] is not None else "-"
-    return [error_time(error), error["kind"] or "-", status, f"node {error['node'][:8] or '-'}",
+    return [error_time(error), error_kind(error), status, f"node {error['node'][:8] or '-'}",
             " ".join(error["message"].split())]
+
+
+def _is_final(error: Mapping[str, Any]) -> bool:
+    return error["kind"] in FINAL_KINDS and (error["kind"] == "credential_refused" or error["status"] in FINAL_STATUSES)
+
+
+def _wrapped_errors(errors: Iterable[Mapping[str, Any]], width: int) -> list[str]:
+    """Each error in full: its cells on the first line, the message wrapped under it."""
+    lines = []
+    for error in errors:
+        *cells, message = _error_cells(error)
+        lines.append("  " + "  ".join(cells))
+        lines += wrapped(message, width, indent="    ") or ["    -"]
+    return lines
+
+
+def wrapped(text: str, width: int, indent: str = "") -> list[str]:
+    """The text in lines of `width`, broken at spaces only: URLs, names and commands stay whole."""
+    return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False)
 
 
 def _bar(fraction: float, width: int) -> str:

@@ -17,10 +17,11 @@ from typing import Any, Callable, Protocol
 from ingest.view.snapshot import JobSnapshot
 from ingest.view.html import (VIEW_CSS, counts_table_html, errors_table_html, headline_html, rate_svg,
                               status_html, totals_html)
-from ingest.jobtree.states import JobState, NodeState
+from ingest.jobtree.states import JobState
 
 POLL_INTERVAL = 0.5      # seconds between two snapshots of a running job
 MAX_FAILED_READS = 10    # consecutive failed snapshots after which a view stops following
+RERUN_TOOLTIP = "Queue the failed nodes again"
 
 BAR_STYLES = {
     JobState.RUNNING: "info",
@@ -74,7 +75,7 @@ class JobView:
         self.cancel_button = widgets.Button(description="Cancel", icon="stop", button_style="warning",
                                             tooltip="Nodes not running yet are not fetched")
         self.rerun_button = widgets.Button(description="Rerun failed", icon="redo",
-                                           tooltip="Queue the failed nodes again", disabled=True)
+                                           tooltip=RERUN_TOOLTIP, disabled=True)
         self.status = widgets.HTML()
         self.cancel_button.on_click(self._cancel_clicked)
         self.rerun_button.on_click(self._rerun_clicked)
@@ -118,7 +119,8 @@ class JobView:
         self.cancel_button.button_style = "" if snapshot.ended else "warning"  # a disabled orange looks live
         self.cancel_button.tooltip = ("The job has ended: nothing left to cancel" if snapshot.ended
                                       else "Nodes not running yet are not fetched")
-        self.rerun_button.disabled = snapshot.nodes[NodeState.FAILED.value] == 0
+        self.rerun_button.disabled = not snapshot.rerun_could_help
+        self.rerun_button.tooltip = snapshot.rerun_hint() or RERUN_TOOLTIP
 
     def refresh(self) -> JobSnapshot:
         """Read one snapshot and render it, on the calling thread."""

@@ -108,13 +108,14 @@ def test_batches_give_the_same_frame(statuses, watched):
     assert_frame_equal(in_batches.sort_values("_id", ignore_index=True), whole.sort_values("_id", ignore_index=True))
 
 
-def test_numeric_ids_are_text_and_epoch_times_are_utc(mongo_db):
+def test_hn_ids_are_integers_beside_a_text_key_and_epoch_times_are_utc(mongo_db):
     items = [{"id": 39382092, "by": "ann", "time": 1708001657, "kids": [39383096, 39383428], "score": 34},
              {"id": 39383096, "by": "bob", "time": 1708001700, "parent": 39382092, "score": 1}]
     put(mongo_db, [Record("hn_items", str(item["id"]), item) for item in items], "hackernews-cccc", "hackernews")
     result = frame(mongo_db, "hackernews").sort_values("_id", ignore_index=True)
     assert result["_id"].tolist() == ["39382092", "39383096"]
-    assert result["id"].tolist() == ["39382092", "39383096"]
+    assert result["id"].tolist() == [39382092, 39383096] and str(result["id"].dtype) == "Int64"
+    assert result["parent"].isna().tolist() == [True, False] and str(result["parent"].dtype) == "Int64"
     assert result["time"].tolist() == [pd.Timestamp("2024-02-15T12:54:17Z"), pd.Timestamp("2024-02-15T12:55:00Z")]
     assert result["kids"][0] == [39383096, 39383428] and result["kids"][1] is None
     assert result["score"].tolist() == [34, 1]

@@ -20,6 +20,7 @@ from ingest.pipeline.driver import MAX_REFUSALS, Driver
 from ingest.pipeline.permits import Admission
 from ingest.pipeline.retry import ExponentialJitterBackoff
 from ingest.settings import Settings
+from ingest.storage.record_writes import PageWrite
 
 JOB = "mastodon-0001"
 BASE = "https://m.example"
@@ -164,8 +165,9 @@ class FakeRecords:
     def write(self, records, **where):
         records = list(records)
         refused = [(record.key, "too large") for record in records if record.key in self.refuse]
-        self.written += [record.key for record in records if record.key not in self.refuse]
-        return len(records) - len(refused), refused
+        kept = [record.key for record in records if record.key not in self.refuse]
+        self.written += kept
+        return PageWrite(len(kept), refused, len(set(kept)))
 
     def last_fetched(self, collection, key):
         return None

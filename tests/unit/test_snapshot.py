@@ -65,7 +65,7 @@ def test_a_running_jobs_snapshot_counts_its_nodes_and_totals():
 def test_errors_keep_node_kind_status_message_and_time():
     assert running_snapshot().errors == ({
         "node": "abcdef0123456789", "kind": "transient", "status": 503, "message": "Service\n  unavailable",
-        "at": datetime(2023, 11, 14, 22, 13, 25, 500000, tzinfo=timezone.utc)},)
+        "at": datetime(2023, 11, 14, 22, 13, 25, 500000, tzinfo=timezone.utc), "outcome": ""},)
 
 
 def test_the_rate_is_one_point_a_second_since_the_start_up_to_the_last_whole_second():
