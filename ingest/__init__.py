@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ingest.api.catalog import sources
+    from ingest.api.estimate import Estimate, estimate
     from ingest.api.jobs import Job, frame, job, jobs
     from ingest import credentials
     from ingest.api.pull import pull
@@ -33,6 +34,8 @@ _HOMES = {
     "UnknownJobError": "ingest.errors",
     "UnknownSourceError": "ingest.errors",
     "UsageError": "ingest.errors",
+    "Estimate": "ingest.api.estimate",
+    "estimate": "ingest.api.estimate",
     "Job": "ingest.api.jobs",
     "frame": "ingest.api.jobs",
     "job": "ingest.api.jobs",

@@ -30,12 +30,11 @@ def parse_params(words: list[str], source: str | None = None) -> dict:
 
 
 def progress_line(snapshot) -> str:
-    total = max(snapshot.total_nodes, 1)
-    done = snapshot.terminal_nodes
-    filled = int(BAR_WIDTH * snapshot.progress)
+    filled = int(BAR_WIDTH * min(1.0, snapshot.progress or 0.0))
     bar = "#" * filled + "." * (BAR_WIDTH - filled)
+    toward = "  ".join(filter(None, (snapshot.progress_text(), snapshot.eta_text())))
     totals = snapshot.totals
-    return (f"[{bar}] {done}/{total} nodes  {totals['records']:,} records  {totals['calls']:,} calls  "
+    return (f"[{bar}] {toward}  {totals['records']:,} records  {totals['calls']:,} calls  "
             f"{totals['waits']:,} waits  {refusals_text(totals)}  {totals['errors']:,} errors  "
             f"{sum(snapshot.parked.values()):,} parked  {snapshot.state.value}") + wait_segment(snapshot)
 
@@ -62,6 +61,9 @@ def _pull(settings: Settings, args: argparse.Namespace) -> int:
         job = ingest.pull(args.source, settings=settings, **params)
     for note in notes:
         print(f"note: {note.message}", file=sys.stderr)
+    if params.get("dry_run"):  # the pull's estimate: nothing was sent
+        print(repr(job))
+        return 0
     print(f"job {job.id}", file=sys.stderr)
     if no_wait:
         print(job.id)

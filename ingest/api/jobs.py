@@ -24,6 +24,7 @@ from ingest.jobtree.waiting import poll_until
 from ingest.runtime import Runtime
 from ingest.settings import Settings, get_settings
 from ingest.storage import record_writes
+from ingest.storage.mongo import NODES, OUTCOMES
 from ingest.view.snapshot import RATE_WINDOW, JobSnapshot, limit_rate, take_snapshot
 from ingest.view.waits import WaitReason
 
@@ -69,14 +70,16 @@ class Job:
         (a node waited its turn under our own limiter: normal pacing) and `refusals` (calls the API
         refused for its rate limit), whose share of the calls is `refusal_percent` (None before
         any call); its nodes waiting their turn in the waiting room of each rate limit
-        (`parked`, by the limit); and, while the job runs and something of it waits, why
-        (`wait`: the limit in words, the next call, what would help; see `ingest.view.waits`)."""
+        (`parked`, by the limit); while the job runs and something of it waits, why (`wait`:
+        the limit in words, the next call, what would help; see `ingest.view.waits`); and its
+        `progress` toward the pull's limit (records of the top-level listing) or over its nodes
+        (`progress_basis`), a fraction or None, and `eta_seconds` until it ends (None when that
+        cannot be known)."""
         document, counts = self._read()
-        parked = self._runtime.room.parked(self.id)
-        limiter_snapshot = self._runtime.limiter.snapshot(document["source"])
-        wait = wait_reason(document, limiter_snapshot, parked, counts.by_state, time.time(),
-                           due=self._runtime.room.job_due(self.id))
-        return _status_of(document, counts, parked=parked, wait=wait)
+        snapshot = self._snapshot_of(document, counts)
+        return {**_status_of(document, counts, parked=snapshot.parked, wait=snapshot.wait),
+                "progress": snapshot.progress, "progress_basis": snapshot.progress_basis,
+                "eta_seconds": snapshot.eta}
 
     def _read(self) -> tuple[dict, JobCounts]:
         """The job's document and counts, after ending the job if its last step was cut short."""
@@ -104,7 +107,25 @@ class Job:
         parked = self._runtime.room.parked(self.id)
         return take_snapshot(document, counts, self._tree.recent_errors(self.id, 20), rate, limit, now=now,
                              parked=parked, wait=wait_reason(document, limiter_snapshot, parked, counts.by_state, now,
-                                                             due=self._runtime.room.job_due(self.id)))
+                                                             due=self._runtime.room.job_due(self.id)),
+                             **self._goal_inputs(document))
+
+    def _goal_inputs(self, document: dict) -> dict:
+        """What the snapshot measures progress and the ETA against: the calls estimated before the
+        pull, the records per call of its top-level listing, and the records that listing gave
+        so far (the newest top-level page's count before it, and its own once it ended)."""
+        spec = document["spec"]
+        connector = connectors.get(document["source"]).for_spec(spec)
+        inputs = {"expected_calls": connector.estimate_calls(spec), "page_size": connector.listing_page(spec)}
+        if inputs["page_size"] is None or spec.get("limit") is None:
+            return inputs
+        newest = self._db[NODES].find_one({"job": self.id, "depth": 0}, {"request.context.emitted": 1},
+                                          sort=[("page", -1)])
+        if newest is None:
+            return {**inputs, "goal_records": 0}
+        emitted = int(((newest.get("request") or {}).get("context") or {}).get("emitted", 0))
+        outcome = self._db[OUTCOMES].find_one({"_id": newest["_id"]}, {"records": 1})
+        return {**inputs, "goal_records": emitted + int((outcome or {}).get("records") or 0)}
 
     @says_when_down
     def frame(self, collection: str | None = None, *, where: dict | None = None, columns: list[str] | None = None,

@@ -95,20 +95,32 @@ def _stack_for(base_url: str, settings: Settings):
     return stack
 
 
-@says_when_down
-def pull(source: str, *, settings: Settings | None = None, name: str | None = None, **params: Any) -> Job:
-    """Start pulling from `source`; returns a Job at once. Bad parameters raise before anything is sent.
-    `name` names the job: `ingest.job(name)` finds the latest job of that name."""
-    settings = settings or get_settings()
-    name = None if name is None else checked_name(name)
+def validated(source: str, params: dict[str, Any]) -> tuple[connectors.Connector, dict, dict]:
+    """The connector, the spec and the job options of a pull; ParameterError before anything is sent."""
     connector = connectors.get(source)
     params, options = _split_options(dict(params))
     spec = connector.validate(params)
+    if "limits" in options:
+        known_limits_with_overrides(connector.for_spec(spec).known_limits(spec), options["limits"])
+    return connector, spec, options
+
+
+@says_when_down
+def pull(source: str, *, settings: Settings | None = None, name: str | None = None, dry_run: bool = False,
+         **params: Any):
+    """Start pulling from `source`; returns a Job at once. Bad parameters raise before anything is sent.
+    `name` names the job: `ingest.job(name)` finds the latest job of that name. With dry_run=True
+    nothing is sent and no job is made: the answer is the pull's `Estimate` (`ingest.estimate`)."""
+    name = None if name is None else checked_name(name)
+    connector, spec, options = validated(source, params)
+    if dry_run:
+        from ingest.api.estimate import estimate_of
+
+        return estimate_of(connector, spec, options)
+    settings = settings or get_settings()
     driven = connector.for_spec(spec)
     credentials.check_usable(connector.name, driven.credential_kinds(spec), driven.needs_credential(spec),
                              spec.get("credential"), settings)
-    if "limits" in options:
-        known_limits_with_overrides(connector.for_spec(spec).known_limits(spec), options["limits"])
     stack = _stack_for(spec["base_url"], settings)
     stack.ensure_record_indexes(connector.collections_for(spec))
     watermark = stack.jobs.watermark(connector.name, connector.query_key(spec)) if spec.get("incremental") else None

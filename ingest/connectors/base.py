@@ -261,6 +261,15 @@ class Connector(ABC):
         """Published limits; empty means the limit is unknown and the adaptive limiter applies."""
         return ()
 
+    def estimate_calls(self, spec: dict) -> int | None:
+        """The calls a pull with this spec makes at most, where the API lets it be known before
+        anything is fetched (a listing bounded by `limit`, a list of known length); None where not."""
+        return None
+
+    def listing_page(self, spec: dict) -> int | None:
+        """Records per call of the pull's paged top-level listing, or None when it has none."""
+        return None
+
     def merge_watermarks(self, old: dict | None, new: dict | None) -> dict | None:
         """Keep the newer of two watermarks; both have this connector's shape."""
         if old is None or new is None:

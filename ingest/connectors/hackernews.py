@@ -29,6 +29,7 @@ ITEMS = "hn_items"
 USERS = "hn_users"
 GROUP = "firebase"
 LISTS = ("top", "new", "best", "ask", "show", "job")
+SHORT_LISTS = ("ask", "show", "job")  # these answer at most 200 ids, the others 500
 
 
 class HackerNewsConnector(Connector):
@@ -134,6 +135,18 @@ class HackerNewsConnector(Connector):
             children.append(Request("user", self._user_url(spec, str(item["by"])), {}, group=GROUP, depth=request.depth + 1,
                                     target=(USERS, str(item["by"]))))
         return Page(records=[Record(ITEMS, str(item["id"]), item, created)], children=children)
+
+    def estimate_calls(self, spec: dict) -> int | None:
+        """One call per item, after the list's or the user's one; a list answers at most 500
+        ids (200 for ask, show and job). Comments and users below the items are not known."""
+        if spec["comment_depth"] or spec["with_users"]:
+            return None
+        if spec["items"] is not None:
+            return len(self._choose(spec, list(spec["items"]), None))
+        if spec["user"] is not None:
+            return None if spec["limit"] is None else 1 + spec["limit"]
+        listed = 200 if spec["list"] in SHORT_LISTS else 500
+        return 1 + (listed if spec["limit"] is None else min(listed, spec["limit"]))
 
     def classify(self, response: Response, now: float) -> FetchError | None:
         return classify_status(response.status, response.header, response.safe_url, response.body,

@@ -50,6 +50,20 @@ def page_size(spec: dict, already: int, largest: int) -> int:
     return max(1, min(largest, limit - already))
 
 
+def bounded_listing_calls(spec: dict, largest: int) -> int | None:
+    """Calls of a listing read in pages of `largest` records: enough for `limit`, at most
+    `max_pages`; None when neither bounds it."""
+    bounds = [-(-spec["limit"] // largest)] if spec.get("limit") is not None else []
+    if spec.get("max_pages") is not None:
+        bounds.append(spec["max_pages"])
+    return min(bounds) if bounds else None
+
+
+def most_items(spec: dict, pages: int, largest: int) -> int:
+    """The most records `pages` pages of `largest` can give a listing bounded by `limit`."""
+    return min(spec["limit"] or pages * largest, pages * largest)
+
+
 def limit_reached(spec: dict, count: int) -> bool:
     limit = spec.get("limit")
     return limit is not None and count >= limit

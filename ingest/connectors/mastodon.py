@@ -22,7 +22,8 @@ from ingest.errors import FetchError, MalformedResponseError, ParameterError, Pe
 from ingest.connectors.base import Collection, Connector, Page, Request, Response
 from ingest.connectors.headers import parse_float, parse_retry_after, seconds_until_iso
 from ingest.connectors.listing import (
-    TimeBounds, common_params, following_page, kept_items, limit_reached, page_size,
+    TimeBounds, bounded_listing_calls, common_params, following_page, kept_items, limit_reached, most_items,
+    page_size,
 )
 from ingest.connectors.mastodon_queries import (
     GROUP, QUERY_PARAMS, accounts_request, check_query, parse_accounts, parse_search, parse_status,
@@ -189,6 +190,22 @@ class MastodonConnector(Connector):
         page.next = following_page(paginator, response, statuses, request, total,
                                    limit=page_size(spec, total, LARGEST_PAGE))
         return page
+
+    def estimate_calls(self, spec: dict) -> int | None:
+        """A timeline's pages (after the lookup of an account given by name), and with context
+        one more call per status at most; other queries are not known before."""
+        if query_kind(spec) != "timeline":
+            return None
+        pages = bounded_listing_calls(spec, LARGEST_PAGE)
+        if pages is None:
+            return None
+        lookup = 1 if spec["account"] and not spec["account"].isdigit() else 0
+        contexts = most_items(spec, pages, LARGEST_PAGE) if spec["with_context"] else 0
+        return lookup + pages + contexts
+
+    def listing_page(self, spec: dict) -> int | None:
+        by_name = spec["account"] and not spec["account"].isdigit()  # the listing follows a lookup
+        return LARGEST_PAGE if query_kind(spec) == "timeline" and not by_name else None
 
     def _context_requests(self, request: Request, spec: dict, statuses: list[dict]) -> list[Request]:
         wanted: dict[str, None] = {}

@@ -16,7 +16,8 @@ from ingest.errors import FetchError, MalformedResponseError, PermanentError
 from ingest.connectors.base import PROJECT_AGENT, Collection, Connector, Page, Request, Response
 from ingest.connectors.headers import parse_float, parse_retry_after
 from ingest.connectors.listing import (
-    TimeBounds, common_params, following_page, kept_items, limit_reached, page_size,
+    TimeBounds, bounded_listing_calls, common_params, following_page, kept_items, limit_reached, most_items,
+    page_size,
 )
 from ingest.connectors.paginators import AnchorPaginator, BodyCursorPaginator
 from ingest.connectors.reddit_comments import (
@@ -133,6 +134,17 @@ class RedditConnector(Connector):
                                     group="morechildren", depth=request.depth + 1,
                                     context={"link_id": link_id}))
         return children
+
+    def estimate_calls(self, spec: dict) -> int | None:
+        """The listing's pages, and with comments one more call per post (a thread's
+        "more comments" stubs ask for more, which cannot be known before)."""
+        pages = bounded_listing_calls(spec, LARGEST_PAGE)
+        if pages is None or not spec["with_comments"]:
+            return pages
+        return pages + most_items(spec, pages, LARGEST_PAGE)
+
+    def listing_page(self, spec: dict) -> int | None:
+        return LARGEST_PAGE
 
     def headers(self, spec: dict, secret: str | None, account: str | None = None) -> dict[str, str]:
         """Reddit asks for a User-Agent of the form `<platform>:<app id>:<version> (by /u/<name>)`."""

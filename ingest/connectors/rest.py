@@ -24,7 +24,9 @@ from ingest.connectors.classify import REMAINING_HEADERS, classify_status
 from ingest.connectors.headers import (
     parse_float, parse_retry_after, seconds_until_epoch, seconds_until_iso,
 )
-from ingest.connectors.listing import TimeBounds, common_params, following_page, kept_items, limit_reached, page_size
+from ingest.connectors.listing import (
+    TimeBounds, bounded_listing_calls, common_params, following_page, kept_items, limit_reached, page_size,
+)
 from ingest.connectors.paginators import build_paginator, dig
 from ingest.connectors.presets import PRESETS
 from ingest.connectors.rest_definition import (
@@ -145,6 +147,16 @@ class RestConnector(Connector):
         paginator = build_paginator(definition["paginator"], sizing["param"] if sizing else None)
         page.next = following_page(paginator, response, items, request, total)
         return page
+
+    def estimate_calls(self, spec: dict) -> int | None:
+        """The listing's pages at the definition's largest page size, bounded by `limit` or
+        `max_pages`; without a page size the API's own is not known, and only `max_pages` bounds them."""
+        sizing = spec["definition"]["page_size"]
+        return bounded_listing_calls(spec, sizing["max"]) if sizing else spec["max_pages"]
+
+    def listing_page(self, spec: dict) -> int | None:
+        sizing = spec["definition"]["page_size"]
+        return sizing["max"] if sizing else None
 
     def _later(self, sent: Any, stored: Any) -> Any:
         """The later of a time bound already in the query and the watermark."""

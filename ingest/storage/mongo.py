@@ -84,6 +84,7 @@ def ensure_indexes(db: Database) -> None:
         for collection, fields in [
             (NODES, ("job", "state")),
             (NODES, ("job", "parent")),
+            (NODES, ("job", "depth", "page")),  # a job's newest top-level page, for its progress
             (OUTCOMES, ("job", "state")),
             (JOBS, ("created",)),
             (SIGHTINGS, ("job", "collection")),

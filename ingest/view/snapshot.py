@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import math
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, NamedTuple
 
 from ingest.jobtree.states import COUNTED_FIELDS, JobCounts, JobState, NodeState, refusal_percent
+from ingest.view import progress as toward
 from ingest.view.waits import WaitReason
 
 RATE_WINDOW = 120.0  # seconds of calls-per-second history a snapshot keeps
@@ -52,11 +53,16 @@ class JobSnapshot:
     groups: dict[tuple[str, int, str], int]   # by (kind, depth, state), zeros left out
     totals: dict[str, int]                    # TOTAL_FIELDS: waits are our limiter's, refusals the API's
     errors: tuple[dict[str, Any], ...]        # newest first, each with ERROR_FIELDS
-    progress: float                           # terminal nodes / all nodes; 1.0 once the job ended
+    progress: float | None                    # toward the goal (see `progress_basis`); None while unknown
     rate: tuple[RatePoint, ...]               # oldest first, one point per second
     limit: float | None                       # calls per second the limiter allows, when known
     parked: dict[str, int] = field(default_factory=dict)  # nodes waiting their turn, by the limit
     wait: WaitReason | None = None            # why the running job waits, while anything of it waits
+    progress_basis: str = toward.NODES_BASIS  # "records of limit" (the pull's limit) or "nodes"
+    progress_counts: tuple[int, int] = (0, 0)  # (done, goal) on that basis
+    eta: float | None = None                  # seconds until the job ends, when they can be known
+    eta_calls: int | None = None              # the calls the ETA counts on
+    eta_rate: float | None = None             # the calls per second it counts on
 
     @property
     def ended(self) -> bool:
@@ -74,6 +80,16 @@ class JobSnapshot:
     def refusal_percent(self) -> float | None:
         """The calls the API refused for its rate limit, as a percentage of the calls made."""
         return refusal_percent(self.totals)
+
+    def progress_text(self) -> str:
+        """'40.0% · 400 of 1,000 records (limit)', 'cancelled at 12.5% · 1 of 8 nodes done', ..."""
+        done, goal = self.progress_counts
+        return toward.progress_text(toward.Progress(self.progress, self.progress_basis, done, goal),
+                                    self.state, self.nodes)
+
+    def eta_text(self) -> str:
+        """'ETA 2:05 (250 calls at 2/s)', 'ETA unknown', or '' once the job ended."""
+        return toward.eta_text(self.state, self.eta, self.eta_calls, rate_text(self.eta_rate or 0.0))
 
     @property
     def rerun_could_help(self) -> bool:
@@ -116,7 +132,7 @@ class JobSnapshot:
             "totals": dict(self.totals),
             "refusal_percent": self.refusal_percent,
             "errors": [{**error, "at": _iso(error["at"])} for error in self.errors],
-            "progress": self.progress,
+            "progress": self.progress, "progress_basis": self.progress_basis, "eta_seconds": self.eta,
             "rate": [list(point) for point in self.rate],
             "limit": self.limit,
             "wait": self.wait.to_dict() if self.wait is not None else None,
@@ -127,8 +143,8 @@ class JobSnapshot:
         calls per second, recent errors (each shortened to `width`, or with `wrap` in full,
         wrapped at `width`)."""
         lines = [self.headline(),
-                 f"[{_bar(self.progress, 30)}] {self.progress:6.1%}  "
-                 f"{self.terminal_nodes:,} of {self.total_nodes:,} nodes settled"]
+                 "  ".join(filter(None, (f"[{_bar(self.progress or 0.0, 30)}]", self.progress_text(),
+                                         self.eta_text())))]
         rows = self.group_rows()
         if rows:
             table = [["kind", "depth", *STATE_COLUMNS]]
@@ -195,7 +211,9 @@ class JobSnapshot:
 def take_snapshot(job_document: Mapping[str, Any], counts: JobCounts, errors: Iterable[Mapping[str, Any]],
                   rate_points: Iterable[tuple[float, int]], limit: float | None, *,
                   now: float | None = None, window: float = RATE_WINDOW,
-                  parked: Mapping[str, int] | None = None, wait: WaitReason | None = None) -> JobSnapshot:
+                  parked: Mapping[str, int] | None = None, wait: WaitReason | None = None,
+                  goal_records: int | None = None, page_size: int | None = None,
+                  expected_calls: int | None = None) -> JobSnapshot:
     """The snapshot of one job.
 
     `job_document` is the job's document in `jobs`; `errors` the tally's recent errors, newest
@@ -203,20 +221,16 @@ def take_snapshot(job_document: Mapping[str, Any], counts: JobCounts, errors: It
     limiter's calls per second for the job's host (`limit_rate`), or None; `now` (unix seconds)
     the time the snapshot is taken, which closes a running job's rate history and elapsed time;
     `parked` the job's nodes in waiting rooms by the limit they wait on; `wait` why they wait
-    (`ingest.api.waits`), kept while the job runs.
+    (`ingest.api.waits`), kept while the job runs; `goal_records` the records the pull's
+    top-level listing gave so far, `page_size` its records per call and `expected_calls` the
+    calls estimated before the pull (see `ingest.view.progress`).
     """
     state = JobState(job_document["state"])
     created = _utc(job_document.get("created"))
     finished = _utc(job_document.get("finished"))
     nodes = {state_name: int(counts.by_state.get(state_name, 0)) for state_name in STATE_COLUMNS}
-    total = sum(nodes.values())
-    terminal = sum(count for name, count in nodes.items() if NodeState(name).terminal)
-    if state is not JobState.RUNNING:
-        progress = 1.0
-    else:
-        progress = terminal / total if total else 0.0
     end = finished.timestamp() if finished is not None else now
-    return JobSnapshot(
+    snapshot = JobSnapshot(
         job_id=str(job_document["_id"]),
         source=str(job_document.get("source", "")),
         state=state,
@@ -227,12 +241,14 @@ def take_snapshot(job_document: Mapping[str, Any], counts: JobCounts, errors: It
         groups={key: int(count) for key, count in counts.by_group.items() if count},
         totals={name: int(counts.totals.get(name, 0)) for name in TOTAL_FIELDS},
         errors=tuple(_error_entry(error) for error in errors),
-        progress=progress,
+        progress=None,
         rate=_rate_history(rate_points, created, finished, now, window),
         limit=float(limit) if limit is not None else None,
         parked={str(label): int(count) for label, count in (parked or {}).items() if count},
         wait=wait if state is JobState.RUNNING else None,
     )
+    return replace(snapshot, **toward.goal_fields(snapshot, (job_document.get("spec") or {}).get("limit"),
+                                                  goal_records, page_size, expected_calls))
 
 
 def refusals_text(totals: Mapping[str, int]) -> str:

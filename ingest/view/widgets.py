@@ -108,9 +108,9 @@ class JobView:
         if self.box is None or self.closed:
             return
         self.headline.value = headline_html(snapshot)
-        self.progress.value = snapshot.progress
+        self.progress.value = snapshot.progress or 0.0
         self.progress.bar_style = BAR_STYLES[snapshot.state]
-        self.progress_label.value = f"{snapshot.terminal_nodes:,} of {snapshot.total_nodes:,} nodes settled"
+        self.progress_label.value = "  ".join(filter(None, (snapshot.progress_text(), snapshot.eta_text())))
         self.counts_table.value = counts_table_html(snapshot)
         self.totals.value = totals_html(snapshot)
         self.rate_plot.value = rate_svg(snapshot.rate, snapshot.limit)

@@ -1,7 +1,8 @@
 """The quickstart notebook, run in JupyterLab in a headless Chromium as a person would: opened,
 run with Run > Run All Cells, its job's live view followed until the progress bar is full and the
 job completed. The screenshot goes to <data dir>/browser/quickstart.png. Then a GitHub pull held
-by the sandbox's 2 calls an hour shows in its view why it waits: <data dir>/browser/waiting.png."""
+by the sandbox's 2 calls an hour shows in its view why it waits, and its ETA:
+<data dir>/browser/waiting.png."""
 
 from __future__ import annotations
 
@@ -56,8 +57,11 @@ VIEW_STATE_JS = """(() => {
 WAIT_JS = """(() => {
   const wait = document.querySelector('.ingest-view .wait');
   if (!wait) return null;
-  const headline = wait.closest('.ingest-view').querySelectorAll(':scope > .widget-html')[1];
-  return {wait: wait.innerText.trim(), headline: headline ? headline.innerText.trim() : null};
+  const view = wait.closest('.ingest-view');
+  const headline = view.querySelectorAll(':scope > .widget-html')[1];
+  const label = view.querySelector('.widget-hprogress + .widget-label');
+  return {wait: wait.innerText.trim(), headline: headline ? headline.innerText.trim() : null,
+          label: label ? label.innerText.trim() : null};
 })()"""
 WAITING_CELLS = [
     "import ingest\nfrom ingest.settings import get_settings\n\nSANDBOX = get_settings().sandbox_url",
@@ -165,7 +169,7 @@ def test_the_quickstart_runs_in_jupyterlab_and_its_view_reaches_100_percent(sett
     time.sleep(1.0)  # one frame's worth of layout after the scroll, on a busy machine
     page.screenshot(screenshot)
     assert "progress-bar-success" in final["bar_classes"], final
-    assert re.fullmatch(r"([\d,]+) of \1 nodes settled", final["label"] or ""), final
+    assert re.fullmatch(r"100\.0% · ([\d,]+) of \1 nodes done", final["label"] or ""), final
     assert screenshot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), screenshot
     # A tab of its own: leaving the quickstart's page would ask whether to leave its running kernel.
     _a_waiting_job_says_why_in_its_view(settings, jupyterlab, browser.page(), screenshot.with_name("waiting.png"))
@@ -208,6 +212,9 @@ def _a_waiting_job_says_why_in_its_view(settings, jupyterlab, page: Page, screen
     assert shown["wait"].startswith("waiting on GitHub: 2 per hour without a credential"), shown
     assert re.search(r"next call (at|by) \d\d:\d\d:\d\d \(in [^)]+\)", shown["wait"]), shown
     assert "a credential: GitHub allows 5,000 per hour with one" in shown["wait"], shown
+    # Its bar counts records of the limit, and its ETA is the pages still needed at 2 calls an hour.
+    assert re.fullmatch(r"[\d.]+% · [\d,]+ of 1,000 records \(limit\)\s+ETA \d+:\d\d:\d\d \(\d+ calls at [\d.]+/s\)",
+                        shown["label"] or ""), shown
     assert screenshot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), screenshot
 
 

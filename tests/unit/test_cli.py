@@ -134,7 +134,7 @@ def test_the_progress_bar_shows_waits_and_the_apis_refusals_apart():
     snapshot = take_snapshot({"_id": "j", "source": "hackernews", "state": "running"}, counts, [], [], None,
                              parked={"hackernews hn.example: adaptive rate": 1})
     line = cli_jobs.progress_line(snapshot)
-    assert line.endswith("3/4 nodes  900 records  50 calls  120 waits  refusals 2 (4.0% of calls)  0 errors  "
+    assert line.endswith("75.0% · 3 of 4 nodes done  ETA unknown  900 records  50 calls  120 waits  refusals 2 (4.0% of calls)  0 errors  "
                          "1 parked  running")
 
 

@@ -57,7 +57,8 @@ def test_a_running_jobs_snapshot_counts_its_nodes_and_totals():
     assert snapshot.totals == {"calls": 12, "records": 400, "new_records": 300, "waits": 5, "refusals": 3,
                                "retries": 1, "errors": 1}
     assert snapshot.refusal_percent == 25.0
-    assert (snapshot.total_nodes, snapshot.terminal_nodes, snapshot.progress) == (10, 6, 0.6)
+    # The failed node has ended, but it is no progress.
+    assert (snapshot.total_nodes, snapshot.terminal_nodes, snapshot.progress) == (10, 6, 0.5)
     assert snapshot.limit == 5.0
 
 
@@ -81,7 +82,8 @@ def test_the_rate_keeps_only_the_window():
 def test_an_ended_job_is_complete_and_its_rate_runs_to_its_last_call():
     snapshot = take_snapshot(job_document("completed_with_errors", finished=START + 5.5), counts(), [],
                              RATE, None, now=START + 100.0)
-    assert snapshot.ended and snapshot.progress == 1.0
+    assert snapshot.ended and snapshot.progress == 0.5 and snapshot.eta is None
+    assert snapshot.progress_text() == "failed: 1 node · 50.0% · 5 of 10 nodes done"
     assert snapshot.elapsed == pytest.approx(5.5)
     assert [point.seconds for point in snapshot.rate] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
     assert snapshot.rate[-1] == RatePoint(6.0, 1.0)
@@ -90,7 +92,8 @@ def test_an_ended_job_is_complete_and_its_rate_runs_to_its_last_call():
 def test_a_job_without_nodes_or_calls_has_no_progress_and_no_rate():
     empty = JobCounts({}, {}, {}, None)
     snapshot = take_snapshot(job_document(), empty, [], [], None)
-    assert (snapshot.progress, snapshot.rate, snapshot.elapsed) == (0.0, (), None)
+    assert (snapshot.progress, snapshot.rate, snapshot.elapsed) == (None, (), None)
+    assert snapshot.progress_text() == "--.-% · 0 of 0 nodes done"
     assert snapshot.totals == dict.fromkeys(("calls", "records", "new_records", "waits", "refusals", "retries",
                                              "errors"), 0)
     assert snapshot.refusal_percent is None
@@ -114,7 +117,7 @@ def test_the_text_shows_one_screen_of_the_job():
     text = running_snapshot().as_text()
     lines = text.splitlines()
     assert lines[0] == "mastodon-abc · mastodon · running · 6.2 s"
-    assert lines[1].endswith(" 60.0%  6 of 10 nodes settled")
+    assert lines[1].endswith("]  50.0% · 5 of 10 nodes done  ETA unknown")
     assert lines[2].split() == ["kind", "depth", "queued", "waiting", "running", "retrying", "done",
                                 "skipped", "failed", "cancelled"]
     assert lines[3].split() == ["statuses", "0", "0", "0", "1", "0", "5", "0", "0", "0"]
@@ -138,7 +141,7 @@ def test_the_text_cuts_long_tables_and_error_lists():
 
 def test_the_dict_is_json():
     data = json.loads(json.dumps(running_snapshot().to_dict()))
-    assert data["state"] == "running" and data["progress"] == 0.6
+    assert data["state"] == "running" and data["progress"] == 0.5
     assert data["created"] == "2023-11-14T22:13:20+00:00" and data["finished"] is None
     assert {"kind": "replies", "depth": 1, "state": "failed", "count": 1} in data["groups"]
     assert data["errors"][0]["at"] == "2023-11-14T22:13:25.500000+00:00"

