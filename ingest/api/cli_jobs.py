@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+import time
 import warnings
+from typing import Callable
 
+from ingest.view.words import time_words
 from ingest.api import cli_params
 from ingest.errors import ParameterError
 from ingest.jobtree.waiting import poll_until
@@ -36,15 +40,33 @@ def progress_line(snapshot) -> str:
     totals = snapshot.totals
     return (f"[{bar}] {toward}  {totals['records']:,} records  {totals['calls']:,} calls  "
             f"{totals['waits']:,} waits  {refusals_text(totals)}  {totals['errors']:,} errors  "
-            f"{sum(snapshot.parked.values()):,} parked  {snapshot.state.value}") + wait_segment(snapshot)
+            f"{sum(snapshot.parked.values()):,} parked  {snapshot.state.value}") + _next_call(snapshot)
 
 
-def wait_segment(snapshot) -> str:
-    """'  waiting on GitHub: ... · next call ... · would help: a credential ...', or ''."""
-    if snapshot.wait is None:
+def _next_call(snapshot) -> str:
+    wait = snapshot.wait
+    if wait is None or wait.next_in is None:
         return ""
-    helps = snapshot.wait.short_help()
-    return f"  {snapshot.wait.line()}" + (f" · would help: {helps}" if helps else "")
+    return f"  next call {'within' if wait.at_most else 'in'} {time_words(wait.next_in)}"
+
+
+def wait_lines(snapshot) -> list[str]:
+    """['waiting on GitHub: ... · next call ...', 'would help: a credential ... (how)'], or [] when nothing waits."""
+    if snapshot.wait is None:
+        return []
+    return [snapshot.wait.line()] + ([snapshot.wait.help_line()] if snapshot.wait.remedies else [])
+
+
+def _wait_said(snapshot) -> tuple:
+    """What a wait says, apart from its countdown: a new reason is printed again, a later moment is not."""
+    wait = snapshot.wait
+    return () if wait is None else (wait.service, wait.limit, wait.cause, wait.help_line())
+
+
+def fitted(line: str, width: int) -> str:
+    """The line cut to the terminal's width and padded to it, so a redraw leaves nothing behind."""
+    room = max(width - 1, 10)
+    return line[:room - 1] + "…" if len(line) > room else line.ljust(room)
 
 
 def _pull(settings: Settings, args: argparse.Namespace) -> int:
@@ -71,17 +93,23 @@ def _pull(settings: Settings, args: argparse.Namespace) -> int:
     return _follow(job, None if timeout is None else float(timeout))
 
 
-def _follow(job, timeout: float | None) -> int:
+def _follow(job, timeout: float | None, sleep: Callable[[float], None] = time.sleep) -> int:
     interactive = sys.stderr.isatty()
+    said: list[tuple] = [()]
 
     def read():
         snapshot = job.snapshot()
         if interactive:
-            print("\r" + progress_line(snapshot), end="", file=sys.stderr, flush=True)
+            width = shutil.get_terminal_size().columns
+            if snapshot.wait is not None and _wait_said(snapshot) != said[0]:  # a new reason: said once, above the bar
+                print("\r" + " " * (width - 1) + "\r" + "\n".join(wait_lines(snapshot)), file=sys.stderr)
+            said[0] = _wait_said(snapshot)
+            print("\r" + fitted(progress_line(snapshot), width), end="", file=sys.stderr, flush=True)
         return snapshot
 
     try:
-        snapshot, ended = poll_until(read, lambda snapshot: snapshot.ended, timeout, FOLLOW_INTERVAL)
+        snapshot, ended = poll_until(read, lambda snapshot: snapshot.ended, timeout, FOLLOW_INTERVAL,
+                                     sleep=sleep)
     except KeyboardInterrupt:
         print(f"\nstopped following; job {job.id} goes on (`ingest cancel {job.id}` stops it)", file=sys.stderr)
         return 130

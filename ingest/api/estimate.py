@@ -17,9 +17,9 @@ from typing import Any
 from ingest.api.pull import validated
 from ingest.connectors import Connector
 from ingest.limits import KnownLimit, known_limits_with_overrides
-from ingest.view.progress import clock_text
+from ingest.limits.describe import limit_text
+from ingest.view.words import time_words
 
-COUNTED_PER = {"credential": "credential", "ip": "IP address"}
 UNKNOWN_CALLS = ("calls unknown: the API does not say how many answers there are before they are read "
                  "(limit= bounds a listing)")
 
@@ -32,17 +32,15 @@ class Estimate:
     calls: int | None
     seconds: float | None
     limits: tuple[KnownLimit, ...]
-    pool: int = 1  # credentials the calls are spread over
+    credentials: int = 0  # the credentials the calls are spread over
 
     @property
     def known(self) -> bool:
         return self.calls is not None and self.seconds is not None
 
     def limits_text(self) -> str:
-        """'600 per 600 s per credential', several joined with 'and'; '' for none."""
-        return " and ".join(f"{limit.requests:g} per {limit.window:g} s"
-                            + "".join(f" per {COUNTED_PER[factor]}" for factor in limit.per if factor in COUNTED_PER)
-                            for limit in self.limits)
+        """'600 per 10 minutes per credential, 2 credentials', several joined with 'and'; '' for none."""
+        return " and ".join(limit_text(limit, self.credentials) for limit in self.limits)
 
     def __repr__(self) -> str:
         if self.calls is None:
@@ -52,8 +50,7 @@ class Estimate:
         if self.seconds is None:
             return (f"{calls}; time unknown: {self.source} publishes no limit, its rate is learned as the pull goes "
                     "(limits= sets one)")
-        pool = f", {self.pool} credentials" if self.pool > 1 else ""
-        return f"{calls}, about {clock_text(self.seconds)} under {self.source}'s limits ({self.limits_text()}{pool})"
+        return f"{calls}, about {time_words(self.seconds)} under {self.source}'s limits ({self.limits_text()})"
 
 
 def estimate(source: str, **params: Any) -> Estimate:
@@ -65,15 +62,18 @@ def estimate(source: str, **params: Any) -> Estimate:
 def estimate_of(connector: Connector, spec: dict, options: dict) -> Estimate:
     driven = connector.for_spec(spec)
     limits = known_limits_with_overrides(driven.known_limits(spec), options.get("limits"))
-    pool = _pool_size(spec)
+    credentials = _credential_count(spec)
+    pool = max(credentials, 1)
     calls = driven.estimate_calls(spec)
     seconds = None
     if calls is not None and limits:
         seconds = calls * max(limit.window / (limit.requests * (pool if "credential" in limit.per else 1))
                               for limit in limits)
-    return Estimate(connector.name, calls, seconds, tuple(limits), pool)
+    return Estimate(connector.name, calls, seconds, tuple(limits), credentials)
 
 
-def _pool_size(spec: dict) -> int:
+def _credential_count(spec: dict) -> int:
     named = spec.get("credential")
-    return 1 if not named or isinstance(named, str) else len(named)
+    if not named:
+        return 0
+    return 1 if isinstance(named, str) else len(named)

@@ -7,8 +7,8 @@ import math
 from html import escape
 from typing import Any, Mapping, Sequence
 
-from ingest.view.snapshot import (STATE_COLUMNS, JobSnapshot, RatePoint, duration_text, error_kind, error_time,
-                                   rate_text)
+from ingest.view.snapshot import STATE_COLUMNS, JobSnapshot, RatePoint, duration_text, error_kind, error_time
+from ingest.view.words import rate_text
 from ingest.jobtree.states import JobState
 
 STATE_TITLES = {

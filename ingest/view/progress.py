@@ -17,6 +17,7 @@ import math
 from typing import Any, Mapping, NamedTuple, Sequence
 
 from ingest.jobtree.states import JobState, NodeState
+from ingest.view.words import time_words
 
 RECORDS_BASIS = "records of limit"
 NODES_BASIS = "nodes"
@@ -130,14 +131,4 @@ def eta_text(state: JobState, eta: float | None, remaining: int | None, speed: s
         return ""
     if eta is None:
         return "ETA unknown"
-    return f"ETA {clock_text(eta)} ({remaining:,} call{'s' * (remaining != 1)} at {speed})"
-
-
-def clock_text(seconds: float) -> str:
-    """'45 s', '2:05', '1:02:03'."""
-    whole = math.ceil(seconds)
-    if whole < 60:
-        return f"{whole} s"
-    minutes, rest = divmod(whole, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{rest:02d}" if hours else f"{minutes}:{rest:02d}"
+    return f"ETA {time_words(eta)} ({remaining:,} call{'s' * (remaining != 1)} at {speed})"

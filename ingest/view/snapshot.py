@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, NamedTuple
 
+from ingest.view.words import rate_text
 from ingest.jobtree.states import COUNTED_FIELDS, JobCounts, JobState, NodeState, refusal_percent
 from ingest.view import progress as toward
 from ingest.view.waits import WaitReason
@@ -379,17 +380,6 @@ def duration_text(seconds: float) -> str:
     minutes, seconds = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-
-
-def rate_text(calls_per_second: float) -> str:
-    """A rate as a reader takes it in: '1,200/s', '268/s', '26.8/s', '2.5/s', '0.017/s'."""
-    if calls_per_second >= 100:
-        return f"{calls_per_second:,.0f}/s"
-    if calls_per_second >= 1:
-        return f"{calls_per_second:.1f}".removesuffix(".0") + "/s"
-    if calls_per_second <= 0:
-        return "0/s"
-    return f"{calls_per_second:.2g}/s"
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ingest.view.words import time_words
+
 
 @dataclass(frozen=True)
 class Remedy:
@@ -41,7 +43,7 @@ class WaitReason:
         if self.next_call is None or self.next_in is None:
             return "next call not known yet: no call counted under this limit"
         within = "by" if self.at_most else "at"
-        return f"next call {within} {self.next_call.strftime('%H:%M:%S')} (in {wait_words(self.next_in)})"
+        return f"next call {within} {self.next_call.strftime('%H:%M:%S')} (in {time_words(self.next_in)})"
 
     def help_line(self) -> str:
         """'would help: a credential: 5,000 per hour with one (`ingest credentials add ...`)', or ''."""
@@ -61,17 +63,3 @@ class WaitReason:
             "remedies": [{"what": remedy.what, "how": remedy.how} for remedy in self.remedies],
             "line": self.line(), "help": self.help_line(),
         }
-
-
-def wait_words(seconds: float) -> str:
-    """'40 s', '2 min 40 s', '1 h 5 min', 'under a second': a wait as a person reads it, to the second."""
-    if seconds < 1:
-        return "under a second"
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole} s"
-    minutes, rest = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if minutes else f"{hours} h"

@@ -14,7 +14,7 @@ import time
 import pytest
 
 import ingest
-from ingest.api.cli_jobs import progress_line
+from ingest.api.cli_jobs import progress_line, wait_lines
 from tests.github_wait import two_calls_an_hour
 
 pytestmark = pytest.mark.stack
@@ -34,9 +34,11 @@ def test_a_github_pull_held_by_its_limit_says_the_limit_the_next_call_and_that_a
             assert wait["limit"] == "2 per hour without a credential, as the API states it (60 per hour published)"
             assert re.search(CLOCK, wait["line"]), wait["line"]
             assert CREDENTIAL_HINT in wait["help"] and "ingest credentials add NAME --kind bearer" in wait["help"]
-            line = progress_line(job.snapshot())
+            snapshot = job.snapshot()
+            line, helps = wait_lines(snapshot)
             assert "waiting on GitHub: 2 per hour without a credential" in line and re.search(CLOCK, line), line
-            assert CREDENTIAL_HINT in line
+            assert CREDENTIAL_HINT in helps
+            assert "next call in " in progress_line(snapshot)
             shown = subprocess.run([sys.executable, "-m", "ingest", "show", job.id], capture_output=True,
                                    text=True, timeout=60, env=os.environ.copy())
             assert "waiting on GitHub: 2 per hour without a credential" in shown.stdout, shown.stdout + shown.stderr

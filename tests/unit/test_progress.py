@@ -9,7 +9,7 @@ import pytest
 
 from ingest.api import cli_jobs
 from ingest.jobtree.states import JobCounts, JobState
-from ingest.view.progress import clock_text, current_rate
+from ingest.view.progress import current_rate
 from ingest.view.snapshot import take_snapshot
 
 START = 1_700_000_000
@@ -42,7 +42,7 @@ def test_a_limit_of_a_billion_is_barely_begun_after_twenty_pages_not_95_percent(
     assert snapshot.progress_text() == "0.0% · 1,900 of 1,000,000,000 records (limit)"
     # (10**9 - 1,900) / 100 pages still to read, at one call a second.
     assert (snapshot.eta_calls, snapshot.eta_rate, snapshot.eta) == (9_999_981, 1.0, 9_999_981.0)
-    assert snapshot.eta_text() == "ETA 2777:46:21 (9,999,981 calls at 1/s)"
+    assert snapshot.eta_text() == "ETA 116 days (9,999,981 calls at 1/s)"
     assert snapshot.to_dict()["eta_seconds"] == 9_999_981.0
 
 
@@ -94,7 +94,6 @@ def test_the_rate_is_the_recent_mean_under_the_limit_or_the_limit_before_any_cal
     assert current_rate([(second, 0.0) for second in range(40)] + [(40.0, 3.0)] * 30, None) == 3.0
     assert current_rate([(0.0, 0.0)], 0.25) == 0.25
     assert current_rate([], None) is None
-    assert clock_text(12.1) == "13 s" and clock_text(59.2) == "1:00" and clock_text(125) == "2:05" and clock_text(3723) == "1:02:03"
 
 
 def test_a_cancelled_job_shows_how_far_it_got_never_a_full_bar():

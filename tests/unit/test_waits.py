@@ -3,13 +3,14 @@ the moment and the time zone given."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import timezone
 
 import pytest
 
 from ingest import connectors
-from ingest.api.cli_jobs import progress_line
+from ingest.api.cli_jobs import progress_line, wait_lines
 from ingest.api.waits import wait_reason
 from ingest.jobtree.states import JobCounts
 from ingest.limits import KnownLimit, LimitScope
@@ -17,7 +18,7 @@ from ingest.limits.describe import limit_text, limit_words, span_words, window_w
 from ingest.limits.known import limit_key
 from ingest.view.html import totals_html
 from ingest.view.snapshot import take_snapshot
-from ingest.view.waits import wait_words
+from ingest.view.words import time_words
 from tests.private_redis import client, redis_url  # noqa: F401  (fixtures)
 
 NOW = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
@@ -77,10 +78,10 @@ def test_a_limit_reads_with_its_count_and_how_it_is_counted():
 
 @pytest.mark.parametrize(("seconds", "words"), [
     (0.4, "under a second"), (40.2, "40 s"), (160.0, "2 min 40 s"), (120.0, "2 min"), (3900.0, "1 h 5 min"),
-    (7200.0, "2 h"),
+    (7200.0, "2 h"), (47 * 3600.0, "47 h"), (10_000_000.0, "116 days"),
 ])
 def test_a_wait_reads_to_the_second(seconds, words):
-    assert wait_words(seconds) == words
+    assert time_words(seconds) == words
 
 
 def test_a_github_pull_without_a_credential_says_the_limit_the_next_call_and_that_a_credential_helps():
@@ -186,16 +187,16 @@ def test_every_view_shows_the_same_wait_and_only_while_the_job_runs():
     assert snapshot.wait_line() == found.line()
     assert found.line() in snapshot.as_text() and found.help_line() in snapshot.as_text()
     assert snapshot.to_dict()["wait"]["line"] == found.line()
-    assert progress_line(snapshot).endswith(
-        "  waiting on GitHub: 60 per hour without a credential · the 60 per hour are used up · next call at "
-        "22:16:00 (in 2 min 40 s) · would help: a credential: GitHub allows 5,000 per hour with one; "
-        "or a pool of credentials, each with its own limit")
+    assert progress_line(snapshot).endswith("  running  next call in 2 min 40 s")
+    assert wait_lines(snapshot) == [found.line(), found.help_line()]
+    assert wait_lines(snapshot)[0] == ("waiting on GitHub: 60 per hour without a credential · the 60 per hour are "
+                                       "used up · next call at 22:16:00 (in 2 min 40 s)")
     html = totals_html(snapshot)
     assert "<div class=\"wait\"" in html and "60 per hour without a credential" in html and "5,000 per hour" in html
     ended = take_snapshot({**document, "state": "cancelled", "finished": NOW}, counts, [], [], None, now=NOW,
                           wait=found)
     assert ended.wait is None and ended.wait_line() == "" and "class=\"wait\"" not in totals_html(ended)
-    assert "waiting on" not in progress_line(ended)
+    assert "next call" not in progress_line(ended) and wait_lines(ended) == []
 
 
 def test_the_wait_reads_the_limiters_own_snapshot_of_a_github_pull_that_used_its_60_calls(client):
@@ -227,3 +228,38 @@ def test_the_limit_nodes_are_parked_on_is_named_in_the_same_words():
     github = KnownLimit(60, 3600.0, ("host", "credential"))
     assert label_of(LimitScope("rest", GITHUB_HOST, known=(github,))) == "rest api.github.com: 60 per hour"
     assert label_of(LimitScope("hackernews", "hn.example")) == "hackernews hn.example: adaptive rate"
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+class FollowedJob:
+    def __init__(self, snapshots):
+        self.snapshots = iter(snapshots)
+
+    def snapshot(self):
+        return next(self.snapshots)
+
+
+def test_following_a_pull_says_a_wait_once_above_a_bar_that_fits_the_terminal(monkeypatch):
+    from ingest.api import cli_jobs
+
+    found = reason(github_document(), github_limiter(known_entry(github_key(), 60, 0, 160.0)))
+    later = reason(github_document(), github_limiter(known_entry(github_key(), 60, 0, 100.0)))
+    document = {"_id": "rest-abc", "source": "rest", "state": "running", "created": NOW - 10.0}
+    counts = JobCounts({"waiting": 4, "done": 2}, {}, {}, None)
+    snapshots = [take_snapshot(document, counts, [], [], None, now=NOW, parked=PARKED, wait=wait)
+                 for wait in (found, later)]
+    snapshots.append(take_snapshot({**document, "state": "cancelled", "finished": NOW}, counts, [], [], None, now=NOW))
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    monkeypatch.setenv("COLUMNS", "80")
+    assert cli_jobs._follow(FollowedJob(snapshots), None, sleep=lambda seconds: None) == 1
+    drawn = terminal.getvalue()
+    assert drawn.count("waiting on GitHub: 60 per hour without a credential") == 1  # the countdown alone is no news
+    assert "would help: a credential: GitHub allows 5,000 per hour with one (`ingest credentials add" in drawn
+    bars = [part for part in drawn.split("\r") if part.startswith("[")]
+    assert len(bars) == 3 and all(len(bar.rstrip("\n")) == 79 for bar in bars)
+    assert bars[0].endswith("…") and "next call" not in bars[2]

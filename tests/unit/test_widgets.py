@@ -15,7 +15,8 @@ import pytest
 
 from ingest.view import widgets
 from ingest.view.html import axis_top
-from ingest.view.snapshot import STATE_COLUMNS, JobSnapshot, RatePoint, rate_text
+from ingest.view.snapshot import STATE_COLUMNS, JobSnapshot, RatePoint
+from ingest.view.words import rate_text
 from ingest.jobtree.states import JobState
 from ingest.view.widgets import JobView, display_job, job_view
 
@@ -147,7 +148,8 @@ def test_the_rate_axis_tops_at_a_round_figure_above_the_peak(peak, top):
 
 
 @pytest.mark.parametrize("rate, text", [(1234.5, "1,234/s"), (267.764, "268/s"), (26.75, "26.8/s"), (5.0, "5/s"),
-                                        (2.5, "2.5/s"), (0.0166, "0.017/s"), (0.0, "0/s")])
+                                        (2.5, "2.5/s"), (0.5, "0.5/s"), (0.05, "3/min"),
+                                        (0.00056, "2/h"), (0.0, "0/s")])
 def test_rates_read_as_plain_figures(rate, text):
     assert rate_text(rate) == text
 

@@ -70,7 +70,7 @@ def test_rest_listings_call_once_a_page_of_their_largest_size(params, expected):
 def test_the_github_limit_without_a_credential_makes_an_estimate_of_hours():
     github = ingest.estimate("rest", preset="github_issues", owner="psf", repo="requests", limit=1_000)
     assert (github.calls, github.seconds) == (10, 600.0)
-    assert repr(github) == "rest: at most 10 calls, about 10:00 under rest's limits (60 per 3600 s per credential)"
+    assert repr(github) == "rest: at most 10 calls, about 10 min under rest's limits (60 per hour without a credential)"
 
 
 def test_sources_that_cannot_tell_say_unknown():
@@ -81,10 +81,10 @@ def test_sources_that_cannot_tell_say_unknown():
 def test_the_estimate_times_the_calls_at_the_pace_of_the_tightest_limit():
     reddit = ingest.estimate("reddit", subreddit="python", limit=1_000, credential="token")
     assert (reddit.calls, reddit.seconds, reddit.known) == (10, 10.0, True)
-    assert repr(reddit) == "reddit: at most 10 calls, about 10 s under reddit's limits (600 per 600 s per credential)"
+    assert repr(reddit) == "reddit: at most 10 calls, about 10 s under reddit's limits (600 per 10 minutes per credential)"
     pooled = ingest.estimate("reddit", subreddit="python", limit=250, with_comments=True, credential=["a", "b"])
-    assert (pooled.calls, pooled.seconds, pooled.pool) == (253, 126.5, 2)
-    assert repr(pooled).endswith("about 2:07 under reddit's limits (600 per 600 s per credential, 2 credentials)")
+    assert (pooled.calls, pooled.seconds, pooled.credentials) == (253, 126.5, 2)
+    assert repr(pooled).endswith("about 2 min 6 s under reddit's limits (600 per 10 minutes per credential, 2 credentials)")
     mastodon = ingest.estimate("mastodon", tag="python", limit=1_000, limits={"requests": 30, "window": 60.0})
     assert (mastodon.calls, mastodon.seconds) == (25, 50.0)
 
@@ -97,8 +97,8 @@ def test_what_cannot_be_known_is_said_unknown():
     assert ingest.estimate("hackernews", limit=30, limits={"requests": 10, "window": 1.0}).seconds == 3.1
     mastodon = ingest.estimate("mastodon", tag="python")
     assert (mastodon.calls, mastodon.seconds) == (None, None)
-    assert repr(mastodon) == (f"mastodon: {estimating.UNKNOWN_CALLS}; limits 300 per 300 s per credential and "
-                              "300 per 300 s per IP address")
+    assert repr(mastodon) == (f"mastodon: {estimating.UNKNOWN_CALLS}; limits 300 per 5 minutes without a credential "
+                              "and 300 per 5 minutes per address")
 
 
 @pytest.mark.parametrize("params, message", [
@@ -136,4 +136,4 @@ def test_the_cli_prints_the_estimate_of_a_dry_run(capsys):
     assert main(["pull", "reddit", "--subreddit", "python", "--limit", "250", "--credential", "token",
                  "--dry-run"]) == 0
     assert capsys.readouterr().out == (
-        "reddit: at most 3 calls, about 3 s under reddit's limits (600 per 600 s per credential)\n")
+        "reddit: at most 3 calls, about 3 s under reddit's limits (600 per 10 minutes per credential)\n")

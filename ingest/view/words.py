@@ -1,0 +1,37 @@
+"""Times and rates as a person reads them; every view, estimate and wait says them in these words."""
+
+from __future__ import annotations
+
+HOUR = 3600.0
+DAY = 86400.0
+
+
+def time_words(seconds: float) -> str:
+    """'under a second', '40 s', '2 min 40 s', '1 h 5 min', '116 days'."""
+    if seconds < 1:
+        return "under a second"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    minutes, rest = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    if whole < 2 * DAY:
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{round(whole / DAY):,} days"
+
+
+def rate_text(calls_per_second: float) -> str:
+    """'1,200/s', '268/s', '26.8/s', '2.5/s', '0.5/s', '3/min', '2/h'."""
+    if calls_per_second >= 100:
+        return f"{calls_per_second:,.0f}/s"
+    if calls_per_second >= 1:
+        return f"{calls_per_second:.1f}".removesuffix(".0") + "/s"
+    if calls_per_second >= 0.1:
+        return f"{calls_per_second:.2g}/s"
+    if calls_per_second <= 0:
+        return "0/s"
+    if calls_per_second * 60 >= 1:
+        return f"{calls_per_second * 60:.2g}/min"
+    return f"{calls_per_second * HOUR:.2g}/h"
