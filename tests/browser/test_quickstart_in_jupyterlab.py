@@ -213,7 +213,7 @@ def _a_waiting_job_says_why_in_its_view(settings, jupyterlab, page: Page, screen
     assert re.search(r"next call (at|by) \d\d:\d\d:\d\d \(in [^)]+\)", shown["wait"]), shown
     assert "a credential: GitHub allows 5,000 per hour with one" in shown["wait"], shown
     # Its bar counts records of the limit, and its ETA is the pages still needed at 2 calls an hour.
-    assert re.fullmatch(r"[\d.]+% · [\d,]+ of 1,000 records \(limit\)\s+ETA \d+:\d\d:\d\d \(\d+ calls at [\d.]+/s\)",
+    assert re.fullmatch(r"[\d.]+% · [\d,]+ of 1,000 records \(limit\)\s+ETA \d+ h( \d+ min)? \(\d+ calls at 2/h\)",
                         shown["label"] or ""), shown
     assert screenshot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), screenshot
 
