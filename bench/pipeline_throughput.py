@@ -53,7 +53,7 @@ from ingest.runtime import Runtime  # noqa: E402
 from ingest.jobtree.tree import Tree  # noqa: E402
 
 from stack_cpu import CpuReading, stack_pids  # noqa: E402
-from throughput_report import Run, conclusion, print_table, speedup  # noqa: E402
+from throughput_report import Run, conclusion, print_table, speedup, summary_line  # noqa: E402
 from throughput_workload import PAGE_SIZE, SOURCES, Listing, page_ids_and_cursor, plan, walk  # noqa: E402
 
 DATA_DIR = REPO_ROOT / "data" / "bench-throughput"
@@ -362,6 +362,7 @@ def main() -> int:
     problems = [problem for run in [baseline, *runs] for problem in run.problems]
     for problem in problems:
         print("PROBLEM:", problem)
+    print(summary_line(baseline, runs))
     return 1 if problems else 0
 
 

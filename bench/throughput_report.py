@@ -90,3 +90,13 @@ def conclusion(baseline: Run, runs: list[Run], cores: int, pulls: int, latency: 
             f"{run.name.removeprefix('pipeline, ')} {speedup(baseline, run):.2f}x" for run in same)
             + f"; best: {same[0].name.removeprefix('pipeline, ')}.")
     return lines
+
+
+def summary_line(baseline: Run, runs: list[Run], fetchers: int = TARGET_UP_TO) -> str:
+    """'pipeline: cpu per call 61 ms (workers 22.8 ms, store 29.4 ms); N=16 0.19 x N', from the run
+    with `fetchers` fetchers (one process per pool when there are several), else the nearest."""
+    run = min(runs, key=lambda run: (abs(run.fetchers - fetchers), not run.name.startswith("pipeline, 1 process")))
+    per_call = cpu_ms_per_call(run)
+    return (f"pipeline: cpu per call {sum(per_call.values()):.0f} ms (workers {per_call.get('workers', 0.0):.1f} ms, "
+            f"store {per_call.get('docstore', 0.0):.1f} ms); N={run.fetchers} "
+            f"{speedup(baseline, run) / run.fetchers:.2f} x N")
