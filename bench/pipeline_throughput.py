@@ -15,12 +15,16 @@ as 110 pulls at once. Measured in the same run:
   between runs, and each run writes to a database of its own.
   A run still going after the baseline's time is stopped and reported unfinished.
 
+Then the one-record-per-call workload (`throughput_items`): 500 Hacker News items fetched one
+by one, by a sequential loop and by one pull on a Hacker News pool of `--items-fetchers` threads
+(16 by default), in the same run.
+
 For each run it checks that every job stored exactly the sandbox's ground truth, that no page
 was stored twice and that the sandbox counted one call per page; it prints the speedup
 (baseline time / pipeline time), the speedup per fetcher, and the CPU that each part of the
 stack used, from which it says where the curve bends and why.
 
-Run: `.venv/bin/python bench/pipeline_throughput.py [--threads 1 2 8 32] [--no-split]`; it
+Run: `.venv/bin/python bench/pipeline_throughput.py [--threads 1 2 8 32] [--no-split] [--items-fetchers 16]`; it
 takes at most about fifteen minutes and stops by itself.
 """
 
@@ -54,6 +58,7 @@ from ingest.jobtree.tree import Tree  # noqa: E402
 
 from stack_cpu import CpuReading, stack_pids  # noqa: E402
 from throughput_report import Run, conclusion, print_table, speedup, summary_line  # noqa: E402
+import throughput_items  # noqa: E402
 from throughput_workload import PAGE_SIZE, SOURCES, Listing, page_ids_and_cursor, plan, walk  # noqa: E402
 
 DATA_DIR = REPO_ROOT / "data" / "bench-throughput"
@@ -305,6 +310,21 @@ def stored_ids_by_job(database, collections: set[str]) -> dict[str, list[str]]:
     return found
 
 
+def run_items(stack: Stack, sandbox: Sandbox, fetchers: int, deadline_seconds: float):
+    """The one-record-per-call workload on a stack restarted with `fetchers` threads a pool: its
+    sequential baseline and the pipeline, in the same run."""
+    settings = stack.up(Layout(1, fetchers))
+    sandbox.scenario(LATENCY_SCENARIO)
+    ids = throughput_items.item_ids(sandbox.url)
+    baseline = throughput_items.run_sequential(sandbox.url, ids)
+    print(f"{baseline.name}: {baseline.seconds:.2f} s for {baseline.calls} items", flush=True)
+    run = throughput_items.run_pull(settings, sandbox.url, ids, fetchers, stack.pids(), PULL_LIMITS,
+                                    RUN_DEADLINE_FACTOR * deadline_seconds,
+                                    lambda: sum(sandbox.counters()["by_api"].values()))
+    print(f"{run.name}: {run.seconds:.1f} s, {run.calls} calls, {run.records} records", flush=True)
+    return baseline, run
+
+
 def layouts(threads: list[int], split: bool) -> list[Layout]:
     chosen = [Layout(1, n) for n in threads]
     if split:
@@ -318,6 +338,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2, 8, 32],
                         help="threads of each pool's worker process")
     parser.add_argument("--no-split", action="store_true", help="skip the runs over several worker processes")
+    parser.add_argument("--items-fetchers", type=int, default=16,
+                        help="threads of the Hacker News pool for the one-record-per-call workload (0 skips it)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     LOCK_FILE.parent.mkdir(parents=True, exist_ok=True)
@@ -353,13 +375,16 @@ def main() -> int:
             print(f"{run.name}: {run.seconds:.1f} s{'' if run.finished else ' (unfinished)'}, {run.calls} calls, "
                   f"{run.records} records, speedup {speedup(baseline, run):.2f}", flush=True)
             runs.append(run)
+        items = run_items(stack, sandbox, args.items_fetchers, baseline.seconds) if args.items_fetchers else None
     finally:
         stack.down()
     print_table(baseline, runs)
     print()
     for line in conclusion(baseline, runs, cores, len(workload), LATENCY):
         print(line)
-    problems = [problem for run in [baseline, *runs] for problem in run.problems]
+    if items is not None:
+        print(throughput_items.items_line(*items))
+    problems = [problem for run in [baseline, *runs, *(items or ())] for problem in run.problems]
     for problem in problems:
         print("PROBLEM:", problem)
     print(summary_line(baseline, runs))
