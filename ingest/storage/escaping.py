@@ -8,6 +8,7 @@ reversible): `$type` -> `%24type`, `a.b` -> `a%2Eb`, top-level `_id` -> `%5Fid`.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 RESERVED_TOP_LEVEL = frozenset({"_id", "_ingest"})
@@ -15,6 +16,7 @@ _ESCAPED = re.compile(r"%(25|2E|24|5F)")
 _UNESCAPE = {"25": "%", "2E": ".", "24": "$", "5F": "_"}
 
 
+@lru_cache(maxsize=16384)  # an API's records repeat the same few hundred keys
 def escape_key(key: str, top_level: bool = False) -> str:
     escaped = key.replace("%", "%25").replace(".", "%2E")
     if escaped.startswith("$"):
@@ -31,10 +33,14 @@ def unescape_key(key: str) -> str:
 def escape(value: Any, top_level: bool = True) -> Any:
     """A copy of a JSON value whose every key MongoDB accepts."""
     if isinstance(value, dict):
-        return {escape_key(str(k), top_level): escape(v, False) for k, v in value.items()}
+        return {escape_key(k if type(k) is str else str(k), top_level): escape(v, False) if isinstance(v, _NESTED) else v
+                for k, v in value.items()}
     if isinstance(value, list):
-        return [escape(item, False) for item in value]
+        return [escape(item, False) if isinstance(item, _NESTED) else item for item in value]
     return value
+
+
+_NESTED = (dict, list)
 
 
 def unescape(value: Any) -> Any:

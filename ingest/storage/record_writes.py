@@ -7,9 +7,10 @@ Records keep the API's payload as it was sent (keys escaped reversibly, see `esc
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 import bson
+from bson.raw_bson import RawBSONDocument
 from pymongo.database import Database
 
 from ingest.connectors.base import Record
@@ -39,19 +40,28 @@ def _encoded_size(item: dict) -> int:
         return 0
 
 
-def _batches(items: list[dict], statements: int) -> list[list[dict]]:
+def _batches(items: list, statements: int, size: Callable[[Any], int] = _encoded_size) -> list[list]:
     """Split so that each command stays well under MongoDB's 16 MiB document limit and carries
     at most `statements` statements."""
-    batches: list[list[dict]] = [[]]
-    size = 0
+    batches: list[list] = [[]]
+    total = 0
     for item in items:
-        length = _encoded_size(item)
-        if batches[-1] and (size + length > BATCH_BYTES or len(batches[-1]) >= statements):
+        length = size(item)
+        if batches[-1] and (total + length > BATCH_BYTES or len(batches[-1]) >= statements):
             batches.append([])
-            size = 0
+            total = 0
         batches[-1].append(item)
-        size += length
+        total += length
     return batches
+
+
+def _encoded(document: dict) -> RawBSONDocument | str:
+    """The document as BSON, encoded once for both its batch's size and the command; the reason
+    when it cannot be encoded."""
+    try:
+        return RawBSONDocument(bson.encode(document))
+    except UNSTORABLE as error:
+        return _reason(error)
 
 
 def _reason(error: Exception | str) -> str:
@@ -96,16 +106,16 @@ def _refusal(db: Database, collection: str, error: dict) -> str:
 def _insert_new(db: Database, collection: str, documents: list[dict]) -> tuple[int, list[int], list[tuple[int, str]]]:
     """Insert unordered; answers how many went in, the positions of those whose `_id` is
     stored already, and the positions the store refused, with the reason."""
+    encoded = [_encoded(document) for document in documents]
+    refused: list[tuple[int, str]] = [(position, raw) for position, raw in enumerate(encoded) if isinstance(raw, str)]
+    sendable = [position for position, raw in enumerate(encoded) if not isinstance(raw, str)]
     inserted = 0
     present: list[int] = []
-    refused: list[tuple[int, str]] = []
-    offset = 0
-    for batch in _batches(documents, MONGODB_BATCH_STATEMENTS):
-        batch_inserted, batch_present, batch_refused = _insert_batch(db, collection, batch)
+    for batch in _batches(sendable, MONGODB_BATCH_STATEMENTS, size=lambda position: len(encoded[position].raw)):
+        batch_inserted, batch_present, batch_refused = _insert_batch(db, collection, [encoded[p] for p in batch])
         inserted += batch_inserted
-        present += [offset + position for position in batch_present]
-        refused += [(offset + position, reason) for position, reason in batch_refused]
-        offset += len(batch)
+        present += [batch[position] for position in batch_present]
+        refused += [(batch[position], reason) for position, reason in batch_refused]
     return inserted, present, refused
 
 
