@@ -15,7 +15,7 @@ from pymongo.database import Database
 
 from ingest.connectors.base import Record
 from ingest.errors import StoreWriteError, TransientWriteError
-from ingest.storage.digests import Claim, RecordDigests, payload_digest
+from ingest.storage.digests import Claim, RecordDigests, stored_digest
 from ingest.storage.escaping import escape
 from ingest.storage.job_keys import JobRecordKeys
 from ingest.storage.mongo import DUPLICATE_KEY, MONGODB_BATCH_STATEMENTS, SIGHTINGS, statements_per_update, writing
@@ -26,7 +26,7 @@ BATCH_BYTES = 8 * 1024 * 1024
 
 # A record the client cannot encode or the server will not keep (over 16 MiB, nested too
 # deeply, a lone surrogate or NUL in a key): refused alone, the rest of its page is stored.
-UNSTORABLE = (bson.errors.InvalidDocument, ValueError)
+UNSTORABLE = (bson.errors.InvalidDocument, ValueError, OverflowError)
 # Server codes that mean "this document, never": bad value, parse failure, nesting too deep,
 # invalid BSON, `$` field name, object too large. Any other write error may pass and is retried.
 UNSTORABLE_CODES = frozenset({2, 9, 15, 22, 52, 10334, 17419})
@@ -188,12 +188,13 @@ def store_page(
     claimant = owner or job_id
     for collection, batch in by_collection.items():
         by_key = {record.key: record for record in batch}
-        digest_of = {key: payload_digest(record.payload) for key, record in by_key.items()}
+        escaped = {key: escape(record.payload) for key, record in by_key.items()}
+        digest_of = {key: stored_digest(payload) for key, payload in escaped.items()}
         claims = digests.claim(db.name, collection, digest_of, claimant) if digests else {}
         only_seen = {key for key, claim in claims.items() if claim in (Claim.UNCHANGED, Claim.PENDING)}
         if only_seen:
             _note_sightings(db, collection, sorted(only_seen), job_id, fetched)
-        documents = [_document(record, source, host, endpoint, job_id, fetched)
+        documents = [_document(escaped[key], record, source, host, endpoint, job_id, fetched)
                      for key, record in by_key.items() if key not in only_seen]
         inserted, present, not_inserted = _insert_new(db, collection, documents)
         new += inserted
@@ -225,8 +226,9 @@ def store_page(
     return new, refused, kept
 
 
-def _document(record: Record, source: str, host: str, endpoint: str, job_id: str, fetched: datetime) -> dict:
-    document = escape(record.payload)
+def _document(document: dict, record: Record, source: str, host: str, endpoint: str, job_id: str,
+              fetched: datetime) -> dict:
+    """The record's escaped payload (`document`, completed in place) with its key and `_ingest`."""
     document["_id"] = record.key
     document["_ingest"] = {"source": source, "host": host, "endpoint": endpoint, "last_fetched": fetched,
                            "first_fetched": fetched, "jobs": [job_id]}

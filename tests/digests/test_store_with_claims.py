@@ -97,3 +97,13 @@ def test_an_owner_run_again_after_claiming_writes_its_records(watched, digests):
     put(db, [post(1)], "job-a", "node-a", digests)
     assert db["reddit_posts"].count_documents({}) == 1
     assert job_keys(db, "job-b") == {"p1"}
+
+
+def test_a_number_bson_cannot_hold_refuses_its_record_alone(watched, digests):
+    db, _ = watched
+    too_big = Record("reddit_posts", "p-big", {"id": "p-big", "score": 2 ** 70}, None)
+    new, refused = put(db, [post(1), too_big, post(2)], "job-big", "node-big", digests)
+    assert new == 2 and [key for key, _ in refused] == ["p-big"]
+    assert "OverflowError" in refused[0][1]
+    assert job_keys(db, "job-big") == {"p1", "p2"}
+    assert put(db, [post(1), too_big, post(2)], "job-big", "node-big-2", digests)[0] == 0

@@ -23,6 +23,9 @@ import json
 import time
 from typing import Callable, Mapping
 
+import bson
+
+from ingest.storage.escaping import escape
 from ingest.storage.redis_scripts import register_scripts
 
 DEFAULT_CLAIM_LIFETIME = 120.0
@@ -36,8 +39,19 @@ class Claim(str, enum.Enum):
 
 
 def payload_digest(payload: Mapping) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
-    return hashlib.blake2b(canonical.encode("utf-8"), digest_size=16).hexdigest()
+    """The digest of a payload as it is stored (see `stored_digest`)."""
+    return stored_digest(escape(payload))
+
+
+def stored_digest(escaped: Mapping) -> str:
+    """The digest of an escaped payload: of its BSON, the form it is stored in, so that a payload
+    is encoded by C code only; one that BSON cannot hold, of its JSON with sorted keys."""
+    try:
+        encoded = bson.encode(escaped)
+    except (bson.errors.InvalidDocument, ValueError, OverflowError):
+        encoded = json.dumps(escaped, sort_keys=True, separators=(",", ":"), default=str,
+                             ensure_ascii=False).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(encoded, digest_size=16).hexdigest()
 
 
 class RecordDigests:
