@@ -19,7 +19,8 @@ def rows_by_collection(job) -> dict[str, int]:
 
 def test_a_reddit_pull_with_comments_counts_each_record_once_and_comments_join_their_posts(settings, sandbox):
     sandbox.scenario({"apis": {"reddit": {"duplicate_in_page": 1.0}}})
-    job = ingest.pull("reddit", base_url=settings.sandbox_url + "/reddit", subreddit="python", limit=5,
+    # A subreddit no other test pulls: every record this job stores is new to the store.
+    job = ingest.pull("reddit", base_url=settings.sandbox_url + "/reddit", subreddit="datascience", limit=5,
                       with_comments=True, credential=REDDIT_CREDENTIAL, **FAST)
     status = job.wait(timeout=120)
     assert status["state"] == "completed"
