@@ -16,6 +16,7 @@ from typing import Any
 
 from ingest.api.pull import validated
 from ingest.connectors import Connector
+from ingest.connectors.listing import credential_names
 from ingest.limits import KnownLimit, known_limits_with_overrides
 from ingest.limits.describe import limit_text
 from ingest.view.words import time_words
@@ -62,7 +63,7 @@ def estimate(source: str, **params: Any) -> Estimate:
 def estimate_of(connector: Connector, spec: dict, options: dict) -> Estimate:
     driven = connector.for_spec(spec)
     limits = known_limits_with_overrides(driven.known_limits(spec), options.get("limits"))
-    credentials = _credential_count(spec)
+    credentials = len(credential_names(spec))
     pool = max(credentials, 1)
     calls = driven.estimate_calls(spec)
     seconds = None
@@ -70,10 +71,3 @@ def estimate_of(connector: Connector, spec: dict, options: dict) -> Estimate:
         seconds = calls * max(limit.window / (limit.requests * (pool if "credential" in limit.per else 1))
                               for limit in limits)
     return Estimate(connector.name, calls, seconds, tuple(limits), credentials)
-
-
-def _credential_count(spec: dict) -> int:
-    named = spec.get("credential")
-    if not named:
-        return 0
-    return 1 if isinstance(named, str) else len(named)

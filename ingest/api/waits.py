@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from ingest import connectors
 from ingest.connectors.base import Connector
+from ingest.connectors.listing import credential_names
 from ingest.jobtree.states import JobState, NodeState
 from ingest.limits import KnownLimit, LimitScope, known_limits_with_overrides
 from ingest.limits.describe import NextCall, adaptive_next_call, known_next_call, limit_text, limit_words
@@ -81,12 +82,6 @@ def remedies(connector: Connector, spec: Mapping[str, Any], names: list[str], li
         found.append(Remedy("a pool of credentials, each with its own limit",
                             "`pull(..., credential=[\"NAME1\", \"NAME2\"])`"))
     return tuple(found)
-
-
-def credential_names(spec: Mapping[str, Any]) -> list[str]:
-    """The credentials a pull names: none, one, or a pool of several."""
-    named = spec.get("credential")
-    return [] if not named else [named] if isinstance(named, str) else list(named)
 
 
 def takes_pool(connector: Connector) -> bool:

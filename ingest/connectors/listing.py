@@ -37,6 +37,12 @@ def common_params(default_base_url: str, *, credential_help: str | None = None) 
     return tuple(params)
 
 
+def credential_names(spec: dict) -> list[str]:
+    """The credentials a pull names in its `credential` parameter: none, one, or a pool of several."""
+    named = spec.get("credential")
+    return [] if not named else [named] if isinstance(named, str) else list(named)
+
+
 def emitted(request: Request) -> int:
     """Records this listing emitted on the pages before this one."""
     return int(request.context.get("emitted", 0))

@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 from ingest import connectors
 from ingest.auth.token_source import TokenSource
 from ingest.connectors.base import Connector, Page, Request, Response
+from ingest.connectors.listing import credential_names
 from ingest.connectors.classify import with_credential_named
 from ingest.errors import (
     ConfigError, CredentialRefusedError, FetchError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
@@ -179,7 +180,7 @@ class Driver:
 
     def _pool(self, job_id: str, spec: dict) -> list[str] | None:
         """The credentials of the pull's pool still in it; None for a pull of one credential or none."""
-        names = limiting.pool_names(spec)
+        names = credential_names(spec)
         if len(names) < 2 or self.pool is None:
             return None
         return self.pool.usable(job_id, names)
@@ -188,7 +189,7 @@ class Driver:
                  error: CredentialRefusedError) -> NodeState:
         """A credential refused for good leaves the pull's pool, and the node runs again with
         the others; a pull of one credential fails the node."""
-        if self.pool is None or name is None or len(limiting.pool_names(spec)) < 2:
+        if self.pool is None or name is None or len(credential_names(spec)) < 2:
             return self._failed(job_id, node, connector, error)
         self.pool.leave(job_id, name)
         log.warning("node %s of job %s: credential %r leaves the pool: %s", node["_id"], job_id, name, error)

@@ -7,6 +7,7 @@ from typing import Any
 from ingest.errors import FetchError, RateLimitedError, TimedOutError
 from ingest.limits import LimitScope, Outcome, known_limits_with_overrides, outcome_for_status
 from ingest.connectors.base import Connector, Request, Response
+from ingest.connectors.listing import credential_names
 
 
 def scope_for(connector: Connector, spec: dict, request: Request, overrides: Any = None,
@@ -16,16 +17,10 @@ def scope_for(connector: Connector, spec: dict, request: Request, overrides: Any
     return LimitScope(
         source=connector.name,
         host=request.host,
-        credential=credential or next(iter(pool_names(spec)), None),
+        credential=credential or next(iter(credential_names(spec)), None),
         group=request.group,
         known=known_limits_with_overrides(connector.known_limits(spec), overrides),
     )
-
-
-def pool_names(spec: dict) -> list[str]:
-    """The credentials a pull names: none, one, or a pool of several."""
-    named = spec.get("credential")
-    return [] if not named else [named] if isinstance(named, str) else list(named)
 
 
 def outcome_of(response: Response | None, error: FetchError | None) -> Outcome:

@@ -8,7 +8,8 @@ import time
 import pytest
 
 import ingest
-from tests.integration.test_pull_sandbox import FAST, REDDIT_CREDENTIAL, sandbox  # noqa: F401  (fixture)
+from tests.integration.test_pull_sandbox import REDDIT_CREDENTIAL, sandbox  # noqa: F401  (fixture: saves the credential)
+from tests.running_stack import FAST
 
 pytestmark = pytest.mark.stack
 

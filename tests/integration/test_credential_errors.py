@@ -15,19 +15,9 @@ from ingest.auth.kinds import parse_credential
 from ingest.jobtree.nodes import node_documents
 from ingest.jobtree.states import NodeState
 from ingest.storage import mongo
-from tests.sandbox_admin import SandboxAdmin
+from tests.running_stack import FAST
 
 pytestmark = pytest.mark.stack
-
-FAST = {"limits": {"requests": 1000, "window": 10.0}}
-
-
-@pytest.fixture()
-def sandbox(settings):
-    client = SandboxAdmin(settings.sandbox_url)
-    client.reset()
-    yield client
-    client.reset()
 
 
 def failed_messages(settings, job) -> list[str]:

@@ -23,19 +23,9 @@ from ingest.jobtree.nodes import node_documents
 from ingest.jobtree.states import NodeState
 from ingest.storage import mongo
 from sandbox.counters import credential_hash
-from tests.sandbox_admin import SandboxAdmin
+from tests.running_stack import FAST
 
 pytestmark = pytest.mark.stack
-
-FAST = {"limits": {"requests": 1000, "window": 10.0}}
-
-
-@pytest.fixture()
-def sandbox(settings):
-    client = SandboxAdmin(settings.sandbox_url)
-    client.reset()
-    yield client
-    client.reset()
 
 
 def reddit_script(settings, name: str, account: str):

@@ -8,7 +8,8 @@ import pytest
 import ingest
 from ingest.jobtree.waiting import poll_until
 from ingest.api.connection import runtime
-from tests.integration.test_pull_sandbox import FAST, REDDIT_CREDENTIAL, sandbox  # noqa: F401  (fixture)
+from tests.integration.test_pull_sandbox import REDDIT_CREDENTIAL, sandbox  # noqa: F401  (fixture: saves the credential)
+from tests.running_stack import FAST
 
 pytestmark = pytest.mark.stack
 

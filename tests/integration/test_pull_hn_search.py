@@ -9,10 +9,9 @@ import pytest
 
 import ingest
 from tests.sandbox_admin import SandboxAdmin
+from tests.running_stack import FAST
 
 pytestmark = pytest.mark.stack
-
-FAST = {"limits": {"requests": 1000, "window": 10.0}}
 
 
 def test_a_search_past_the_cap_stores_every_hit_once_with_the_calls_its_slices_need(settings):

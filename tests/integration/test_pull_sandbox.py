@@ -16,17 +16,16 @@ from ingest.storage import mongo, record_writes
 from ingest.jobtree.nodes import node_documents
 from ingest.jobtree.states import NodeState
 from tests.sandbox_admin import SandboxAdmin
+from tests.running_stack import FAST
 
 pytestmark = pytest.mark.stack
 
 REDDIT_CREDENTIAL = "sandbox-reddit"
-# These tests check storage and call counts, not pacing: a generous limit keeps the limiter in
-# the path without spacing calls out to the published limits (GitHub's 60 an hour, say).
-FAST = {"limits": {"requests": 1000, "window": 10.0}}
 
 
 @pytest.fixture()
 def sandbox(settings):
+    """The reset sandbox, with the Reddit credential these tests pull with saved."""
     client = SandboxAdmin(settings.sandbox_url)
     client.reset()
     credentials.save(REDDIT_CREDENTIAL, "sandbox-token-0001", settings)

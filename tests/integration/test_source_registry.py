@@ -18,21 +18,12 @@ from kombu import Connection
 import ingest
 from ingest.settings import PROJECT_ROOT
 from ingest.storage import mongo
-from tests.sandbox_admin import SandboxAdmin
 from tests.sources import SANDBOX_STORIES, registered
 
 pytestmark = pytest.mark.stack
 
 QUEUE = "ingest.sandbox_stories"
 WORKER_START_TIMEOUT = 60.0
-
-
-@pytest.fixture()
-def sandbox(settings):
-    client = SandboxAdmin(settings.sandbox_url)
-    client.reset()
-    yield client
-    client.reset()
 
 
 @pytest.fixture()
