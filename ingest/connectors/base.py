@@ -37,7 +37,6 @@ root record inside the bounds and are kept whatever their own time.
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -48,6 +47,7 @@ from urllib.parse import urlsplit
 from ingest.errors import FetchError, MalformedResponseError
 from ingest.connectors.classify import classify_status
 from ingest.connectors.headers import header_value, parse_retry_after
+from ingest.connectors.json_decoding import decode_json
 from ingest.connectors.validation import REQUIRED, Param, validate_params
 from ingest.limits.types import KnownLimit, LimitReading
 
@@ -117,11 +117,7 @@ class Response:
         cached = self.__dict__.get("_decoded", _UNSET)
         if cached is _UNSET:
             try:
-                try:
-                    text = self.body.decode("utf-8")
-                except UnicodeDecodeError:
-                    text = self.body.decode("utf-8", errors="replace")
-                cached = json.loads(text)
+                cached = decode_json(self.body)
             except RecursionError:
                 raise MalformedResponseError(
                     f"{self.safe_url}: body is JSON nested too deeply to decode", status=self.status) from None
