@@ -8,7 +8,6 @@ reversible): `$type` -> `%24type`, `a.b` -> `a%2Eb`, top-level `_id` -> `%5Fid`.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
 
 RESERVED_TOP_LEVEL = frozenset({"_id", "_ingest"})
@@ -16,7 +15,12 @@ _ESCAPED = re.compile(r"%(25|2E|24|5F)")
 _UNESCAPE = {"25": "%", "2E": ".", "24": "$", "5F": "_"}
 
 
-@lru_cache(maxsize=16384)  # an API's records repeat the same few hundred keys
+KEYS_KEPT = 16384  # escaped keys remembered per level: an API's records repeat the same few hundred
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_TOP_LEVEL_KEYS: dict[str, str] = {}
+_NESTED_KEYS: dict[str, str] = {}
+
+
 def escape_key(key: str, top_level: bool = False) -> str:
     escaped = key.replace("%", "%25").replace(".", "%2E")
     if escaped.startswith("$"):
@@ -31,16 +35,36 @@ def unescape_key(key: str) -> str:
 
 
 def escape(value: Any, top_level: bool = True) -> Any:
-    """A copy of a JSON value whose every key MongoDB accepts."""
+    """A copy of a JSON value whose every key MongoDB accepts. Every dict and list is copied, so
+    the record's payload and the stored document share nothing that can change."""
     if isinstance(value, dict):
-        return {escape_key(k if type(k) is str else str(k), top_level): escape(v, False) if isinstance(v, _NESTED) else v
-                for k, v in value.items()}
+        return _escape_dict(value, top_level)
     if isinstance(value, list):
-        return [escape(item, False) if isinstance(item, _NESTED) else item for item in value]
+        return [item if type(item) in _SCALARS else escape(item, False) for item in value]
     return value
 
 
-_NESTED = (dict, list)
+def _escape_dict(value: dict, top_level: bool) -> dict:
+    # The loop that costs most per record stored: one dict lookup per key, no call for a scalar.
+    known = (_TOP_LEVEL_KEYS if top_level else _NESTED_KEYS).get
+    escaped = {}
+    for key, item in value.items():
+        if type(item) not in _SCALARS:
+            item = escape(item, False)
+        escaped[known(key) or _escaped_key(key, top_level)] = item
+    return escaped
+
+
+def _escaped_key(key: Any, top_level: bool) -> str:
+    """A key not met before at its level (or one that escapes to ""), remembered while there is
+    room; a key that is not text (never from JSON) is not, as 1 and True would share a place."""
+    if type(key) is not str:
+        return escape_key(str(key), top_level)
+    escaped = escape_key(key, top_level)
+    remembered = _TOP_LEVEL_KEYS if top_level else _NESTED_KEYS
+    if len(remembered) < KEYS_KEPT:
+        remembered[key] = escaped
+    return escaped
 
 
 def unescape(value: Any) -> Any:
