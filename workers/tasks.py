@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 
 import redis
-from celery import current_app, shared_task
+from celery import current_app, shared_task, states
 from celery.exceptions import Reject
 from celery.signals import worker_ready, worker_shutdown
 from pymongo.errors import PyMongoError
@@ -82,7 +82,7 @@ def fetch(self, job_id: str, node_id: str, due: float | None = None, granted_at:
         raise Reject(str(error), requeue=False) from None
     if state is None or not state.terminal:
         return None
-    self.backend.mark_as_done(self.request.id, state.value, request=self.request)
+    self.backend.store_result(self.request.id, state.value, states.SUCCESS, request=self.request)
     return state.value
 
 

@@ -64,7 +64,8 @@ class Tree:
 
     def claim(self, job_id: str, node_id: str, recovering: bool = False) -> dict | None:
         """Mark a node running and count the attempt; answers its document (with the tally's
-        attempts, waits and refusals), or None when it is not to run: terminal already (a redelivered
+        attempts, waits and refusals, and `job_cancelled`: whether its job was cancelled when
+        it was claimed), or None when it is not to run: terminal already (a redelivered
         message of a node that finished), unknown, or running under another task. A node found
         running is taken over only when `recovering`: its message was redelivered (the task
         that ran it was lost) or is a retry of the task itself. UnknownNodeError when neither the
@@ -81,7 +82,7 @@ class Tree:
         if node is None:
             return None
         node.update(attempts=move.attempts, waits=move.waits, refusals=move.refusals, calls=move.calls,
-                    started=now_utc())
+                    started=now_utc(), job_cancelled=move.cancelled)
         return node
 
     def waited(self, job_id: str, node_id: str) -> None:

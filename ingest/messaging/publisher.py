@@ -61,7 +61,9 @@ def bucket_for(delay: float) -> float | None:
 @dataclass(frozen=True)
 class Publisher:
     """Sends `ingest.fetch(job_id, node_id)` to a source family's queue. The task id is the node
-    id, so a node's outcome is its Celery result (see `jobtree.JobTree`)."""
+    id, so a node's outcome is its Celery result (see `jobtree.JobTree`). The task stores that
+    result itself; sent as ignoring its result, the sender does not subscribe to every task's
+    result as it sends it (a worker sends thousands), and a result is read when it is asked for."""
 
     app: Celery
 
@@ -88,12 +90,12 @@ class Publisher:
             self.app.send_task(
                 FETCH_TASK, args=[job_id, node_id], queue=declared_queue(queue),
                 kwargs={"granted_at": granted_at} if granted_at is not None else None,
-                countdown=delay if delay > 0 else None, task_id=node_id,
+                countdown=delay if delay > 0 else None, task_id=node_id, ignore_result=True,
             )
             return
         waiting = delay_queue(queue, bucket)
         kwargs = {"due": time.time() + delay} if exact and bucket < delay else {}
         self.app.send_task(
             FETCH_TASK, args=[job_id, node_id], kwargs=kwargs, exchange=DELAY_EXCHANGE.name,
-            routing_key=waiting.name, declare=[waiting], task_id=node_id,
+            routing_key=waiting.name, declare=[waiting], task_id=node_id, ignore_result=True,
         )

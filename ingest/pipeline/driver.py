@@ -107,7 +107,7 @@ class Driver:
                 self._close_job_if_idle(job_id)
             return None
         job = self._job(job_id)
-        if job is None or self.tree.cancelled(job_id):
+        if job is None or node["job_cancelled"]:
             return self._end(job_id, node, NodeState.CANCELLED)
         spec = job["spec"]
         connector = connectors.get(job["source"]).for_spec(spec)

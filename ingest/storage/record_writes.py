@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable, NamedTuple
 import bson
 from bson.raw_bson import RawBSONDocument
 from pymongo.database import Database
+from redis.exceptions import NoScriptError
 
 from ingest.connectors.base import Record
 from ingest.errors import StoreWriteError, TransientWriteError
@@ -169,9 +170,11 @@ def upsert_records(
 def store_page(
     db: Database, records: Iterable[Record], *, source: str, host: str, endpoint: str,
     job_id: str, fetched: datetime, digests: RecordDigests | None = None, owner: str | None = None,
+    digest_writes=None,
 ) -> tuple[int, list[tuple[str, str]], dict[str, list[str]]]:
     """`upsert_records`, also answering the distinct keys stored or seen, by collection (a
-    record the store refused is not among them).
+    record the store refused is not among them). `digest_writes`: a Redis pipeline that the
+    digests written after the insert are queued on, for the caller to send (with its own).
 
     New records are inserted, and only those whose `_id` is stored already are updated: an
     insert costs one index probe on every server, while an update by `_id` scans the whole
@@ -216,10 +219,11 @@ def store_page(
                 db, collection, [_refresh(document, job_id, fetched) for document in stored_before])
         if digests:
             kept_out = {key for key, _ in collection_refused}
-            digests.release(db.name, collection, sorted(kept_out))
+            digests.release(db.name, collection, sorted(kept_out), client=digest_writes)
             # Only what this page wrote: a record it only saw may still be its claimant's to write.
             digests.remember(db.name, collection, {d["_id"]: digest_of[d["_id"]] for d in documents
-                                                   if str(d["_id"]) not in kept_out and d["_id"] not in seen})
+                                                   if str(d["_id"]) not in kept_out and d["_id"] not in seen},
+                             client=digest_writes)
         refused += collection_refused
         kept_keys = {key for key, _ in collection_refused}
         kept[collection] = [key for key in by_key if key not in kept_keys]
@@ -282,12 +286,29 @@ class RecordWriter:
         """See `upsert_records`. The page's `records` are the distinct records it stored or saw
         that no other node of the job counted before (without `job_keys`: the page's distinct
         records)."""
-        new, refused, kept = store_page(self.db, records, source=source, host=host, endpoint=endpoint,
-                                        job_id=job_id, fetched=fetched, digests=self.digests, owner=owner)
-        if self.job_keys is None:
-            return PageWrite(new, refused, sum(len(keys) for keys in kept.values()))
-        node = owner or job_id
-        counted = sum(self.job_keys.first_counted(job_id, collection, keys, node) for collection, keys in kept.items())
+        if self.digests is None or self.job_keys is None:
+            new, refused, kept = store_page(self.db, records, source=source, host=host, endpoint=endpoint,
+                                            job_id=job_id, fetched=fetched, digests=self.digests, owner=owner)
+            if self.job_keys is None:
+                return PageWrite(new, refused, sum(len(keys) for keys in kept.values()))
+            counted = sum(self.job_keys.first_counted(job_id, collection, keys, owner or job_id)
+                          for collection, keys in kept.items())
+            return PageWrite(new, refused, counted)
+        # What is written to Redis after the insert (digests, the job's count) goes in one round trip.
+        with self.digests.client.pipeline(transaction=False) as after:
+            new, refused, kept = store_page(self.db, records, source=source, host=host, endpoint=endpoint,
+                                            job_id=job_id, fetched=fetched, digests=self.digests, owner=owner,
+                                            digest_writes=after)
+            counting = [(collection, keys) for collection, keys in kept.items() if keys]
+            for collection, keys in counting:
+                self.job_keys.first_counted_on(after, job_id, collection, keys, owner or job_id)
+            try:
+                answers = after.execute()
+                counts = answers[len(answers) - len(counting):]
+            except NoScriptError:  # the digests were written; the count's script is loaded and run
+                counts = [self.job_keys.first_counted(job_id, collection, keys, owner or job_id)
+                          for collection, keys in counting]
+        counted = sum(int(count) for count in counts)
         return PageWrite(new, refused, counted)
 
     def last_fetched(self, collection: str, key: str) -> datetime | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from redis.client import Pipeline
 
 from ingest.api.frames import frame
 from ingest.connectors.base import Record
@@ -71,3 +72,27 @@ def test_a_node_run_again_counts_its_records_again_and_no_one_elses(writer):
 def test_without_a_job_key_store_a_page_counts_its_distinct_records(mongo_db):
     written = write(RecordWriter(mongo_db), [post(1), post(1), comment(1)])
     assert (written.new, written.records) == (2, 2)
+
+
+
+def test_a_redis_that_lost_the_counting_script_still_counts_the_page_and_remembers_its_digests(writer, client,
+                                                                                              mongo_db):
+    write(writer, [post(1)], node="node-1")
+    client.script_flush()
+    written = write(writer, [post(1), post(2), comment(1)], node="node-2")
+    assert (written.new, written.records) == (2, 2)
+    assert sorted(client.hkeys(writer.digests.key(mongo_db.name, "reddit_posts"))) == [b"t3_p1", b"t3_p2"]
+    assert rows(mongo_db, "job-a") == 3
+
+
+def test_what_a_page_writes_to_redis_after_its_insert_goes_in_one_round_trip(writer, client, monkeypatch):
+    commands, pipelines = [], []
+    send = type(client).execute_command
+    monkeypatch.setattr(type(client), "execute_command",
+                        lambda self, *args, **options: commands.append(args[0]) or send(self, *args, **options))
+    execute = Pipeline.execute
+    monkeypatch.setattr(Pipeline, "execute", lambda self, *args: pipelines.append(
+        [command[0][0] for command in self.command_stack]) or execute(self, *args))
+    write(writer, [post(1), post(2), comment(1)])
+    assert commands == ["EVALSHA", "EVALSHA"]  # each collection's claim, before the insert
+    assert pipelines == [["HSET", "HSET", "EVALSHA", "EVALSHA"]]  # digests, then each collection's count

@@ -216,6 +216,17 @@ def test_a_cancelled_job_is_flagged_until_resumed_and_its_counts_are_untouched(t
     assert tally.cancelled("j") is False
 
 
+def test_a_claim_says_whether_the_job_is_cancelled_in_the_same_round_trip(tally):
+    tally.add("j", nodes(3))
+    assert tally.move("j", "n0", "running", ["queued"]).cancelled is False
+    tally.set_cancelled("j", True)
+    assert tally.move("j", "n1", "running", ["queued"]).cancelled is True
+    assert tally.move("j", "n1", "running", ["queued"]).cancelled is True, "a claim refused says it too"
+    assert tally.move("j", "gone", "running", ["queued"]).cancelled is True, "so does a node the tally lacks"
+    tally.set_cancelled("j", False)
+    assert tally.move("j", "n2", "running", ["queued"]).cancelled is False
+
+
 def test_a_node_is_handed_its_document_when_claimed_and_gives_it_up_when_it_ends(tally, client):
     tally.add("j", [TallyNode("n0", "queued", 0, "page", document='{"page": 1}'), TallyNode("n1", "queued")])
     assert tally.move("j", "n0", "waiting", ["queued"]).document == ""

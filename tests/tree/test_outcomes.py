@@ -85,3 +85,14 @@ def test_the_nodes_to_rerun_are_read_from_outcomes_alone(watched_tree):
     assert [command["find"] for command in log.named("find")] == [mongo.OUTCOMES]
     with pytest.raises(ValueError, match="only terminal states"):
         ended_node_ids(tree.db, "j", [NodeState.QUEUED])
+
+
+def test_a_claimed_node_says_whether_its_job_is_cancelled_and_its_outcome_does_not_keep_it(watched_tree):
+    tree, _ = watched_tree
+    first, second = tree.add("j", pages(2), parent=None)
+    assert tree.claim("j", first)["job_cancelled"] is False
+    tree.tally.set_cancelled("j", True)
+    node = tree.claim("j", second)
+    assert node["job_cancelled"] is True
+    tree.finish("j", node, NodeState.CANCELLED)
+    assert all("job_cancelled" not in document for document in node_documents(tree.db, "j"))

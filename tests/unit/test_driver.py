@@ -54,7 +54,7 @@ class FakeTree:
         if node["state"] not in ("queued", "waiting", "retrying"):
             return None
         node.update(state="running", attempts=node["attempts"] + 1)
-        return dict(node)
+        return {**node, "job_cancelled": self.is_cancelled}
 
     def cancelled(self, job_id):
         return self.is_cancelled

@@ -52,7 +52,8 @@ def test_a_wait_below_the_smallest_bucket_is_a_countdown():
     app = RecordingApp()
     Publisher(app).publish("job", "node", "ingest.reddit", delay=4.9, exact=True)
     assert app.sent == [{"name": FETCH_TASK, "args": ["job", "node"], "queue": task_queue("ingest.reddit"),
-                         "kwargs": None, "countdown": 4.9, "task_id": "node"}]
+                         "kwargs": None, "countdown": 4.9, "task_id": "node",
+                         "ignore_result": True}]
 
 
 def test_a_node_released_with_a_permit_carries_the_moment_it_was_granted():

@@ -7,11 +7,11 @@
 --       job too.
 -- Returns {moved (1/0, or -1 for a node the tally does not know), state before, attempts,
 --          waits, refusals, calls, live nodes after, the node's document ('' unless moved to running
---          with one kept)}. A node that ends gives up its document.
+--          with one kept), whether the job is cancelled (1/0)}. A node that ends gives up its document.
 local nodes, counts, rate, documents = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local value = redis.call('HGET', nodes, ARGV[1])
 if not value then
-  return {-1, '', 0, 0, 0, 0, live(counts), ''}
+  return {-1, '', 0, 0, 0, 0, live(counts), '', redis.call('HEXISTS', counts, CANCELLED_FLAG)}
 end
 local node = parse(value)
 local before = node.state
@@ -24,7 +24,8 @@ else
   end
 end
 if not allowed then
-  return {0, before, node.attempts, node.waits, node.refusals, node.calls, live(counts), ''}
+  return {0, before, node.attempts, node.waits, node.refusals, node.calls, live(counts), '',
+          redis.call('HEXISTS', counts, CANCELLED_FLAG)}
 end
 count(counts, node, -1)
 node.state = ARGV[2]
@@ -58,4 +59,5 @@ if ARGV[2] == RUNNING then
 elseif not LIVE[ARGV[2]] then
   redis.call('HDEL', documents, ARGV[1])
 end
-return {1, before, node.attempts, node.waits, node.refusals, node.calls, live(counts), document}
+return {1, before, node.attempts, node.waits, node.refusals, node.calls, live(counts), document,
+        redis.call('HEXISTS', counts, CANCELLED_FLAG)}

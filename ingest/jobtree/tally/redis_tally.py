@@ -32,10 +32,12 @@ from ingest.storage.redis_scripts import register_scripts
 RECENT_ERRORS = 50
 DEFAULT_TTL = 30 * 24 * 3600.0
 RATE_READ_SPAN = 3600  # seconds read field by field; a longer span reads the whole hash
-# The node states the scripts name, put before common.lua's text.
+CANCELLED_FLAG = "cancelled"  # the counts hash's field set while the job is cancelled
+# The node states and the flag the scripts name, put before common.lua's text.
 STATES_LUA = (
     "local LIVE = {" + ", ".join(f"[{json.dumps(state)}] = true" for state in LIVE_STATES) + "}\n"
     f"local RUNNING = {json.dumps(NodeState.RUNNING.value)}\n"
+    f"local CANCELLED_FLAG = {json.dumps(CANCELLED_FLAG)}\n"
 )
 
 
@@ -101,6 +103,7 @@ class Move:
     calls: int
     live: int
     document: str = ""
+    cancelled: bool = False  # the job's, as the step found it
 
 
 @dataclass
@@ -163,11 +166,12 @@ class RedisTally:
                 str(int(calls)), str(self.ttl)]
         for name, delta in (totals or {}).items():
             args.extend([name, str(int(delta))])
-        moved, before, node_attempts, node_waits, node_refusals, node_calls, live, document = self._scripts["move"](
-            keys=(*self.keys(job_id), self.rate_key(job_id), self.documents_key(job_id)), args=args)
+        moved, before, node_attempts, node_waits, node_refusals, node_calls, live, document, cancelled = (
+            self._scripts["move"](keys=(*self.keys(job_id), self.rate_key(job_id), self.documents_key(job_id)),
+                                  args=args))
         moved = int(moved)
         return Move(moved == 1, moved != -1, _text(before), int(node_attempts), int(node_waits), int(node_refusals),
-                    int(node_calls), int(live), _text(document))
+                    int(node_calls), int(live), _text(document), int(cancelled) == 1)
 
     def counts(self, job_id: str) -> Counts | None:
         """None when the tally has no record of the job."""
@@ -184,16 +188,16 @@ class RedisTally:
     def set_cancelled(self, job_id: str, cancelled: bool) -> None:
         key = self.keys(job_id)[1]
         if cancelled:
-            self.client.hset(key, "cancelled", 1)
+            self.client.hset(key, CANCELLED_FLAG, 1)
         else:
-            self.client.hdel(key, "cancelled")
+            self.client.hdel(key, CANCELLED_FLAG)
 
     def cancelled(self, job_id: str) -> bool | None:
         """Whether the job was cancelled; None when the tally has no record of the job."""
         key = self.keys(job_id)[1]
         with self.client.pipeline(transaction=False) as pipe:
             pipe.exists(key)
-            pipe.hget(key, "cancelled")
+            pipe.hget(key, CANCELLED_FLAG)
             exists, flag = pipe.execute()
         return None if not exists else flag is not None
 

@@ -78,15 +78,16 @@ class RecordDigests:
         answers = self._claim(keys=[self.key(database, collection)], args=arguments)
         return {key: Claim(_text(answer)) for key, answer in zip(keys, answers)}
 
-    def remember(self, database: str, collection: str, digests: Mapping[str, str]) -> None:
-        """These payloads are stored: their digests replace any claim."""
+    def remember(self, database: str, collection: str, digests: Mapping[str, str], client=None) -> None:
+        """These payloads are stored: their digests replace any claim. `client`: a pipeline to
+        queue the write on instead of sending it now."""
         if digests:
-            self.client.hset(self.key(database, collection), mapping=dict(digests))
+            (client or self.client).hset(self.key(database, collection), mapping=dict(digests))
 
-    def release(self, database: str, collection: str, keys: list[str]) -> None:
+    def release(self, database: str, collection: str, keys: list[str], client=None) -> None:
         """Claims given up (the store refused the records): the next page writes them."""
         if keys:
-            self.client.hdel(self.key(database, collection), *keys)
+            (client or self.client).hdel(self.key(database, collection), *keys)
 
 
 def _text(value: bytes | str) -> str:

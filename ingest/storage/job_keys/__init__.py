@@ -31,5 +31,12 @@ class JobRecordKeys:
             return 0
         return int(self._count(keys=[self.key(job_id)], args=[node, str(self.ttl), collection, *keys]))
 
+    def first_counted_on(self, pipeline, job_id: str, collection: str, keys: Sequence[str], node: str) -> None:
+        """`first_counted` queued on a pipeline, whose answer in its place is the count; `keys`
+        must not be empty. Queued by the script's digest (a pipeline given the script itself first
+        asks Redis whether it has it, a round trip of its own): a Redis that has not the script
+        (restarted) fails the pipeline with NoScriptError, and `first_counted` then loads it."""
+        pipeline.evalsha(self._count.sha, 1, self.key(job_id), node, str(self.ttl), collection, *keys)
+
     def forget(self, job_id: str) -> None:
         self.client.delete(self.key(job_id))
