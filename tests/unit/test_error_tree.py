@@ -115,14 +115,14 @@ def test_a_queue_that_keeps_taking_messages_while_declared_anew_is_a_stack_error
 
 
 def test_a_write_error_that_may_pass_is_a_storage_error_the_task_retries():
-    from ingest.storage.record_writes import _refusal
+    from ingest.storage.bulk_writes import refusal
 
     database = mock.MagicMock()
     database.name = "ingest"
     with pytest.raises(errors.TransientWriteError, match="ingest.mastodon: interrupted") as raised:
-        _refusal(database, "mastodon", {"code": 11602, "errmsg": "interrupted"})
+        refusal(database, "mastodon", {"code": 11602, "errmsg": "interrupted"})
     assert raised.value.code == 11602
-    assert _refusal(database, "mastodon", {"code": 10334, "errmsg": "object too large"}) == "object too large"
+    assert refusal(database, "mastodon", {"code": 10334, "errmsg": "object too large"}) == "object too large"
 
 
 def test_the_fetch_task_retries_every_storage_error():
