@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import socket
@@ -11,7 +12,7 @@ from functools import lru_cache
 import redis
 from celery import current_app, shared_task, states
 from celery.exceptions import Reject
-from celery.signals import worker_ready, worker_shutdown
+from celery.signals import worker_process_init, worker_ready, worker_shutdown
 from pymongo.errors import PyMongoError
 
 from ingest.errors import StorageError, UnknownNodeError
@@ -38,6 +39,20 @@ def _driver() -> Driver:
 
 
 _releasing: list = []
+
+# A page's records are thousands of short-lived dicts and lists, none in a cycle. At the
+# collector's default pace (a pass every 700 new containers, each older generation every 10 of
+# the one below) those passes cost about a sixth of the CPU spent on each record. Here a pass
+# comes every 20,000 new containers, and the objects of the worker's start (modules, Celery,
+# clients) are frozen out of every pass.
+COLLECTOR_THRESHOLDS = (20_000, 10, 10)
+
+
+@worker_ready.connect
+@worker_process_init.connect
+def _pace_the_collector(**_kwargs) -> None:
+    gc.freeze()
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
 
 
 @worker_ready.connect
