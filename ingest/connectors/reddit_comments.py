@@ -37,7 +37,8 @@ def thing_record(thing: dict) -> Record | None:
     kind, data = thing.get("kind"), thing.get("data")
     if kind not in ("t1", "t3") or not isinstance(data, dict) or "name" not in data:
         return None
-    payload = {key: value for key, value in data.items() if key != "replies"}
+    payload = dict(data)
+    payload.pop("replies", None)
     collection = POSTS if kind == "t3" else COMMENTS
     return Record(collection, str(data["name"]), payload, parse_time(data.get("created_utc")))
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 
 import requests
 
@@ -12,11 +14,24 @@ from ingest.connectors.base import Request, Response
 _local = threading.local()
 
 
+NETRC_FILES = ("~/.netrc", "~/_netrc")
+
+
 def _session() -> requests.Session:
     session = getattr(_local, "session", None)
     if session is None:
         session = _local.session = requests.Session()
+        # requests reads proxies, CA bundles and .netrc from the environment on every call; when
+        # the environment names none of them, there is nothing to read.
+        session.trust_env = _environment_configures_requests(os.environ)
     return session
+
+
+def _environment_configures_requests(environ) -> bool:
+    names = {name.lower() for name in environ}
+    return (any(name.endswith("_proxy") for name in names)
+            or bool(names & {"requests_ca_bundle", "curl_ca_bundle", "netrc"})
+            or any(Path(path).expanduser().exists() for path in NETRC_FILES))
 
 
 def fetch(request: Request, headers: dict[str, str], connect_timeout: float, read_timeout: float) -> Response:
