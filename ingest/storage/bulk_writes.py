@@ -4,6 +4,7 @@ store's limits, each document refused alone when the store will never keep it, w
 
 from __future__ import annotations
 
+import struct
 from typing import Any, Callable
 
 import bson
@@ -48,13 +49,25 @@ def _batches(items: list, statements: int, size: Callable[[Any], int] = _encoded
     return batches
 
 
-def _encoded(document: dict) -> RawBSONDocument | str:
+def encoded(document: dict) -> RawBSONDocument | str:
     """The document as BSON, encoded once for both its batch's size and the command; the reason
     when it cannot be encoded."""
     try:
         return RawBSONDocument(bson.encode(document))
     except UNSTORABLE as error:
         return _reason(error)
+
+
+def encoded_around(payload: bytes | str, head: dict, tail: dict) -> RawBSONDocument | str:
+    """As `encoded({**head, **payload, **tail})`, from the payload's BSON, which is not encoded
+    again; a payload that could not be encoded is its reason, given as text."""
+    if isinstance(payload, str):
+        return payload
+    elements = bson.encode(head)[4:-1] + payload[4:-1] + bson.encode(tail)[4:-1]
+    return RawBSONDocument(_DOCUMENT_LENGTH.pack(len(elements) + 5) + elements + b"\x00")
+
+
+_DOCUMENT_LENGTH = struct.Struct("<i")
 
 
 def _reason(error: Exception | str) -> str:
@@ -96,16 +109,18 @@ def refusal(db: Database, collection: str, error: dict) -> str:
     return _reason(message)
 
 
-def insert_new(db: Database, collection: str, documents: list[dict]) -> tuple[int, list[int], list[tuple[int, str]]]:
+def insert_new(db: Database, collection: str, documents: list[dict],
+               as_bson: list[RawBSONDocument | str] | None = None) -> tuple[int, list[int], list[tuple[int, str]]]:
     """Insert unordered; answers how many went in, the positions of those whose `_id` is
-    stored already, and the positions the store refused, with the reason."""
-    encoded = [_encoded(document) for document in documents]
-    refused: list[tuple[int, str]] = [(position, raw) for position, raw in enumerate(encoded) if isinstance(raw, str)]
-    sendable = [position for position, raw in enumerate(encoded) if not isinstance(raw, str)]
+    stored already, and the positions the store refused, with the reason. `as_bson`: the
+    documents encoded already (see `encoded`), in their order."""
+    raw = as_bson if as_bson is not None else [encoded(document) for document in documents]
+    refused: list[tuple[int, str]] = [(position, one) for position, one in enumerate(raw) if isinstance(one, str)]
+    sendable = [position for position, one in enumerate(raw) if not isinstance(one, str)]
     inserted = 0
     present: list[int] = []
-    for batch in _batches(sendable, MONGODB_BATCH_STATEMENTS, size=lambda position: len(encoded[position].raw)):
-        batch_inserted, batch_present, batch_refused = _insert_batch(db, collection, [encoded[p] for p in batch])
+    for batch in _batches(sendable, MONGODB_BATCH_STATEMENTS, size=lambda position: len(raw[position].raw)):
+        batch_inserted, batch_present, batch_refused = _insert_batch(db, collection, [raw[p] for p in batch])
         inserted += batch_inserted
         present += [batch[position] for position in batch_present]
         refused += [(batch[position], reason) for position, reason in batch_refused]

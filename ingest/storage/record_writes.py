@@ -13,7 +13,7 @@ from pymongo.database import Database
 from redis.exceptions import NoScriptError
 
 from ingest.connectors.base import Record
-from ingest.storage.bulk_writes import insert_new, update_present
+from ingest.storage.bulk_writes import encoded, encoded_around, insert_new, update_present
 from ingest.storage.digests import Claim, RecordDigests, stored_digest
 from ingest.storage.escaping import escape
 from ingest.storage.job_keys import JobRecordKeys
@@ -65,14 +65,19 @@ def store_page(
     for collection, batch in by_collection.items():
         by_key = {record.key: record for record in batch}
         escaped = {key: escape(record.payload) for key, record in by_key.items()}
-        digest_of = {key: stored_digest(payload) for key, payload in escaped.items()}
+        # Each payload is encoded once, for its digest and for the insert.
+        payload_bson = {key: _bson_or_reason(payload) for key, payload in escaped.items()}
+        digest_of = {key: stored_digest(escaped[key], raw if isinstance(raw, bytes) else None)
+                     for key, raw in payload_bson.items()}
         claims = digests.claim(db.name, collection, digest_of, claimant) if digests else {}
         only_seen = {key for key, claim in claims.items() if claim in (Claim.UNCHANGED, Claim.PENDING)}
         if only_seen:
             _note_sightings(db, collection, sorted(only_seen), job_id, fetched)
         documents = [_document(escaped[key], record, source, host, endpoint, job_id, fetched)
                      for key, record in by_key.items() if key not in only_seen]
-        inserted, present, not_inserted = insert_new(db, collection, documents)
+        inserted, present, not_inserted = insert_new(db, collection, documents, [
+            encoded_around(payload_bson[document["_id"]], {"_id": document["_id"]}, {"_ingest": document["_ingest"]})
+            for document in documents])
         new += inserted
         collection_refused = [(str(documents[index]["_id"]), reason) for index, reason in not_inserted]
         stored_before = [documents[index] for index in present]
@@ -101,6 +106,11 @@ def store_page(
         kept_keys = {key for key, _ in collection_refused}
         kept[collection] = [key for key in by_key if key not in kept_keys]
     return new, refused, kept
+
+
+def _bson_or_reason(payload: dict) -> bytes | str:
+    raw = encoded(payload)
+    return raw if isinstance(raw, str) else raw.raw
 
 
 def _document(document: dict, record: Record, source: str, host: str, endpoint: str, job_id: str,

@@ -43,14 +43,16 @@ def payload_digest(payload: Mapping) -> str:
     return stored_digest(escape(payload))
 
 
-def stored_digest(escaped: Mapping) -> str:
-    """The digest of an escaped payload: of its BSON, the form it is stored in, so that a payload
-    is encoded by C code only; one that BSON cannot hold, of its JSON with sorted keys."""
-    try:
-        encoded = bson.encode(escaped)
-    except (bson.errors.InvalidDocument, ValueError, OverflowError):
-        encoded = json.dumps(escaped, sort_keys=True, separators=(",", ":"), default=str,
-                             ensure_ascii=False).encode("utf-8", "surrogatepass")
+def stored_digest(escaped: Mapping, encoded: bytes | None = None) -> str:
+    """The digest of an escaped payload: of its BSON, the form it is stored in (`encoded`, when
+    the caller holds it already), so that a payload is encoded by C code only; one that BSON
+    cannot hold, of its JSON with sorted keys."""
+    if encoded is None:
+        try:
+            encoded = bson.encode(escaped)
+        except (bson.errors.InvalidDocument, ValueError, OverflowError):
+            encoded = json.dumps(escaped, sort_keys=True, separators=(",", ":"), default=str,
+                                 ensure_ascii=False).encode("utf-8", "surrogatepass")
     return hashlib.blake2b(encoded, digest_size=16).hexdigest()
 
 
