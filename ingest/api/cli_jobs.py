@@ -15,7 +15,8 @@ from ingest.api import cli_params
 from ingest.errors import ParameterError
 from ingest.jobtree.waiting import poll_until
 from ingest.settings import Settings
-from ingest.view.snapshot import refusal_share_text, refusals_text, wrapped
+from ingest.view.error_rows import wrapped
+from ingest.view.snapshot import refusal_share_text, refusals_text
 
 FOLLOW_INTERVAL = 0.5
 

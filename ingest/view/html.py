@@ -7,7 +7,9 @@ import math
 from html import escape
 from typing import Any, Mapping, Sequence
 
-from ingest.view.snapshot import STATE_COLUMNS, JobSnapshot, RatePoint, duration_text, error_kind, error_time
+from ingest.view.error_rows import error_kind, error_time
+from ingest.view.snapshot import STATE_COLUMNS, JobSnapshot, RatePoint
+from ingest.view.words import duration_text
 from ingest.view.words import rate_text
 from ingest.jobtree.states import JobState
 

@@ -6,23 +6,21 @@ widget in `ingest.view.widgets`) only render a snapshot, so they can be tested w
 from __future__ import annotations
 
 import math
-import textwrap
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Iterable, Mapping, NamedTuple
 
-from ingest.view.words import rate_text
+from ingest.view.words import bar, columns, duration_text, rate_text, shortened
 from ingest.jobtree.states import COUNTED_FIELDS, JobCounts, JobState, NodeState, refusal_percent
 from ingest.view import progress as toward
 from ingest.view.waits import WaitReason
+from ingest.view.error_rows import (
+    FINAL_STATUSES, error_cells, error_entry, is_final, utc, wrapped_errors,
+)
 
 RATE_WINDOW = 120.0  # seconds of calls-per-second history a snapshot keeps
 TOTAL_FIELDS = (*COUNTED_FIELDS, "errors")
-ERROR_FIELDS = ("node", "kind", "status", "message", "at", "outcome")  # outcome: "retried", "failed" or ""
 STATE_COLUMNS = tuple(state.value for state in NodeState)
-# Refusals a rerun cannot change: a parameter (400), the credential (401, 403), a missing thing (404).
-FINAL_STATUSES = {400: "a parameter", 401: "the credential", 403: "the credential or its access", 404: "not found"}
-FINAL_KINDS = ("permanent", "credential_refused")
 
 
 class RatePoint(NamedTuple):
@@ -53,7 +51,7 @@ class JobSnapshot:
     nodes: dict[str, int]                     # by node state, every state present
     groups: dict[tuple[str, int, str], int]   # by (kind, depth, state), zeros left out
     totals: dict[str, int]                    # TOTAL_FIELDS: waits are our limiter's, refusals the API's
-    errors: tuple[dict[str, Any], ...]        # newest first, each with ERROR_FIELDS
+    errors: tuple[dict[str, Any], ...]        # newest first, each with error_rows.ERROR_FIELDS
     progress: float | None                    # toward the goal (see `progress_basis`); None while unknown
     rate: tuple[RatePoint, ...]               # oldest first, one point per second
     limit: float | None                       # calls per second the limiter allows, when known
@@ -100,7 +98,7 @@ class JobSnapshot:
         if not self.nodes.get(NodeState.FAILED.value):
             return False
         failures = self._failures()
-        return not failures or not all(_is_final(error) for error in failures)
+        return not failures or not all(is_final(error) for error in failures)
 
     def rerun_hint(self) -> str:
         """Why a rerun cannot help, naming the refusals; '' when it may."""
@@ -144,14 +142,14 @@ class JobSnapshot:
         calls per second, recent errors (each shortened to `width`, or with `wrap` in full,
         wrapped at `width`)."""
         lines = [self.headline(),
-                 "  ".join(filter(None, (f"[{_bar(self.progress or 0.0, 30)}]", self.progress_text(),
+                 "  ".join(filter(None, (f"[{bar(self.progress or 0.0, 30)}]", self.progress_text(),
                                          self.eta_text())))]
         rows = self.group_rows()
         if rows:
             table = [["kind", "depth", *STATE_COLUMNS]]
             table += [[row.kind, str(row.depth), *(f"{row.counts[state]:,}" for state in STATE_COLUMNS)]
                       for row in rows[:max_rows]]
-            lines += _columns(table)
+            lines += columns(table)
             if len(rows) > max_rows:
                 lines.append(f"... and {len(rows) - max_rows} more kinds and depths")
         lines.append(self.totals_line())
@@ -159,8 +157,8 @@ class JobSnapshot:
         lines += [line for line in (self.wait_line(), self.wait_help_line()) if line]
         if self.errors:
             lines.append(self.errors_heading())
-            lines += (_wrapped_errors(self.errors[:max_errors], width) if wrap else
-                      [_shorten("  " + "  ".join(_error_cells(error)), width) for error in self.errors[:max_errors]])
+            lines += (wrapped_errors(self.errors[:max_errors], width) if wrap else
+                      [shortened("  " + "  ".join(error_cells(error)), width) for error in self.errors[:max_errors]])
         return "\n".join(lines)
 
     def headline(self) -> str:
@@ -227,8 +225,8 @@ def take_snapshot(job_document: Mapping[str, Any], counts: JobCounts, errors: It
     calls estimated before the pull (see `ingest.view.progress`).
     """
     state = JobState(job_document["state"])
-    created = _utc(job_document.get("created"))
-    finished = _utc(job_document.get("finished"))
+    created = utc(job_document.get("created"))
+    finished = utc(job_document.get("finished"))
     nodes = {state_name: int(counts.by_state.get(state_name, 0)) for state_name in STATE_COLUMNS}
     end = finished.timestamp() if finished is not None else now
     snapshot = JobSnapshot(
@@ -241,7 +239,7 @@ def take_snapshot(job_document: Mapping[str, Any], counts: JobCounts, errors: It
         nodes=nodes,
         groups={key: int(count) for key, count in counts.by_group.items() if count},
         totals={name: int(counts.totals.get(name, 0)) for name in TOTAL_FIELDS},
-        errors=tuple(_error_entry(error) for error in errors),
+        errors=tuple(error_entry(error) for error in errors),
         progress=None,
         rate=_rate_history(rate_points, created, finished, now, window),
         limit=float(limit) if limit is not None else None,
@@ -293,93 +291,6 @@ def _rate_history(rate_points: Iterable[tuple[float, int]], created: datetime | 
     first = max(math.floor(origin), last - int(window) + 1)
     return tuple(RatePoint(max(0.0, second - origin), float(calls_by_second.get(second, 0)))
                  for second in range(first, last + 1))
-
-
-def _error_entry(error: Mapping[str, Any]) -> dict[str, Any]:
-    status = error.get("status")
-    return {
-        "node": str(error.get("node") or ""),
-        "kind": str(error.get("kind") or ""),
-        "status": int(status) if isinstance(status, (int, float)) or str(status).isdigit() else None,
-        "message": str(error.get("message") or ""),
-        "at": _utc(error.get("at")),
-        "outcome": str(error.get("outcome") or ""),
-    }
-
-
-def _utc(value: Any) -> datetime | None:
-    """A datetime in UTC from a datetime (naive ones are UTC, as MongoDB answers them), unix
-    seconds, or ISO text; None for anything else."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, timezone.utc)
-    if isinstance(value, str):
-        try:
-            return _utc(datetime.fromisoformat(value))
-        except ValueError:
-            return None
-    return None
-
-
-def error_time(error: Mapping[str, Any]) -> str:
-    return error["at"].strftime("%H:%M:%S") if error.get("at") is not None else "--:--:--"
-
-
-def error_kind(error: Mapping[str, Any]) -> str:
-    """The error's kind and, when it was retried, that it was: 'transient (retried)'."""
-    kind = error.get("kind") or "-"
-    return f"{kind} (retried)" if error.get("outcome") == "retried" else kind
-
-
-def _error_cells(error: Mapping[str, Any]) -> list[str]:
-    status = str(error["status"]) if error["status"] is not None else "-"
-    return [error_time(error), error_kind(error), status, f"node {error['node'][:8] or '-'}",
-            " ".join(error["message"].split())]
-
-
-def _is_final(error: Mapping[str, Any]) -> bool:
-    return error["kind"] in FINAL_KINDS and (error["kind"] == "credential_refused" or error["status"] in FINAL_STATUSES)
-
-
-def _wrapped_errors(errors: Iterable[Mapping[str, Any]], width: int) -> list[str]:
-    """Each error in full: its cells on the first line, the message wrapped under it."""
-    lines = []
-    for error in errors:
-        *cells, message = _error_cells(error)
-        lines.append("  " + "  ".join(cells))
-        lines += wrapped(message, width, indent="    ") or ["    -"]
-    return lines
-
-
-def wrapped(text: str, width: int, indent: str = "") -> list[str]:
-    """The text in lines of `width`, broken at spaces only: URLs, names and commands stay whole."""
-    return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent, break_long_words=False,
-                         break_on_hyphens=False)
-
-
-def _bar(fraction: float, width: int) -> str:
-    filled = round(min(1.0, max(0.0, fraction)) * width)
-    return "#" * filled + "-" * (width - filled)
-
-
-def _columns(table: list[list[str]]) -> list[str]:
-    """The first column left-aligned, the rest right-aligned, two spaces apart."""
-    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-    return ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
-            for row in table]
-
-
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
-
-
-def duration_text(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, seconds = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -1,4 +1,5 @@
-"""Times and rates as a person reads them; every view, estimate and wait says them in these words."""
+"""Times and rates as a person reads them (every view, estimate and wait says them in these words),
+and the few text shapes the text views draw: a bar, aligned columns, a shortened line."""
 
 from __future__ import annotations
 
@@ -35,3 +36,27 @@ def rate_text(calls_per_second: float) -> str:
     if calls_per_second * 60 >= 1:
         return f"{calls_per_second * 60:.2g}/min"
     return f"{calls_per_second * HOUR:.2g}/h"
+
+
+def bar(fraction: float, width: int) -> str:
+    filled = round(min(1.0, max(0.0, fraction)) * width)
+    return "#" * filled + "-" * (width - filled)
+
+
+def columns(table: list[list[str]]) -> list[str]:
+    """The first column left-aligned, the rest right-aligned, two spaces apart."""
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    return ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+            for row in table]
+
+
+def shortened(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def duration_text(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, seconds = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
