@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
 
 import requests
 
@@ -12,26 +11,30 @@ from ingest.errors import TimedOutError, TransientError
 from ingest.connectors.base import Request, Response
 
 _local = threading.local()
-
-
 NETRC_FILES = ("~/.netrc", "~/_netrc")
+CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")  # in the order requests reads them
 
 
 def _session() -> requests.Session:
     session = getattr(_local, "session", None)
     if session is None:
         session = _local.session = requests.Session()
-        # requests reads proxies, CA bundles and .netrc from the environment on every call; when
-        # the environment names none of them, there is nothing to read.
-        session.trust_env = _environment_configures_requests(os.environ)
+        _read_environment_once(session, os.environ)
     return session
 
 
-def _environment_configures_requests(environ) -> bool:
+def _read_environment_once(session: requests.Session, environ) -> None:
+    """requests reads proxies, CA bundles and .netrc from the environment on every call. Proxies
+    (whose bypass list it matches per URL) and .netrc are left to it; when the environment names
+    neither, a CA bundle it names is read here, once, and requests reads nothing more."""
     names = {name.lower() for name in environ}
-    return (any(name.endswith("_proxy") for name in names)
-            or bool(names & {"requests_ca_bundle", "curl_ca_bundle", "netrc"})
-            or any(Path(path).expanduser().exists() for path in NETRC_FILES))
+    if (any(name.endswith("_proxy") for name in names) or "netrc" in names
+            or any(os.path.exists(os.path.expanduser(path)) for path in NETRC_FILES)):
+        return
+    bundle = next((environ[name] for name in CA_BUNDLE_VARIABLES if environ.get(name)), None)
+    if bundle:
+        session.verify = bundle
+    session.trust_env = False
 
 
 def fetch(request: Request, headers: dict[str, str], connect_timeout: float, read_timeout: float) -> Response:
